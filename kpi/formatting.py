@@ -1,0 +1,127 @@
+"""Everything a user reads about a number or a status, in Vietnamese conventions, in one place."""
+
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+NOT_APPLICABLE = "Không phát sinh"
+NO_VALUE = "—"
+
+STATUS_LABELS = {
+    "achieved": "Đạt",
+    "on_track": "Đúng lộ trình",
+    "off_track": "Cần tăng tốc",
+    "regressing": "Đi lùi",
+    "insufficient_data": "Chưa đủ dữ liệu",
+    "no_data": "Chưa có số liệu",
+}
+# One colour per status on every page, chart and report (colour-blind friendly, readable on a projector).
+STATUS_COLOURS = {
+    "achieved": "#1a7f37",
+    "on_track": "#4c9be8",
+    "off_track": "#e8a33d",
+    "regressing": "#cf222e",
+    "insufficient_data": "#a371f7",
+    "no_data": "#9aa4ae",
+}
+STATUS_ORDER = list(STATUS_LABELS)
+
+COMPARATOR_LABELS = {">=": "≥", "<=": "≤", "=": "=", "decrease": "giảm dần"}
+SOURCE_LABELS = {"form": "Biểu mẫu", "import": "Nhập tệp", "cli": "Dòng lệnh", "demo": "Dữ liệu minh họa"}
+KIND_LABELS = {"ratio": "Tỷ lệ", "count": "Số lượng", "boolean": "Có/Không"}
+
+
+def format_integer(number: int | float | None) -> str:
+    """1234 -> '1.234'."""
+    if number is None or (isinstance(number, float) and math.isnan(number)):
+        return NO_VALUE
+    return f"{int(number):,}".replace(",", ".")
+
+
+def format_decimal(number: float | None, decimals: int = 1) -> str:
+    """1234.5 -> '1.234,5'."""
+    if number is None or math.isnan(number):
+        return NO_VALUE
+    text = f"{number:,.{decimals}f}"
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def truncated_percent(numerator: int, denominator: int) -> float:
+    """The percentage cut (not rounded) to one decimal, so a display never overstates a figure:
+    9.999/10.000 is 99,9%, never 100,0%."""
+    return (numerator * 1000 // denominator) / 10
+
+
+def format_ratio(numerator: int | None, denominator: int | None) -> str:
+    if numerator is None or denominator is None:
+        return NO_VALUE
+    if denominator == 0:
+        return NOT_APPLICABLE
+    return format_percent(truncated_percent(int(numerator), int(denominator)))
+
+
+def format_percent(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return NO_VALUE
+    return format_decimal(value) + "%"
+
+
+def format_boolean(value: int | None) -> str:
+    if value is None:
+        return NO_VALUE
+    return "Có" if value else "Không"
+
+
+def format_value(kind: str, numerator=None, denominator=None, value=None) -> str:
+    """A reading's figure as shown: '90,0%', 'Không phát sinh', '1.234', 'Có'."""
+    if kind == "ratio":
+        return format_ratio(_int_or_none(numerator), _int_or_none(denominator))
+    if kind == "boolean":
+        return format_boolean(_int_or_none(value))
+    return format_integer(_int_or_none(value))
+
+
+def format_counts(numerator, denominator, unit: str | None = None) -> str:
+    """'45/50 vụ việc'."""
+    if _int_or_none(numerator) is None or _int_or_none(denominator) is None:
+        return ""
+    text = f"{format_integer(numerator)}/{format_integer(denominator)}"
+    return f"{text} {unit}" if unit else text
+
+
+def format_target(kind: str, comparator: str, target: float | None) -> str:
+    if comparator == "decrease":
+        return "Giảm dần so với năm trước"
+    if kind == "boolean":
+        return "Có (hằng năm)"
+    if target is None:
+        return NO_VALUE
+    number = format_integer(target) if float(target).is_integer() else format_decimal(target)
+    suffix = "%" if kind == "ratio" else ""
+    return f"{COMPARATOR_LABELS[comparator]} {number}{suffix}"
+
+
+def format_completeness(reported: int, expected: int) -> str:
+    return f"{format_integer(reported)}/{format_integer(expected)} địa phương"
+
+
+def format_timestamp(moment: datetime | None) -> str:
+    if moment is None:
+        return NO_VALUE
+    return moment.astimezone(LOCAL_TIME).strftime("%d/%m/%Y %H:%M")
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS[status]
+
+
+def _int_or_none(number) -> int | None:
+    if number is None:
+        return None
+    try:
+        if math.isnan(number):
+            return None
+    except TypeError:
+        return None
+    return int(number)

@@ -1,0 +1,67 @@
+"""The read side: catalogue and readings as DataFrames, for the engine, the pages and the exports."""
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from kpi.models import ImportBatch, Indicator, Locality, Plan, PlanTarget, Reading, ReadingRevision
+from kpi.progress import Catalog
+
+READING_COLUMNS = ["locality_code", "indicator_code", "year", "numerator", "denominator", "value"]
+NULLABLE_INTEGERS = {"numerator": "Int64", "denominator": "Int64", "value": "Int64"}
+
+
+def _frame(engine: Engine, statement) -> pd.DataFrame:
+    with engine.connect() as connection:
+        return pd.read_sql(statement, connection)
+
+
+def indicators(engine: Engine) -> pd.DataFrame:
+    return _frame(engine, select(Indicator).order_by(Indicator.position))
+
+
+def localities(engine: Engine) -> pd.DataFrame:
+    return _frame(engine, select(Locality).order_by(Locality.code))
+
+
+def plans(engine: Engine) -> pd.DataFrame:
+    return _frame(engine, select(Plan).order_by(Plan.code))
+
+
+def plan_targets(engine: Engine) -> pd.DataFrame:
+    return _frame(engine, select(PlanTarget))
+
+
+def catalog(engine: Engine) -> Catalog:
+    return Catalog(indicators=indicators(engine), localities=localities(engine), plan_targets=plan_targets(engine))
+
+
+def readings(engine: Engine, *, full: bool = False) -> pd.DataFrame:
+    """All readings; the engine's columns only unless full (who, when, how, note, demo flag)."""
+    columns = [Reading] if full else [getattr(Reading, c) for c in READING_COLUMNS]
+    frame = _frame(engine, select(*columns).order_by(Reading.locality_code, Reading.indicator_code, Reading.year))
+    return frame.astype(NULLABLE_INTEGERS)
+
+
+def history(engine: Engine, locality_code: str, indicator_code: str, year: int) -> pd.DataFrame:
+    """Every figure written for one reading, newest first."""
+    statement = (
+        select(ReadingRevision)
+        .where(ReadingRevision.locality_code == locality_code, ReadingRevision.indicator_code == indicator_code,
+               ReadingRevision.year == year)
+        .order_by(ReadingRevision.id.desc())
+    )
+    return _frame(engine, statement).astype(NULLABLE_INTEGERS)
+
+
+def import_batches(engine: Engine, limit: int = 50) -> pd.DataFrame:
+    return _frame(engine, select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
+
+
+def demo_reading_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(Reading).where(Reading.is_demo)).scalar_one()
+
+
+def latest_year(engine: Engine) -> int | None:
+    with engine.connect() as connection:
+        return connection.execute(select(func.max(Reading.year))).scalar_one()

@@ -1,0 +1,214 @@
+"""THE write path for readings: validation, upsert, history and batch, in one transaction.
+
+The form, the file importer, the demo loader and the CLI all call apply_readings(); nothing else
+writes readings. Input is a DataFrame with the canonical columns, already parsed into numbers.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from kpi.db import read_session, upsert, write_session
+from kpi.formatting import LOCAL_TIME
+from kpi.models import ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
+from kpi.problems import Problem, Rejected
+from kpi.tables import ROW_COLUMN
+
+FIRST_YEAR = 2015
+KEY = ["locality_code", "indicator_code", "year"]
+FIGURES = ["numerator", "denominator", "value"]
+INPUT_COLUMNS = [*KEY, *FIGURES, "note"]
+COLUMN_LABELS = {
+    "locality_code": "Mã địa phương", "indicator_code": "Mã chỉ tiêu", "year": "Năm",
+    "numerator": "Tử số", "denominator": "Mẫu số", "value": "Giá trị", "note": "Ghi chú",
+}
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    created: int
+    updated: int
+    unchanged: int
+    batch_id: int | None = None
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def current_year() -> int:
+    return datetime.now(LOCAL_TIME).year
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def input_frame(rows: list[dict]) -> pd.DataFrame:
+    """Canonical input from plain dicts (the form, the demo loader, tests)."""
+    frame = pd.DataFrame(rows).reindex(columns=INPUT_COLUMNS)
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in ("year", *FIGURES):
+        frame[column] = pd.array(frame[column].astype("object").where(frame[column].notna(), None), dtype="Int64")
+    note = frame["note"].astype("object").where(frame["note"].notna(), None)
+    frame["note"] = note.map(lambda text: str(text).strip() or None if text is not None else None)
+    if ROW_COLUMN not in frame.columns:
+        frame[ROW_COLUMN] = range(1, len(frame) + 1)
+    return frame
+
+
+def apply_readings(
+    engine: Engine,
+    frame: pd.DataFrame,
+    *,
+    user_name: str,
+    source: str,
+    file_name: str | None = None,
+    file_checksum: str | None = None,
+    dry_run: bool = False,
+    is_demo: bool = False,
+    column_labels: dict[str, str] | None = None,
+) -> WriteResult:
+    """Validate every row and apply all of them, or none: raises Rejected listing every problem."""
+    frame = _typed(frame)
+    if frame.empty:
+        raise Rejected([Problem(None, None, "", "Không có dòng số liệu nào để ghi.")])
+    if dry_run:
+        with read_session(engine) as session:
+            _reject_problems(session, frame, column_labels)
+            changes = _classify(session, frame, is_demo)
+            return _counts(changes)
+    with write_session(engine) as session:
+        _reject_problems(session, frame, column_labels)
+        changes = _classify(session, frame, is_demo)
+        result = _counts(changes)
+        batch = ImportBatch(source=source, file_name=file_name, checksum=file_checksum, user_name=user_name,
+                            created=result.created, updated=result.updated, unchanged=result.unchanged)
+        session.add(batch)
+        session.flush()
+        _write(session, changes[changes["change"] != "unchanged"], user_name, source, batch.id, is_demo)
+        return WriteResult(result.created, result.updated, result.unchanged, batch.id)
+
+
+def _reject_problems(session: Session, frame: pd.DataFrame, column_labels: dict[str, str] | None) -> None:
+    problems = validate(session, frame, column_labels or COLUMN_LABELS)
+    if problems:
+        raise Rejected(problems)
+
+
+def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:
+    """Every problem of every row, in row order."""
+    localities = pd.DataFrame(session.execute(select(Locality.code, Locality.plan_code)).all(),
+                              columns=["locality_code", "plan_code"])
+    indicators = pd.DataFrame(session.execute(select(Indicator.code, Indicator.kind, Indicator.name)).all(),
+                              columns=["indicator_code", "kind", "indicator_name"])
+    targets = pd.DataFrame(session.execute(select(PlanTarget.plan_code, PlanTarget.indicator_code)).all(),
+                           columns=["plan_code", "indicator_code"]).assign(in_plan=True)
+    rows = frame.merge(localities, on="locality_code", how="left", indicator="_locality")
+    rows = rows.merge(indicators, on="indicator_code", how="left")
+    rows = rows.merge(targets, on=["plan_code", "indicator_code"], how="left")
+    known_locality = rows["_locality"] == "both"
+    known_indicator = rows["kind"].notna()
+    ratio, count, boolean = (rows["kind"] == k for k in ("ratio", "count", "boolean"))
+    has = {c: rows[c].notna() for c in FIGURES}
+    this_year = current_year()
+
+    checks = [
+        (~known_locality, "locality_code", "Không có địa phương với mã hoặc tên này."),
+        (~known_indicator, "indicator_code", "Không có chỉ tiêu với mã này."),
+        (known_locality & known_indicator & rows["in_plan"].isna(), "indicator_code",
+         "Chỉ tiêu này không có trong kế hoạch của địa phương."),
+        (rows["year"].isna(), "year", "Thiếu năm."),
+        (rows["year"].notna() & ((rows["year"] < FIRST_YEAR) | (rows["year"] > this_year)), "year",
+         f"Năm phải từ {FIRST_YEAR} đến {this_year}."),
+        (ratio & has["value"] & ~has["numerator"] & ~has["denominator"], "value",
+         "Chỉ tiêu tỷ lệ phải nhập tử số và mẫu số, không nhập tỷ lệ phần trăm."),
+        (ratio & ~has["numerator"] & (has["denominator"] | ~has["value"]), "numerator", "Thiếu tử số."),
+        (ratio & ~has["denominator"] & (has["numerator"] | ~has["value"]), "denominator", "Thiếu mẫu số."),
+        (has["numerator"] & (rows["numerator"] < 0), "numerator", "Tử số phải là số nguyên không âm."),
+        (has["denominator"] & (rows["denominator"] < 0), "denominator", "Mẫu số phải là số nguyên không âm."),
+        (ratio & has["numerator"] & has["denominator"] & (rows["numerator"] > rows["denominator"]), "numerator",
+         "Tử số không được lớn hơn mẫu số."),
+        (ratio & has["value"] & has["numerator"] & has["denominator"], "value",
+         "Chỉ tiêu tỷ lệ chỉ nhập tử số và mẫu số, để trống cột giá trị."),
+        ((count | boolean) & (has["numerator"] | has["denominator"]), "numerator",
+         "Chỉ tiêu này không phải tỷ lệ: nhập vào cột giá trị, để trống tử số và mẫu số."),
+        (count & ~has["value"], "value", "Thiếu giá trị (số nguyên không âm)."),
+        (count & has["value"] & (rows["value"] < 0), "value", "Giá trị phải là số nguyên không âm."),
+        (boolean & ~has["value"], "value", "Thiếu giá trị: nhập «có» hoặc «không»."),
+        (boolean & has["value"] & ~rows["value"].isin([0, 1]), "value", "Giá trị phải là «có» hoặc «không»."),
+        (frame.duplicated(KEY, keep=False).to_numpy() & rows["year"].notna(), "locality_code",
+         "Cùng địa phương, chỉ tiêu và năm xuất hiện nhiều lần trong dữ liệu."),
+    ]
+    found = []
+    for mask, column, message in checks:
+        mask = mask.fillna(False).astype(bool)
+        for row, value in zip(rows.loc[mask, ROW_COLUMN], rows.loc[mask, column]):
+            found.append((row, Problem(int(row), labels.get(column, column), _shown(value), message)))
+    found.sort(key=lambda pair: pair[0])
+    return [problem for _, problem in found]
+
+
+def _shown(value) -> str:
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+
+
+def _classify(session: Session, frame: pd.DataFrame, is_demo: bool) -> pd.DataFrame:
+    """Each input row with change = created / updated / unchanged against what is stored."""
+    existing = _existing(session, frame)
+    merged = frame.merge(existing, on=KEY, how="left", suffixes=("", "_old"), indicator="_stored")
+    same = merged["_stored"] == "both"
+    for column in (*FIGURES, "note"):
+        old, new = merged[f"{column}_old"], merged[column]
+        same &= (old.isna() & new.isna()) | (old.astype("object") == new.astype("object")).fillna(False)
+    same &= merged["stored_is_demo"].astype("boolean").fillna(not is_demo) == is_demo
+    merged["change"] = "updated"
+    merged.loc[merged["_stored"] == "left_only", "change"] = "created"
+    merged.loc[same, "change"] = "unchanged"
+    return merged
+
+
+def _existing(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    years = sorted(int(y) for y in frame["year"].unique())
+    statement = select(Reading.locality_code, Reading.indicator_code, Reading.year, Reading.numerator,
+                       Reading.denominator, Reading.value, Reading.note, Reading.is_demo).where(Reading.year.in_(years))
+    localities = frame["locality_code"].unique().tolist()
+    # Bounded IN lists; a file covering many localities is better served by the year filter alone.
+    if len(localities) <= 500:
+        statement = statement.where(Reading.locality_code.in_(localities))
+    existing = pd.DataFrame(session.execute(statement).all(),
+                            columns=[*KEY, *FIGURES, "note", "stored_is_demo"])
+    return existing.astype({"year": "Int64", "numerator": "Int64", "denominator": "Int64", "value": "Int64"})
+
+
+def _counts(changes: pd.DataFrame) -> WriteResult:
+    counts = changes["change"].value_counts()
+    return WriteResult(int(counts.get("created", 0)), int(counts.get("updated", 0)), int(counts.get("unchanged", 0)))
+
+
+def _write(session: Session, changes: pd.DataFrame, user_name: str, source: str, batch_id: int, is_demo: bool) -> None:
+    if changes.empty:
+        return
+    now = utc_now()
+    records = changes[[*KEY, *FIGURES, "note"]].astype("object").where(changes[[*KEY, *FIGURES, "note"]].notna(), None)
+    rows = [
+        {**record, "entered_by": user_name, "entered_at": now, "source": source, "batch_id": batch_id, "is_demo": is_demo}
+        for record in records.to_dict("records")
+    ]
+    upsert(session, Reading, rows, KEY)
+    session.execute(ReadingRevision.__table__.insert(), rows)
+
+
+def delete_demo(engine: Engine) -> int:
+    """Remove every demo reading (their history stays, marked as demo). Returns how many."""
+    with write_session(engine) as session:
+        removed = session.execute(Reading.__table__.delete().where(Reading.is_demo)).rowcount
+        return removed

@@ -2,7 +2,6 @@
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -98,9 +97,10 @@ def run_progress(engine: Engine, args) -> int:
     if args.locality and args.locality not in set(queries.localities(engine)["code"]):
         print(f"Không có địa phương với mã «{args.locality}».", file=sys.stderr)
         return EXIT_USAGE
-    assessment = assess(engine, args.year, args.locality)
+    assessment = assess(engine, args.year, args.locality, with_series=False)
     if args.json:
-        print(json.dumps(_json_records(assessment.statuses), ensure_ascii=False, indent=1))
+        # Compact: the indented encoder is pure Python and took seconds for 3,300 localities.
+        print(json.dumps(_json_records(assessment.statuses), ensure_ascii=False))
         return EXIT_OK
     described = describe_statuses(assessment)
     if described.empty:
@@ -165,10 +165,14 @@ def _plain_table(group: pd.DataFrame) -> str:
 
 
 def _json_records(statuses: pd.DataFrame) -> list[dict]:
-    records = []
-    for record in statuses[list(_JSON_FIELDS)].to_dict("records"):
-        records.append({key: _json_value(record[key], cast) for key, cast in _JSON_FIELDS.items()})
-    return records
+    """Column by column (not cell by cell): Python numbers, None where there is no figure."""
+    columns = [_json_column(statuses[key], cast) for key, cast in _JSON_FIELDS.items()]
+    return [dict(zip(_JSON_FIELDS, row)) for row in zip(*columns)]
+
+
+def _json_column(column: pd.Series, cast) -> list:
+    dtype = {int: "Int64", float: "Float64"}.get(cast, "object")
+    return column.astype(dtype).astype("object").where(column.notna(), None).tolist()
 
 
 _JSON_FIELDS = {
@@ -176,9 +180,3 @@ _JSON_FIELDS = {
     "numerator": int, "denominator": int, "target": float, "comparator": str, "status": str,
     "projected_2030": float, "reported": int, "expected": int,
 }
-
-
-def _json_value(value, cast):
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return cast(value)

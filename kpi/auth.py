@@ -202,8 +202,10 @@ def list_users(engine: Engine) -> pd.DataFrame:
         links = session.execute(select(UserLocality.user_id, UserLocality.locality_code)
                                 .order_by(UserLocality.locality_code)).all()
     frame = pd.DataFrame(users, columns=["id", "name", "role", "active", "created_at", "last_login_at"])
-    codes = pd.DataFrame(links, columns=["id", "locality_code"]).groupby("id")["locality_code"].agg(", ".join)
-    frame["localities"] = frame["id"].map(codes).fillna("")
+    codes: dict[int, list[str]] = {}
+    for user_id, code in links:
+        codes.setdefault(user_id, []).append(code)
+    frame["localities"] = [", ".join(codes.get(user_id, [])) for user_id in frame["id"]]
     frame["role_label"] = frame["role"].map(ROLE_LABELS)
     return frame[["name", "role", "role_label", "localities", "active", "created_at", "last_login_at"]]
 

@@ -4,10 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import select
-from sqlmodel import SQLModel
 
 from kpi import auth
 from kpi.auth import LoginRefused, authenticate, create_user
@@ -27,11 +24,6 @@ def refusal(engine, name, password, **kwargs) -> LoginRefused:
 
 def messages(rejected) -> str:
     return "\n".join(p.message for p in rejected.value.problems)
-
-
-def test_models_and_migrations_describe_the_same_schema(engine):
-    with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
 
 
 def test_hash_is_argon2id_not_the_password_and_verifies():

@@ -301,6 +301,8 @@ def _count_failure(session: Session, attempt: LoginAttempt | None, typed: str, n
                                                LoginAttempt.name != typed))
     if attempt is None:
         session.add(LoginAttempt(name=typed, failures=1, last_failed_at=now))
-    else:
-        attempt.failures += 1
-        attempt.last_failed_at = now
+        return
+    # A mistake today after a bad day last month starts a new count rather than a long wait.
+    stale = attempt.last_failed_at < now - FORGET_FAILURES_AFTER
+    attempt.failures = 1 if stale else attempt.failures + 1
+    attempt.last_failed_at = now

@@ -206,3 +206,13 @@ def test_cli_refuses_a_short_password_or_an_unknown_account(engine, run_cli):
     missing = run_cli("user", "set-password", "khong_co", stdin=PASSWORD + "\n")
     assert missing.returncode == 1 and "Không có tài khoản «khong_co»" in missing.stderr
     assert not auth.has_users(engine)
+
+
+def test_failures_are_forgotten_after_a_day(engine):
+    create_user(engine, "admin", PASSWORD, "admin")
+    start = utc_now()
+    for _ in range(auth.FREE_FAILURES + 3):
+        refusal(engine, "admin", OTHER_PASSWORD, now=start)
+    next_day = start + auth.FORGET_FAILURES_AFTER + timedelta(seconds=1)
+    assert refusal(engine, "admin", OTHER_PASSWORD, now=next_day).retry_after_seconds == 0
+    assert authenticate(engine, "admin", PASSWORD, now=next_day + timedelta(seconds=1)).name == "admin"

@@ -20,10 +20,10 @@ from kpi.models import Locality, LoginAttempt, Role, User, UserLocality, utc_now
 from kpi.problems import Problem, Rejected
 
 MIN_PASSWORD_LENGTH = 10
-# argon2 hashes any length, but a megabyte "password" would still cost a megabyte of hashing per try.
+# Argon2 takes any length; the cap only stops a pasted document from being taken for a password.
 MAX_PASSWORD_LENGTH = 256
 MAX_NAME_LENGTH = 64
-# Names the write path records for work done without an account (kpi.demo, the CLI without --user).
+# Names that would pass for a system actor's in the history (kpi.demo records its readings as "demo").
 RESERVED_NAMES = {"demo", "cli", "system"}
 
 FREE_FAILURES = 5

@@ -1,7 +1,7 @@
 """covering index for the progress queries
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22
 
 The progress queries group readings by (locality, indicator) and read their figures; with the
@@ -11,7 +11,7 @@ figures in the index SQLite answers them from the index alone instead of looking
 from alembic import op
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

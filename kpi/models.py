@@ -91,8 +91,6 @@ class Reading(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("locality_code", "indicator_code", "year", name="uq_reading_triple"),
         Index("ix_reading_indicator_year", "indicator_code", "year"),
-        # Covering: the progress queries read the figures from the index alone (see migration 0003).
-        Index("ix_reading_figures", "locality_code", "indicator_code", "year", "numerator", "denominator", "value"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

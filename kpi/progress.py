@@ -19,7 +19,6 @@ SERIES_COLUMNS = [
     "locality_code", "indicator_code", "year", "kind", "numerator", "denominator", "value",
     "reported", "expected", "is_aggregate",
 ]
-PARTIAL_KEYS = ["parent_code", "plan_code", "indicator_code", "year"]
 STATUS_COLUMNS = [
     "locality_code", "indicator_code", "as_of", "latest_year", "value", "numerator", "denominator",
     "target", "comparator", "status", "projected_2030", "reported", "expected",
@@ -96,22 +95,14 @@ def yearly_series(readings: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     value is a percentage for ratios (NaN when the denominator is 0: "không phát sinh"), the number
     for counts, 0/1 for booleans. reported/expected is the completeness of that year.
     """
-    return combine_series(own_series(readings, catalog), aggregate_series(partial_sums(readings, catalog), catalog))
-
-
-def own_series(readings: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """The series rows of the readings themselves (no aggregates)."""
     kinds = catalog.indicators.set_index("code")["kind"]
-    own = readings[["locality_code", "indicator_code", "year", "numerator", "denominator", "value"]].astype(
-        {"numerator": "Float64", "denominator": "Float64", "value": "Float64"})
+    readings = readings.astype({"numerator": "Float64", "denominator": "Float64", "value": "Float64"})
+    own = readings[["locality_code", "indicator_code", "year", "numerator", "denominator", "value"]].copy()
     own["kind"] = own["indicator_code"].map(kinds)
     own["reported"], own["expected"], own["is_aggregate"] = 1, 1, False
     own["value"] = _value(own)
-    return own[SERIES_COLUMNS]
 
-
-def combine_series(own: pd.DataFrame, aggregate: pd.DataFrame) -> pd.DataFrame:
-    """Own readings and aggregates in one series; a locality's own reading of a year wins over its aggregate."""
+    aggregate = _aggregate(readings, _expected_descendants(catalog), kinds)
     series = pd.concat([own[SERIES_COLUMNS], aggregate[SERIES_COLUMNS]], ignore_index=True)
     series = series.drop_duplicates(["locality_code", "indicator_code", "year"])
     return series.sort_values(["locality_code", "indicator_code", "year"], ignore_index=True)
@@ -124,63 +115,38 @@ def _value(frame: pd.DataFrame) -> pd.Series:
     return percent.where(ratio, frame["value"]).astype("Float64")
 
 
-def partial_sums(readings: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """Readings summed per (parent_code, plan_code, indicator_code, year), with `reported` readings.
-
-    Every aggregate is a sum of these pieces: the children of one parent on one plan share their
-    ancestors and their expected indicators. kpi.queries.partial_sums computes the same in SQL.
-    Ratios: numerators and denominators of readings with denominator > 0 (a weighted ratio, not a
-    mean of percentages). Booleans: readings with 1 over readings. Counts: the sum of values.
-    """
-    kinds = catalog.indicators.set_index("code")["kind"]
-    places = catalog.localities[["code", "parent_code", "plan_code"]].rename(columns={"code": "locality_code"})
-    reports = readings.merge(places, on="locality_code")
-    reports = reports[reports["parent_code"].notna() & (reports["parent_code"] != "")]
-    reports = reports.astype({"numerator": "Float64", "denominator": "Float64", "value": "Float64"})
-    kind = reports["indicator_code"].map(kinds)
-    ratio, boolean = kind == "ratio", kind == "boolean"
-    counted = ratio & (reports["denominator"] > 0)
-    reports = reports.assign(
-        numerator=reports["numerator"].where(counted, 0).where(ratio, reports["value"].where(boolean)),
-        denominator=reports["denominator"].where(counted, 0).where(ratio, boolean.astype("Float64").where(boolean)),
-        value=reports["value"].where(~ratio & ~boolean),
-        reported=1,
-    )
-    return reports.groupby(PARTIAL_KEYS, dropna=False).agg(
-        numerator=("numerator", "sum"), denominator=("denominator", "sum"), value=("value", "sum"),
-        reported=("reported", "sum"),
-    ).reset_index()
-
-
-def aggregate_series(partials: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """The series rows of every ancestor, from partial sums (see partial_sums)."""
-    if partials.empty:
+def _aggregate(readings: pd.DataFrame, expected: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
+    if expected.empty:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    kinds = catalog.indicators.set_index("code")["kind"]
-    parents = partials["parent_code"].drop_duplicates()
-    # A parent's children count for the parent itself and for every ancestor of the parent.
-    links = ancestor_links(catalog.localities).rename(columns={"descendant_code": "parent_code"})
-    ancestors = pd.concat([pd.DataFrame({"ancestor_code": parents, "parent_code": parents}),
-                           links[links["parent_code"].isin(parents)]], ignore_index=True)
-    expected_pieces = partials.merge(catalog.plan_targets[["plan_code", "indicator_code"]],
-                                     on=["plan_code", "indicator_code"])
-    pieces = expected_pieces.merge(ancestors, on="parent_code").astype(
-        {"numerator": "Float64", "denominator": "Float64", "value": "Float64"})
+    expected_counts = expected.groupby(["ancestor_code", "indicator_code"]).size().rename("expected")
+    reports = expected.merge(
+        readings.rename(columns={"locality_code": "descendant_code"}),
+        on=["descendant_code", "indicator_code"],
+    )
+    reports["kind"] = reports["indicator_code"].map(kinds)
+    ratio = reports["kind"] == "ratio"
+    boolean = reports["kind"] == "boolean"
+    counted = ratio & (reports["denominator"] > 0)
+    # Ratios: Σ numerators / Σ denominators over children with denominator > 0 (weighted, not a
+    # mean of percentages). Booleans: children with 1 over children that reported.
+    reports["agg_numerator"] = reports["numerator"].where(counted, 0).where(ratio, reports["value"].where(boolean))
+    reports["agg_denominator"] = reports["denominator"].where(counted, 0).where(ratio, boolean.astype("Float64").where(boolean))
+    reports["agg_value"] = reports["value"].where(~ratio & ~boolean)
     keys = ["ancestor_code", "indicator_code", "year"]
-    grouped = pieces.groupby(keys).agg(
-        numerator=("numerator", "sum"), denominator=("denominator", "sum"), value=("value", "sum"),
-        reported=("reported", "sum"),
+    grouped = reports.groupby(keys).agg(
+        numerator=("agg_numerator", "sum"),
+        denominator=("agg_denominator", "sum"),
+        value=("agg_value", "sum"),
+        reported=("descendant_code", "nunique"),
+        kind=("kind", "first"),
     ).reset_index()
-    grouped["reported"] = grouped["reported"].astype("int64")
-    grouped["kind"] = grouped["indicator_code"].map(kinds)
-    expected_counts = (_expected_descendants(catalog).groupby(["ancestor_code", "indicator_code"]).size()
-                       .rename("expected"))
     grouped = grouped.join(expected_counts, on=["ancestor_code", "indicator_code"])
     grouped.loc[grouped["kind"] == "count", ["numerator", "denominator"]] = pd.NA
     grouped.loc[grouped["kind"] == "boolean", "kind"] = "ratio"
+    grouped = grouped.astype({"numerator": "Float64", "denominator": "Float64", "value": "Float64"})
     grouped["value"] = _value(grouped)
     grouped["is_aggregate"] = True
-    return grouped.rename(columns={"ancestor_code": "locality_code"})[SERIES_COLUMNS]
+    return grouped.rename(columns={"ancestor_code": "locality_code"})
 
 
 def statuses(series: pd.DataFrame, pairs: pd.DataFrame, as_of: int) -> pd.DataFrame:

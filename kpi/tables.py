@@ -238,11 +238,12 @@ def _sheet(records: list[list], expected: frozenset[str], spreadsheet: bool,
     header_index, header = numbered[header_at]
     body = numbered[header_at + 1:]
     headers = [nfc(c).translate(INVISIBLE).strip() for c in header]
+    # Spreadsheet programs write every CSV row as wide as the header: a longer row has been shifted.
+    problems = [] if spreadsheet else _wide_row_problems(body, len(headers))
     while headers and not headers[-1]:
         headers.pop()
     width = max(len(headers), 1)
     headers += [""] * (width - len(headers))
-    problems = [] if spreadsheet else _wide_row_problems(body, width)
     cells = [row[:width] + [""] * (width - len(row)) for _, row in body]
     text = pd.DataFrame(cells, columns=range(width), dtype=str) if cells else pd.DataFrame(columns=range(width), dtype=str)
     for column in text.columns:
@@ -260,9 +261,8 @@ def _sheet(records: list[list], expected: frozenset[str], spreadsheet: bool,
 def _wide_row_problems(body: list[tuple[int, list[str]]], width: int) -> list[Problem]:
     problems = []
     for index, row in body:
-        extra = [c.strip() for c in row[width:]]
-        if any(extra):
-            problems.append(Problem(index + 1, None, "; ".join(c for c in extra if c),
+        if len(row) > width:
+            problems.append(Problem(index + 1, None, "; ".join(c.strip() for c in row[width:] if c.strip()),
                                     f"Dòng này có {len(row)} ô nhưng dòng tiêu đề chỉ có {width} cột. Có thể một số "
                                     "viết với dấu phẩy (ví dụ 12,5) chưa được đặt trong ngoặc kép, hoặc thiếu tiêu đề cột."))
     return problems

@@ -149,7 +149,7 @@ def _parse(session, sheet: Sheet, positions: dict[str, int], cells: pd.DataFrame
         return sheet.numbers.loc[cells.index, positions[column]]
 
     locality, ambiguous = _resolve_localities(cells["locality_code"], localities)
-    indicator = _fold(cells["indicator_code"]).map(dict(zip(indicators["code"].str.casefold(), indicators["code"])))
+    indicator = _lookup(cells["indicator_code"], dict(zip(indicators["code"].str.casefold(), indicators["code"])))
     kind = indicator.map(dict(zip(indicators["code"], indicators["kind"])))
     problems += _problems(cells, ambiguous, "locality_code", labels,
                           "Tên này trùng với nhiều địa phương: hãy ghi mã địa phương thay cho tên.")
@@ -168,8 +168,9 @@ def _parse(session, sheet: Sheet, positions: dict[str, int], cells: pd.DataFrame
 
     values, issue = _whole_numbers(cells["value"], numbers("value"), percent=True)
     given = cells["value"] != ""
-    words = _fold(cells["value"]).map(BOOLEAN_WORDS)
     boolean, ratio = (kind == "boolean"), (kind == "ratio")
+    words = pd.Series(np.nan, index=cells.index)
+    words[boolean] = _fold(cells.loc[boolean, "value"]).map(BOOLEAN_WORDS)
     values = values.mask(boolean, words.fillna(values.where(values.isin([0.0, 1.0]))))
     issue = issue.mask(boolean, np.where(given & values.isna(), "boolean", ""))
     # A ratio given as a figure reaches the write path, which explains that it needs its two counts.
@@ -187,40 +188,57 @@ def _fold(text: pd.Series) -> pd.Series:
     return text.str.replace(r"\s+", " ", regex=True).str.strip().str.casefold()
 
 
+def _lookup(text: pd.Series, by_folded: dict[str, str]) -> pd.Series:
+    """Exact spellings first; only the rest are folded, which matters for 100,000 rows."""
+    found = text.map({value: value for value in by_folded.values()})
+    missing = found.isna() & (text != "")
+    if missing.any():
+        found[missing] = _fold(text[missing]).map(by_folded)
+    return found
+
+
 def _resolve_localities(text: pd.Series, localities: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Codes for codes or exact names (any case; tone marks count: Cẩm Giang is not Cẩm Giàng)."""
-    by_code = dict(zip(localities["code"].str.casefold(), localities["code"]))
     names = _fold(localities["name"])
-    shared = names[names.duplicated(keep=False)]
-    by_name = dict(zip(names[~names.isin(shared)], localities.loc[~names.isin(shared), "code"]))
-    folded = _fold(text)
-    code = folded.map(by_code)
-    code = code.fillna(folded.map(by_name))
-    return code, code.isna() & folded.isin(set(shared))
+    shared = set(names[names.duplicated(keep=False)])
+    by_name = {name: code for name, code in zip(names, localities["code"]) if name not in shared}
+    # A code is looked for before a name, so a name that folds to a code cannot hide it.
+    code = _lookup(text, {**by_name, **dict(zip(localities["code"].str.casefold(), localities["code"]))})
+    ambiguous = pd.Series(False, index=text.index)
+    unknown = code.isna() & (text != "")
+    if shared and unknown.any():
+        ambiguous[unknown] = _fold(text[unknown]).isin(shared)
+    return code, ambiguous
 
 
 def _whole_numbers(text: pd.Series, numbers: pd.Series | None, *, percent: bool) -> tuple[pd.Series, pd.Series]:
     """Whole numbers (as floats, NaN when blank or unreadable) as Excel users write them, and per cell
     why not: not_number, not_whole, ambiguous or too_large."""
-    cleaned = text.str.replace("[\u00a0\u202f\u2009]", " ", regex=True).str.replace("\u2212", "-").str.strip()
-    if percent:
-        cleaned = cleaned.str.replace(r"\s*%$", "", regex=True)
-    integer = cleaned.str.fullmatch(INTEGER) | cleaned.str.fullmatch(GROUPED)
-    ambiguous = ~integer & cleaned.str.fullmatch(AMBIGUOUS)
-    comma = ~integer & ~ambiguous & cleaned.str.fullmatch(DECIMAL_COMMA)
-    point = ~integer & ~ambiguous & ~comma & cleaned.str.fullmatch(DECIMAL_POINT)
     number = pd.Series(np.nan, index=text.index)
-    number[integer] = cleaned[integer].str.replace(r"[., ]", "", regex=True).astype(float)
-    number[comma] = cleaned[comma].str.replace(".", "").str.replace(",", ".").astype(float)
-    number[point] = cleaned[point].str.replace(",", "").astype(float)
+    issue = pd.Series("", index=text.index, dtype=object)
+    plain = text.str.fullmatch(r"\d{1,15}")
+    number[plain] = text[plain].astype(float)
+    rest = ~plain & (text != "")
+    if rest.any():
+        cleaned = text[rest].str.replace("[\u00a0\u202f\u2009]", " ", regex=True).str.replace("\u2212", "-").str.strip()
+        if percent:
+            cleaned = cleaned.str.replace(r"\s*%$", "", regex=True)
+        integer = cleaned.str.fullmatch(INTEGER) | cleaned.str.fullmatch(GROUPED)
+        ambiguous = ~integer & cleaned.str.fullmatch(AMBIGUOUS)
+        comma = ~integer & ~ambiguous & cleaned.str.fullmatch(DECIMAL_COMMA)
+        point = ~integer & ~ambiguous & ~comma & cleaned.str.fullmatch(DECIMAL_POINT)
+        parsed = pd.Series(np.nan, index=cleaned.index)
+        parsed[integer] = cleaned[integer].str.replace(r"[., ]", "", regex=True).astype(float)
+        parsed[comma] = cleaned[comma].str.replace(".", "").str.replace(",", ".").astype(float)
+        parsed[point] = cleaned[point].str.replace(",", "").astype(float)
+        number[rest] = parsed
+        issue[parsed.index[parsed.isna() & (cleaned != "")]] = "not_number"
+        issue[ambiguous.index[ambiguous]] = "ambiguous"
     if numbers is not None:
         # A spreadsheet number is exact: 1.234 typed into a number cell is not one thousand.
         typed = numbers.notna()
         number = number.mask(typed, numbers)
-        ambiguous &= ~typed
-    issue = pd.Series("", index=text.index, dtype=object)
-    issue[(cleaned != "") & number.isna()] = "not_number"
-    issue[ambiguous] = "ambiguous"
+        issue = issue.mask(typed, "")
     issue[number.notna() & (number % 1 != 0)] = "not_whole"
     issue[number.abs() >= LARGEST] = "too_large"
     return number.where(issue == ""), issue
@@ -245,6 +263,8 @@ def _issue_problems(cells: pd.DataFrame, issue: pd.Series, column: str, labels: 
 
 
 def _problems(cells: pd.DataFrame, mask: pd.Series, column: str, labels: dict[str, str], message: str) -> list[Problem]:
+    if not mask.any():
+        return []
     return [Problem(int(row), labels[column], value, message)
             for row, value in zip(cells.loc[mask, ROW_COLUMN], cells.loc[mask, column])]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 
@@ -24,6 +25,7 @@ SEPARATOR_NAMES = {",": "dấu phẩy", ";": "dấu chấm phẩy", "\t": "dấu
 # A title or a note above the header is common in office files; the header is looked for this far down.
 HEADER_SEARCH_ROWS = 30
 INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d"), None)
+INVISIBLE_PATTERN = "[\ufeff\u200b\u200c\u200d]"
 FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 SEP_HINT = re.compile(r"sep=(.)")
 
@@ -225,44 +227,65 @@ def _cell_number(value) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else float("nan")
 
 
+def _clean(cell: str) -> str:
+    return nfc(cell).translate(INVISIBLE).strip()
+
+
 def _sheet(records: list[list], expected: frozenset[str], spreadsheet: bool,
            formulas: dict[tuple[int, int], str] | None) -> Sheet:
     formulas = formulas or {}
-    text_rows = [[_cell_text(v) for v in record] for record in records] if spreadsheet else records
+    rows = [[_cell_text(v) for v in record] for record in records] if spreadsheet else records
     for (r, c), formula in formulas.items():
-        text_rows[r][c] = formula
-    numbered = [(i, row) for i, row in enumerate(text_rows) if any(nfc(c).translate(INVISIBLE).strip() for c in row)]
-    if not numbered:
+        rows[r][c] = formula
+    first = []
+    for index, row in enumerate(rows):
+        if any(_clean(c) for c in row):
+            first.append(index)
+            if len(first) == HEADER_SEARCH_ROWS:
+                break
+    if not first:
         raise Rejected([Problem(None, None, "", "Tệp trống: không có dòng tiêu đề và dữ liệu.")])
-    header_at = _header_index([[nfc(c).translate(INVISIBLE).strip() for c in row] for _, row in numbered], expected)
-    header_index, header = numbered[header_at]
-    body = numbered[header_at + 1:]
-    headers = [nfc(c).translate(INVISIBLE).strip() for c in header]
+    header_index = first[_header_index([[_clean(c) for c in rows[i]] for i in first], expected)]
+    headers = [_clean(c) for c in rows[header_index]]
+    body = rows[header_index + 1:]
     # Spreadsheet programs write every CSV row as wide as the header: a longer row has been shifted.
-    problems = [] if spreadsheet else _wide_row_problems(body, len(headers))
+    problems = [] if spreadsheet else _wide_row_problems(body, len(headers), header_index + 2)
     while headers and not headers[-1]:
         headers.pop()
     width = max(len(headers), 1)
     headers += [""] * (width - len(headers))
-    cells = [row[:width] + [""] * (width - len(row)) for _, row in body]
-    text = pd.DataFrame(cells, columns=range(width), dtype=str) if cells else pd.DataFrame(columns=range(width), dtype=str)
-    for column in text.columns:
-        text[column] = text[column].str.translate(INVISIBLE).str.strip()
-    text[ROW_COLUMN] = [i + 1 for i, _ in body]
+    text = _frame(body, width, "").astype(str)
+    for column in range(width):
+        if text[column].str.contains(INVISIBLE_PATTERN).any():
+            text[column] = text[column].str.translate(INVISIBLE)
+        text[column] = text[column].str.strip()
+    text[ROW_COLUMN] = np.arange(header_index + 2, header_index + 2 + len(body))
+    kept = ~(text[list(range(width))] == "").all(axis=1)
     numbers = uncalculated = None
     if spreadsheet:
-        numbers = pd.DataFrame([[_cell_number(v) for v in records[i][:width]] + [float("nan")] * (width - len(records[i][:width]))
-                                for i, _ in body], columns=range(width), dtype=float)
-        marks = [[(i, c) in formulas for c in range(width)] for i, _ in body]
-        uncalculated = pd.DataFrame(marks, columns=range(width), dtype=bool)
-    return Sheet(headers, header_index + 1, text, numbers, uncalculated, problems)
+        numbers = _frame([[_cell_number(v) for v in record] for record in records[header_index + 1:]], width, np.nan)
+        uncalculated = pd.DataFrame(False, index=text.index, columns=range(width))
+        for (r, c), _ in formulas.items():
+            if r > header_index and c < width:
+                uncalculated.iat[r - header_index - 1, c] = True
+        numbers, uncalculated = numbers[kept].astype(float), uncalculated[kept]
+    return Sheet(headers, header_index + 1, text[kept], numbers, uncalculated, problems)
 
 
-def _wide_row_problems(body: list[tuple[int, list[str]]], width: int) -> list[Problem]:
+def _frame(rows: list[list], width: int, blank) -> pd.DataFrame:
+    """Ragged rows cut or padded to the header's width."""
+    if any(len(row) != width for row in rows):
+        rows = [row[:width] + [blank] * (width - len(row)) for row in rows]
+    frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
+    return frame.fillna(blank)
+
+
+def _wide_row_problems(body: list[list[str]], width: int, first_row: int) -> list[Problem]:
     problems = []
-    for index, row in body:
-        if len(row) > width:
-            problems.append(Problem(index + 1, None, "; ".join(c.strip() for c in row[width:] if c.strip()),
+    for index in np.flatnonzero(np.fromiter(map(len, body), dtype=int, count=len(body)) > width):
+        row = body[index]
+        if any(c.strip() for c in row):
+            problems.append(Problem(int(first_row + index), None, "; ".join(c.strip() for c in row[width:] if c.strip()),
                                     f"Dòng này có {len(row)} ô nhưng dòng tiêu đề chỉ có {width} cột. Có thể một số "
                                     "viết với dấu phẩy (ví dụ 12,5) chưa được đặt trong ngoặc kép, hoặc thiếu tiêu đề cột."))
     return problems

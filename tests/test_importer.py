@@ -446,3 +446,39 @@ def test_a_hundred_thousand_rows_import_in_one_go(engine, capsys):
     with capsys.disabled():
         print(f"\n100.000 dòng ({len(data) / 1e6:.1f} MB): nhập trong {elapsed:.1f} s, "
               f"nhập lại (không đổi) trong {time.perf_counter() - started - elapsed:.1f} s")
+
+
+# --- command line -----------------------------------------------------------------------------------------
+
+
+def test_cli_import_applies_a_file_and_prints_the_counts(engine, run_cli, tmp_path):
+    path = tmp_path / "so_lieu.csv"
+    path.write_bytes(csv_bytes([*GOOD_ROWS, row(indicator="QPPL_KIEM_TRA")], VIETNAMESE, ";", "utf-8-sig"))
+    dry = run_cli("import", path, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Chạy thử, chưa ghi gì" in dry.stdout and "5 tạo mới, 0 cập nhật, 0 không đổi" in dry.stdout
+    assert "Bỏ qua 1 dòng chưa nhập số liệu (dòng 7)" in dry.stdout
+    done = run_cli("import", path, "--user", "chị Lan")
+    assert done.returncode == 0, done.stderr
+    assert "Đã nhập tệp so_lieu.csv" in done.stdout and "5 tạo mới, 0 cập nhật, 0 không đổi" in done.stdout
+    again = run_cli("import", path)
+    assert "0 tạo mới, 0 cập nhật, 5 không đổi" in again.stdout
+
+
+def test_cli_import_rejects_a_bad_file_with_every_problem_on_stderr(engine, run_cli, tmp_path):
+    path = tmp_path / "sai.csv"
+    path.write_bytes(csv_bytes([row(locality="XX", numerator="1", denominator="1"), row(numerator="9", denominator="3")]))
+    before = dump(engine)
+    result = run_cli("import", path)
+    assert result.returncode == 1
+    assert "có 2 lỗi; chưa ghi gì" in result.stderr
+    assert "Dòng 2, cột «locality_code» (giá trị «XX»)" in result.stderr
+    assert "Dòng 3, cột «numerator» (giá trị «9»): Tử số không được lớn hơn mẫu số." in result.stderr
+    assert result.stdout == ""
+    assert dump(engine) == before
+
+
+def test_cli_import_usage_errors(engine, run_cli, tmp_path):
+    missing = run_cli("import", tmp_path / "khong_co.csv")
+    assert missing.returncode == 2 and "Không tìm thấy tệp" in missing.stderr
+    assert run_cli("import").returncode == 2

@@ -25,7 +25,9 @@ from tests.test_tables import encode, patch_sheet, xlsx
 
 ENGLISH = INPUT_COLUMNS
 VIETNAMESE = [COLUMN_LABELS[c] for c in INPUT_COLUMNS]
-UNITS = Path("/work/shared/data/hai_phong_units.csv")
+# The shared data sits beside the main checkout; worktrees live one level deeper.
+UNITS = next(p for p in (Path(__file__).resolve().parents[2] / "shared" / "data" / "hai_phong_units.csv",
+                         Path("/work/shared/data/hai_phong_units.csv")) if p.is_file())
 LAC_PHUONG = "xã Lạc Phượng"
 YEAR = 2024
 

@@ -182,25 +182,33 @@ def _header_index(records: list[list[str]], expected: frozenset[str]) -> int:
 
 def _xlsx_values(data: bytes) -> tuple[list[list], dict[tuple[int, int], str]]:
     """Cell values as cached by the spreadsheet program, and the formulas it never calculated."""
+    # A damaged or foreign archive fails inside openpyxl in many ways (zip, XML, missing parts):
+    # to the user they all mean the same thing.
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise Rejected([Problem(None, None, "", f"Tệp không phải là bảng tính Excel (.xlsx) đọc được ({error}).")]) from None
-    if not book.worksheets:
-        raise Rejected([Problem(None, None, "", "Tệp Excel không có trang tính nào.")])
-    values = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-    book.close()
-    formulas = {}
-    if _has_formulas(data):
-        # data_only gives None both for an empty cell and for a formula never calculated: ask again.
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        for r, row in enumerate(book.worksheets[0].iter_rows(values_only=True)):
-            for c, cell in enumerate(row):
-                if isinstance(cell, str) and cell.startswith("=") and r < len(values) and c < len(values[r]) \
-                        and values[r][c] is None:
-                    formulas[(r, c)] = cell
-        book.close()
+        values = _first_sheet(data, data_only=True)
+        formulas = {}
+        if _has_formulas(data):
+            # data_only gives None both for an empty cell and for a formula never calculated: ask again.
+            for r, row in enumerate(_first_sheet(data, data_only=False)):
+                for c, cell in enumerate(row):
+                    if isinstance(cell, str) and cell.startswith("=") and r < len(values) and c < len(values[r]) \
+                            and values[r][c] is None:
+                        formulas[(r, c)] = cell
+    except Rejected:
+        raise
+    except Exception:
+        raise Rejected([Problem(None, None, "", "Tệp không phải là bảng tính Excel (.xlsx) đọc được.")]) from None
     return values, formulas
+
+
+def _first_sheet(data: bytes, *, data_only: bool) -> list[list]:
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    try:
+        if not book.worksheets:
+            raise Rejected([Problem(None, None, "", "Tệp Excel không có trang tính nào.")])
+        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
 
 
 def _has_formulas(data: bytes) -> bool:

@@ -126,6 +126,14 @@ def test_trailing_separators_as_wide_as_the_header_are_fine():
     assert frame.values.tolist() == [["1", "2", 2], ["3", "4", 3]]
 
 
+def zip_of(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize("data, name, words", [
     (b"", "a.csv", "Tệp trống"),
     (b"\n \n", "a.csv", "Tệp trống"),
@@ -134,6 +142,7 @@ def test_trailing_separators_as_wide_as_the_header_are_fine():
     (b"not a zip", "a.xlsx", "không phải là bảng tính"),
     (b"PK\x03\x04broken zip", "a.xlsx", "không phải là bảng tính"),
     (b"a,b\n1,2\n", "a.pdf", ".csv hoặc .xlsx"),
+    (zip_of({"word/document.xml": "<w/>"}), "a.xlsx", "không phải là bảng tính"),
     (b"\x81\x8a\x8d\x8e", "a.csv", "bảng mã"),
 ])
 def test_files_that_are_not_tables_are_refused(data, name, words):

@@ -10,7 +10,7 @@ from kpi import queries
 from kpi.importer import import_file
 from kpi.problems import Rejected
 from kpi.readings import INPUT_COLUMNS, apply_readings, input_frame
-from kpi.templates import HELP_COLUMNS, template_bytes, template_frame
+from kpi.templates import HELP_COLUMNS, template_bytes, template_file_name, template_frame
 
 YEAR = 2024
 
@@ -131,3 +131,8 @@ def _typed_cell(value):
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         return int(value)
     return value
+
+
+def test_template_file_names():
+    assert template_file_name("LAC_PHUONG", 2025, "xlsx") == "mau_nhap_so_lieu_LAC_PHUONG_2025.xlsx"
+    assert template_file_name(None, 2025, "csv") == "mau_nhap_so_lieu_tat_ca_2025.csv"

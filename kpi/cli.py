@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     import_command = commands.add_parser("import", help="kiểm tra và nhập số liệu từ tệp .csv hoặc .xlsx (tất cả hoặc không gì cả)")
     import_command.add_argument("file", type=Path, metavar="TỆP")
     import_command.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra và đếm, không ghi gì")
-    import_command.add_argument("--user", default=CLI_USER, metavar="TÊN", help="người nhập (ghi vào lịch sử số liệu)")
+    import_command.add_argument("--user", metavar="TÊN", help="nhập dưới tài khoản này, theo quyền của nó, và ghi "
+                                "nhận số liệu là của nó; không ghi thì nhập với tư cách hệ thống (dòng lệnh)")
 
     progress = commands.add_parser("progress", help="đánh giá tiến độ các chỉ tiêu tính đến một năm")
     progress.add_argument("--year", type=int, required=True, metavar="NĂM")
@@ -140,8 +141,10 @@ def run_import(engine: Engine, args) -> int:
         print(f"Không tìm thấy tệp: {args.file}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        account = _account(engine, args.user) if args.user is not None else None
         parsed = parse_file(engine, args.file.read_bytes(), args.file.name)
-        result = apply_parsed(engine, parsed, user_name=args.user, dry_run=args.dry_run)
+        result = apply_parsed(engine, parsed, user=account, user_name=None if account else CLI_USER,
+                              dry_run=args.dry_run)
     except Rejected as rejected:
         print(f"Tệp {args.file.name} không được nhập vì có {fmt.format_integer(len(rejected.problems))} lỗi; "
               "chưa ghi gì vào cơ sở dữ liệu. Sửa các lỗi sau rồi nhập lại cả tệp:", file=sys.stderr)
@@ -156,6 +159,13 @@ def run_import(engine: Engine, args) -> int:
         rows = ", ".join(str(row) for row in parsed.skipped_rows[:20]) + (", …" if len(parsed.skipped_rows) > 20 else "")
         print(f"Bỏ qua {fmt.format_integer(len(parsed.skipped_rows))} dòng chưa nhập số liệu (dòng {rows}).")
     return EXIT_OK
+
+
+def _account(engine: Engine, name: str) -> auth.Account:
+    account = auth.get_account(engine, name)
+    if account is None:
+        raise Rejected([Problem(None, None, "", f"Không có tài khoản «{auth.normalize_name(name)}».")])
+    return account
 
 
 def run_progress(engine: Engine, args) -> int:
@@ -200,8 +210,7 @@ def run_user(engine: Engine, args) -> int:
     elif args.user_command == "list":
         _print_users(auth.list_users(engine))
     elif args.user_command == "set-password":
-        if auth.get_account(engine, args.name) is None:
-            raise Rejected([Problem(None, None, "", f"Không có tài khoản «{auth.normalize_name(args.name)}».")])
+        _account(engine, args.name)
         auth.set_password(engine, args.name, _read_password(confirm=True))
         print(f"Đã đặt mật khẩu mới cho «{auth.normalize_name(args.name)}».")
     elif args.user_command == "disable":

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from kpi.auth import Account
 from kpi.db import read_session
 from kpi.models import Indicator, Locality, Source
 from kpi.problems import Problem, Rejected
@@ -45,14 +46,18 @@ class ParsedFile:
     """Rows naming a reading but holding no figure at all (a template row left empty): not imported."""
 
 
-def import_file(engine: Engine, data: bytes, file_name: str, *, user_name: str, dry_run: bool = False) -> WriteResult:
-    """Check the whole file and apply it as one batch, or raise Rejected listing every problem."""
-    return apply_parsed(engine, parse_file(engine, data, file_name), user_name=user_name, dry_run=dry_run)
+def import_file(engine: Engine, data: bytes, file_name: str, *, user: Account | None = None,
+                user_name: str | None = None, dry_run: bool = False) -> WriteResult:
+    """Check the whole file and apply it as one batch, or raise Rejected listing every problem.
+    With `user`, that account's rights apply; without, `user_name` names a system actor."""
+    return apply_parsed(engine, parse_file(engine, data, file_name), user=user, user_name=user_name, dry_run=dry_run)
 
 
-def apply_parsed(engine: Engine, parsed: ParsedFile, *, user_name: str, dry_run: bool = False) -> WriteResult:
-    return apply_readings(engine, parsed.frame, user_name=user_name, source=Source.IMPORT, file_name=parsed.file_name,
-                          file_checksum=parsed.checksum, dry_run=dry_run, column_labels=parsed.column_labels)
+def apply_parsed(engine: Engine, parsed: ParsedFile, *, user: Account | None = None, user_name: str | None = None,
+                 dry_run: bool = False) -> WriteResult:
+    return apply_readings(engine, parsed.frame, user=user, user_name=user_name, source=Source.IMPORT,
+                          file_name=parsed.file_name, file_checksum=parsed.checksum, dry_run=dry_run,
+                          column_labels=parsed.column_labels)
 
 
 def parse_file(engine: Engine, data: bytes, file_name: str) -> ParsedFile:

@@ -21,13 +21,12 @@ from kpi.importer import ParsedFile, import_file, parse_file
 from kpi.models import ImportBatch
 from kpi.problems import Rejected
 from kpi.readings import COLUMN_LABELS, INPUT_COLUMNS, checksum, current_year
+from tests.shared_data import HAI_PHONG_UNITS
 from tests.test_tables import encode, patch_sheet, xlsx
 
 ENGLISH = INPUT_COLUMNS
 VIETNAMESE = [COLUMN_LABELS[c] for c in INPUT_COLUMNS]
-# The shared data sits beside the main checkout; worktrees live one level deeper.
-UNITS = next(p for p in (Path(__file__).resolve().parents[2] / "shared" / "data" / "hai_phong_units.csv",
-                         Path("/work/shared/data/hai_phong_units.csv")) if p.is_file())
+UNITS = HAI_PHONG_UNITS
 LAC_PHUONG = "xã Lạc Phượng"
 YEAR = 2024
 
@@ -460,7 +459,9 @@ def test_cli_import_applies_a_file_and_prints_the_counts(engine, run_cli, tmp_pa
     assert dry.returncode == 0, dry.stderr
     assert "Chạy thử, chưa ghi gì" in dry.stdout and "5 tạo mới, 0 cập nhật, 0 không đổi" in dry.stdout
     assert "Bỏ qua 1 dòng chưa nhập số liệu (dòng 7)" in dry.stdout
-    done = run_cli("import", path, "--user", "chị Lan")
+    assert run_cli("user", "add", "chi_lan", "--role", "editor", "--locality", "LAC_PHUONG", "NHI_CHIEU",
+                   stdin="mat-khau-du-dai-123\n").returncode == 0
+    done = run_cli("import", path, "--user", "chi_lan")
     assert done.returncode == 0, done.stderr
     assert "Đã nhập tệp so_lieu.csv" in done.stdout and "5 tạo mới, 0 cập nhật, 0 không đổi" in done.stdout
     again = run_cli("import", path)

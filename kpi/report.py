@@ -20,6 +20,8 @@ from kpi.readings import FIRST_YEAR
 YEARS_SHOWN = 5
 # Beyond this many plans the title page names the first ones and counts the rest.
 PLANS_LISTED = 10
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ScopeError(ValueError):

@@ -85,7 +85,8 @@ def _panel(ax, indicator, figures: pd.DataFrame, years: list[int], wrap: int) ->
         ax.set_yticks([0, 25, 50, 75, 100])
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format_integer(v) + "%"))
     else:
-        top = max([float(figures.at[y, "value"]) for y in with_value] + [indicator.target or 0, 1])
+        targets = [] if pd.isna(indicator.target) else [float(indicator.target)]
+        top = max([float(figures.at[y, "value"]) for y in with_value] + targets + [1])
         ax.set_ylim(0, top * 1.25)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format_integer(v)))

@@ -7,6 +7,7 @@ from kpi import queries, report
 from kpi.assess import Assessment, assess
 from kpi.catalog import load_catalog
 from kpi.db import database_url, make_engine
+from kpi.formatting import format_integer
 
 CACHE_TTL_SECONDS = 600
 
@@ -45,7 +46,8 @@ def invalidate() -> None:
 def demo_banner() -> None:
     count = demo_reading_count()
     if count:
-        st.warning(f"Đang hiển thị **dữ liệu minh họa** ({count:,} số liệu demo, không phải số liệu thật).".replace(",", "."), icon="🧪")
+        st.warning(f"Đang hiển thị **dữ liệu minh họa** ({format_integer(count)} số liệu demo, không phải số liệu thật).",
+                   icon="🧪")
 
 
 # --- Meeting reports (pages/report.py) ---

@@ -293,7 +293,7 @@ def page(database_url, monkeypatch):
 def test_report_page_offers_both_downloads(demo_engine, page):
     app = page().run()
     assert not app.exception
-    assert "dữ liệu minh họa" in app.warning[0].value
+    assert app.warning[0].value == ("Đang hiển thị **dữ liệu minh họa** (113 số liệu demo, không phải số liệu thật).")
     buttons = app.get("download_button")
     assert [b.label for b in buttons] == ["Tải báo cáo Word (.docx)", "Tải bảng số liệu Excel (.xlsx)"]
     assert all(b.proto.deferred_file_id for b in buttons)

@@ -42,7 +42,7 @@ class ReportContent:
     subject: pd.DataFrame
     # The subject's figures for the years shown, with their texts (see figure_texts).
     figures: pd.DataFrame
-    # Every yearly figure of the scope up to the report's year, for the workbook.
+    # Every figure of the scope in the years shown, for the workbook.
     series: pd.DataFrame
     ranking: pd.DataFrame
     reported_localities: int
@@ -82,7 +82,7 @@ def build_content(engine: Engine, year: int, locality_code: str | None = None) -
         described=described,
         subject=subject,
         figures=figure_texts(assessment, code, years),
-        series=scope_series(engine, assessment, year),
+        series=scope_series(engine, assessment, years),
         ranking=ranking(described, code),
         reported_localities=reported,
         expected_localities=expected,
@@ -183,10 +183,9 @@ def ranking(described: pd.DataFrame, code: str) -> pd.DataFrame:
                "achieved_text", "share_text", "reported_text"]
     if children.empty:
         return pd.DataFrame(columns=columns)
-    table = children.groupby(["locality_code", "locality_name"]).agg(
-        achieved=("status", lambda s: int((s == "achieved").sum())),
-        indicators=("status", "size"),
-        reported=("reported", lambda r: int((r > 0).sum())),
+    flags = children.assign(is_achieved=children["status"] == "achieved", has_report=children["reported"] > 0)
+    table = flags.groupby(["locality_code", "locality_name"]).agg(
+        achieved=("is_achieved", "sum"), indicators=("status", "size"), reported=("has_report", "sum"),
     ).reset_index()
     table["share"] = [fmt.truncated_percent(a, n) for a, n in zip(table["achieved"], table["indicators"])]
     table = table.sort_values(["share", "achieved", "locality_name"], ascending=[False, False, True])
@@ -218,9 +217,10 @@ def figure_texts(assessment: Assessment, code: str, years: list[int]) -> pd.Data
     return pd.DataFrame(texts, columns=["indicator_code", "year", "value_text", "counts_text"])
 
 
-def scope_series(engine: Engine, assessment: Assessment, year: int) -> pd.DataFrame:
-    """Every figure of the scope up to the year, with names, notes and the demo mark of readings."""
-    series = assessment.series[assessment.series["year"] <= year]
+def scope_series(engine: Engine, assessment: Assessment, years: list[int]) -> pd.DataFrame:
+    """Every figure of the scope in the years shown, with names, notes and the demo mark of readings
+    (the whole history is one `python -m kpi export` away)."""
+    series = assessment.series[assessment.series["year"].isin(years)]
     readings = queries.readings(engine, full=True)[["locality_code", "indicator_code", "year", "note", "is_demo"]]
     frame = series.merge(readings, on=["locality_code", "indicator_code", "year"], how="left")
     names = assessment.catalog.localities[["code", "name"]].rename(columns={"code": "locality_code",

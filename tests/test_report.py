@@ -14,11 +14,12 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
+from kpi import queries
 from kpi.assess import assess
 from kpi.models import Source
 from kpi.presentation import describe_statuses
 from kpi.readings import apply_readings, input_frame
-from kpi.report import ScopeError, scope_choices, subject_code, year_choices
+from kpi.report import ScopeError, ranking, scope_choices, subject_code, year_choices
 from kpi.report_docx import report_docx
 from kpi.report_xlsx import READINGS_SHEET, STATUS_SHEET, report_xlsx
 
@@ -250,9 +251,18 @@ def test_subject_code(code, parents, answer):
         assert subject_code(localities, code) == answer
 
 
-def test_scope_and_year_choices(engine):
-    from kpi import queries
+def test_ranking_uses_exact_shares_and_shares_ranks_on_ties():
+    achieved = {"A": (1, 7), "B": (2, 14), "C": (1, 3), "D": (333, 1000), "E": (0, 2)}
+    rows = [{"parent_code": "P", "locality_code": code, "locality_name": f"xã {code}",
+             "status": "achieved" if i < hit else "off_track", "reported": int(i % 2 == 0)}
+            for code, (hit, total) in achieved.items() for i in range(total)]
+    table = ranking(pd.DataFrame(rows), "P")
+    assert list(zip(table["locality_code"], table["rank"], table["share_text"])) == [
+        ("C", 1, "33,3%"), ("D", 2, "33,3%"), ("B", 3, "14,2%"), ("A", 3, "14,2%"), ("E", 5, "0,0%")]
+    assert table.set_index("locality_code").at["D", "reported_text"] == "500/1.000"
 
+
+def test_scope_and_year_choices(engine):
     choices = scope_choices(queries.localities(engine))
     assert list(choices.items()) == [("HAI_PHONG", "thành phố Hải Phòng (toàn thành phố)"),
                                      ("NHI_CHIEU", "phường Nhị Chiểu"), ("LAC_PHUONG", "xã Lạc Phượng")]

@@ -187,9 +187,9 @@ def ranking(described: pd.DataFrame, code: str) -> pd.DataFrame:
     table = flags.groupby(["locality_code", "locality_name"]).agg(
         achieved=("is_achieved", "sum"), indicators=("status", "size"), reported=("has_report", "sum"),
     ).reset_index()
-    # Ranked on the exact share; the shown share is cut to one decimal like every other figure.
+    # Ranked on the exact share; the shown share is rounded like every other figure.
     exact = table["achieved"] / table["indicators"]
-    table["share"] = [fmt.truncated_percent(a, n) for a, n in zip(table["achieved"], table["indicators"])]
+    table["share"] = [fmt.displayed_percent(a, n) for a, n in zip(table["achieved"], table["indicators"])]
     table["rank"] = exact.rank(method="min", ascending=False).astype(int)
     table = table.assign(exact=exact).sort_values(["exact", "achieved", "locality_name"], ascending=[False, False, True])
     table["achieved_text"] = [f"{fmt.format_integer(a)}/{fmt.format_integer(n)}"

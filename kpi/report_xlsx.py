@@ -2,8 +2,8 @@
 (Excel shows them with the reader's own separators), one row per figure, Vietnamese headers.
 
 Written in openpyxl's write-only mode, without a style per cell: a city of 3.300 communes has a few
-hundred thousand figures, which the ordinary mode took minutes to write. Percentages are cut to one
-decimal and counts are whole numbers, so Excel's General format shows them exactly."""
+hundred thousand figures, which the ordinary mode took minutes to write. Percentages have one decimal
+and counts are whole numbers, so Excel's General format shows them as they are."""
 
 import io
 
@@ -120,12 +120,12 @@ def _heading(sheet, text: str) -> WriteOnlyCell:
 
 
 def _percent(numerator, denominator) -> float | None:
-    """Cut to one decimal like every screen, so a sheet never shows 100,0 for a figure short of 100%;
-    the counts beside it keep the exact figure."""
+    """Rounded to one decimal as on every screen (never 100,0 for a figure short of 100%); the counts
+    beside it keep the exact figure."""
     numerator, denominator = _number(numerator), _number(denominator)
     if numerator is None or not denominator:
         return None
-    return fmt.truncated_percent(numerator, denominator)
+    return fmt.displayed_percent(numerator, denominator)
 
 
 def _number(value) -> int | None:

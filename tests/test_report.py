@@ -119,7 +119,7 @@ def test_city_word_report_matches_the_engine_on_demo_data(demo_engine):
 
     ranking = ranking_rows(document)
     assert [(r["Hạng"], r["Địa phương"], r["Chỉ tiêu đạt"], r["Tỷ lệ đạt"]) for r in ranking] == [
-        ("1", "xã Lạc Phượng", "5/14", "35,7%"), ("2", "phường Nhị Chiểu", "2/7", "28,5%")]
+        ("1", "xã Lạc Phượng", "5/14", "35,7%"), ("2", "phường Nhị Chiểu", "2/7", "28,6%")]
     children = describe_statuses(assess(demo_engine, YEAR, "HAI_PHONG"))
     for row in ranking:
         own = children[children["locality_name"] == row["Địa phương"]]
@@ -211,7 +211,7 @@ def test_hand_made_case_in_word_and_excel(hand_made):
     civil = rows["Sự kiện hộ tịch được đăng ký kịp thời, đúng quy định"]
     assert list(civil)[3:5] == ["2024", "2025"]
     assert civil["2024"] == "11,8%\n13/110 sự kiện"
-    assert civil["2025"] == "17,2%\n19/110 sự kiện"
+    assert civil["2025"] == "17,3%\n19/110 sự kiện"
     assert civil["Đánh giá"] == city.at["HO_TICH_DUNG_HAN", "status_label"] == "Cần tăng tốc"
     assert rows["Người thuộc diện trợ giúp pháp lý được trợ giúp khi có yêu cầu"]["2025"] == "Không phát sinh"
     crimes = rows["Số vụ việc vi phạm pháp luật"]
@@ -222,8 +222,8 @@ def test_hand_made_case_in_word_and_excel(hand_made):
     assert "minh họa" not in "\n".join(str(c.value) for c in workbook.worksheets[0]["A"])
     statuses = {(r["Mã địa phương"], r["Mã chỉ tiêu"]): r for r in sheet_records(workbook, STATUS_SHEET)}
     record = statuses[("HAI_PHONG", "HO_TICH_DUNG_HAN")]
-    assert (record["Tử số"], record["Mẫu số"], record["Tỷ lệ (%)"]) == (19, 110, 17.2)
-    assert record["Số liệu (hiển thị)"] == "17,2%" and record["Đánh giá"] == "Cần tăng tốc"
+    assert (record["Tử số"], record["Mẫu số"], record["Tỷ lệ (%)"]) == (19, 110, 17.3)
+    assert record["Số liệu (hiển thị)"] == "17,3%" and record["Đánh giá"] == "Cần tăng tốc"
     readings = sheet_records(workbook, READINGS_SHEET)
     assert {r["Dữ liệu minh họa"] for r in readings if r["Số liệu tổng hợp"] == "không"} == {"không"}
     assert len(readings) == 8 + 5
@@ -258,7 +258,7 @@ def test_ranking_uses_exact_shares_and_shares_ranks_on_ties():
             for code, (hit, total) in achieved.items() for i in range(total)]
     table = ranking(pd.DataFrame(rows), "P")
     assert list(zip(table["locality_code"], table["rank"], table["share_text"])) == [
-        ("C", 1, "33,3%"), ("D", 2, "33,3%"), ("B", 3, "14,2%"), ("A", 3, "14,2%"), ("E", 5, "0,0%")]
+        ("C", 1, "33,3%"), ("D", 2, "33,3%"), ("B", 3, "14,3%"), ("A", 3, "14,3%"), ("E", 5, "0,0%")]
     assert table.set_index("locality_code").at["D", "reported_text"] == "500/1.000"
 
 

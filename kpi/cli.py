@@ -24,6 +24,7 @@ from kpi.presentation import describe_statuses
 from kpi.models import Role
 from kpi.problems import Problem, Rejected
 from kpi.readings import delete_demo
+from kpi.report import ScopeError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 CLI_USER = "dòng lệnh"
@@ -60,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="xuất toàn bộ số liệu ra tệp .csv hoặc .xlsx")
     export.add_argument("file", type=Path, metavar="TỆP")
+
+    report = commands.add_parser("report", help="lập báo cáo họp (Word .docx hoặc Excel .xlsx) về tiến độ tính đến một năm")
+    report.add_argument("--year", type=int, required=True, metavar="NĂM")
+    report.add_argument("--locality", metavar="MÃ", help="một địa phương (mặc định: toàn thành phố)")
+    report.add_argument("file", type=Path, metavar="TỆP", help="tệp .docx hoặc .xlsx")
 
     _add_user_commands(commands)
     _add_approval_commands(commands)
@@ -202,6 +208,25 @@ def run_export(engine: Engine, args) -> int:
     return EXIT_OK
 
 
+def run_report(engine: Engine, args) -> int:
+    # Imported here: python-docx and matplotlib would add most of a second to every other command.
+    from kpi.report_docx import report_docx
+    from kpi.report_xlsx import report_xlsx
+
+    render = {".docx": report_docx, ".xlsx": report_xlsx}.get(args.file.suffix.lower())
+    if render is None:
+        print("Tệp báo cáo phải có đuôi .docx (Word) hoặc .xlsx (Excel).", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        data = render(engine, args.year, args.locality)
+    except ScopeError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    args.file.write_bytes(data)
+    print(f"Đã lập báo cáo năm {args.year} vào {args.file}.")
+    return EXIT_OK
+
+
 def run_user(engine: Engine, args) -> int:
     if args.user_command == "add":
         account = auth.create_user(engine, args.name, _read_password(confirm=True), args.role, args.locality)
@@ -280,6 +305,7 @@ COMMANDS = {
     "import": run_import,
     "progress": run_progress,
     "export": run_export,
+    "report": run_report,
     "user": run_user,
     "approve": run_approve,
     "reopen": run_reopen,

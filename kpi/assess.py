@@ -13,7 +13,7 @@ from kpi.progress import Catalog
 class Assessment:
     as_of: int
     catalog: Catalog
-    # The full yearly series of the scope; None when assessed with with_series=False.
+    # The yearly series of the scope; None when assessed with with_series=False.
     series: pd.DataFrame | None
     statuses: pd.DataFrame
 
@@ -22,17 +22,14 @@ def assess(engine: Engine, as_of: int, locality_code: str | None = None, *, with
     """Statuses for every locality in scope: all of them, or one locality with, when it is a
     parent, its aggregate and its children.
 
-    Aggregates are summed by the database. with_series=False reads only the readings the statuses
-    need (a few per locality and indicator instead of every year), for callers that draw no trend.
+    Only the readings the scope needs are read: its localities and their descendants, and with
+    with_series=False (for callers that draw no trend) none after as_of.
     """
     catalog = queries.catalog(engine)
     scope = None if locality_code is None else scope_codes(catalog.localities, locality_code)
-    aggregates = progress.aggregate_series(queries.partial_sums(engine), catalog)
-    if with_series:
-        own = queries.readings(engine, localities=scope)
-    else:
-        own = queries.status_readings(engine, as_of, scope)
-    series = progress.combine_series(progress.own_series(own, catalog), aggregates)
+    readings = queries.readings(engine, localities=_localities_read(catalog, scope),
+                                up_to=None if with_series else as_of)
+    series = progress.yearly_series(readings, catalog)
     statuses = progress.statuses(series, progress.judged_pairs(catalog), as_of)
     if scope is not None:
         statuses = statuses[statuses["locality_code"].isin(scope)]
@@ -44,3 +41,12 @@ def assess(engine: Engine, as_of: int, locality_code: str | None = None, *, with
 def scope_codes(localities: pd.DataFrame, locality_code: str) -> list[str]:
     children = localities.loc[localities["parent_code"] == locality_code, "code"].tolist()
     return [locality_code, *children]
+
+
+def _localities_read(catalog: Catalog, scope: list[str] | None) -> list[str] | None:
+    """The scope and every descendant of it (their readings make its aggregates); None for all."""
+    if scope is None:
+        return None
+    links = progress.ancestor_links(catalog.localities)
+    needed = set(scope) | set(links.loc[links["ancestor_code"].isin(scope), "descendant_code"])
+    return None if needed >= set(catalog.localities["code"]) else sorted(needed)

@@ -1,0 +1,45 @@
+"""Render the app's default page (the overview) with Streamlit's AppTest: a first render with empty
+caches, then a second session served from the caches. KPI_DATABASE_URL names the database.
+
+python bench/pages_render.py            the product's dashboard.py
+python bench/pages_render.py --plain    baseline: a page that draws a small ready-made table
+"""
+
+import sys
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from measure import report
+
+TIMEOUT = 300
+
+
+def plain_page() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    st.title("Tổng quan")
+    st.dataframe(pd.DataFrame({"a": range(20), "b": range(20)}), hide_index=True)
+
+
+def main(plain: bool) -> None:
+    if not plain:
+        # A server has its modules loaded before the first visitor; import time is not render time.
+        import kpi.ui  # noqa: F401
+    renders = []
+    tests = []
+    for _ in range(2):
+        app = AppTest.from_function(plain_page) if plain else AppTest.from_file("dashboard.py", default_timeout=TIMEOUT)
+        started = time.perf_counter()
+        app.run(timeout=TIMEOUT)
+        renders.append(time.perf_counter() - started)
+        tests.append(app)
+    app = tests[0]
+    cells = sum(frame.value.size for frame in app.dataframe)
+    report({"first": renders[0], "cached": renders[1], "cells": int(cells),
+            "exceptions": [str(e.value)[:300] for e in app.exception]})
+
+
+if __name__ == "__main__":
+    main("--plain" in sys.argv[1:])

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from kpi.auth import Account
-from kpi.db import is_sqlite, read_session, upsert, write_session
+from kpi.db import execute_many, is_sqlite, read_session, upsert, write_session
 from kpi.formatting import LOCAL_TIME, format_timestamp
 from kpi.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.problems import Problem, Rejected
@@ -251,14 +251,13 @@ def _counts(changes: pd.DataFrame) -> WriteResult:
 def _write(session: Session, changes: pd.DataFrame, user_name: str, source: str, batch_id: int, is_demo: bool) -> None:
     if changes.empty:
         return
-    now = utc_now()
-    records = changes[[*KEY, *FIGURES, "note"]].astype("object").where(changes[[*KEY, *FIGURES, "note"]].notna(), None)
-    rows = [
-        {**record, "entered_by": user_name, "entered_at": now, "source": source, "batch_id": batch_id, "is_demo": is_demo}
-        for record in records.to_dict("records")
-    ]
+    shared = {"entered_by": user_name, "entered_at": utc_now(), "source": source, "batch_id": batch_id, "is_demo": is_demo}
+    columns = [*KEY, *FIGURES, "note"]
+    # Column by column: DataFrame.to_dict boxes every cell one at a time.
+    values = [changes[c].astype("object").where(changes[c].notna(), None).tolist() for c in columns]
+    rows = [{**dict(zip(columns, row)), **shared} for row in zip(*values)]
     upsert(session, Reading, rows, KEY)
-    session.execute(ReadingRevision.__table__.insert(), rows)
+    execute_many(session, ReadingRevision.__table__.insert(), rows)
 
 
 def delete_demo(engine: Engine) -> int:

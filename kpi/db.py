@@ -2,6 +2,7 @@
 
 import os
 from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 from typing import Iterator
 
@@ -83,8 +84,13 @@ def upgrade_schema(engine: Engine) -> None:
 
 def upsert(session: Session, model, rows: list[dict], key_columns: list[str]) -> None:
     """Insert rows, or update every other given column where the key already exists."""
-    if not rows:
-        return
+    if rows:
+        upsert_columns(session, model, {key: [row[key] for row in rows] for key in rows[0]}, key_columns)
+
+
+def upsert_columns(session: Session, model, columns: dict[str, list], key_columns: list[str],
+                   shared: dict | None = None) -> None:
+    """upsert() with the rows given column by column, and values shared by every row."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -92,34 +98,34 @@ def upsert(session: Session, model, rows: list[dict], key_columns: list[str]) ->
     # The table, not the ORM class: an ORM bulk insert leaves out None values and so splits the rows
     # into one statement per run of rows with the same non-null columns (thousands for a mixed file).
     statement = insert(model.__table__)
-    updated = {c: statement.excluded[c] for c in rows[0] if c not in key_columns}
-    execute_many(session, statement.on_conflict_do_update(index_elements=key_columns, set_=updated), rows)
+    updated = {c: statement.excluded[c] for c in [*columns, *(shared or {})] if c not in key_columns}
+    execute_many(session, statement.on_conflict_do_update(index_elements=key_columns, set_=updated), columns, shared)
 
 
-def execute_many(session: Session, statement, rows: list[dict]) -> None:
+def execute_many(session: Session, statement, columns: dict[str, list], shared: dict | None = None) -> None:
     """One INSERT for every row, its parameters handed to the driver ready-made.
 
     SQLAlchemy prepares every parameter of every row in Python, which was most of the time of a
     100,000-row import; here a column's bind processor (datetimes, booleans) runs only where its
     type has one, and a value shared by every row is processed once.
     """
-    if not rows:
+    count = len(next(iter(columns.values()), []))
+    if not count:
         return
     connection = session.connection()
     dialect = connection.dialect
-    keys = list(rows[0])
-    compiled = statement.compile(dialect=dialect, column_keys=keys)
-    columns = {}
-    for key in keys:
-        values = [row[key] for row in rows]
+    shared = shared or {}
+    compiled = statement.compile(dialect=dialect, column_keys=[*columns, *shared])
+    ready = {}
+    for key, value in [*columns.items(), *shared.items()]:
         process = statement.table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            shared = values[0]
-            values = ([process(shared)] * len(values) if all(v is shared for v in values)
-                      else [process(v) for v in values])
-        columns[key] = values
-    if compiled.positiontup is None:
-        parameters = [dict(zip(columns, row)) for row in zip(*columns.values())]
+        if key in shared:
+            ready[key] = repeat(process(value) if process else value, count)
+        else:
+            ready[key] = [process(v) for v in value] if process else value
+    names = compiled.positiontup
+    if names is None:
+        parameters = [dict(zip(ready, row)) for row in zip(*ready.values())]
     else:
-        parameters = list(zip(*(columns[name] for name in compiled.positiontup)))
+        parameters = list(zip(*(ready[name] for name in names)))
     connection.exec_driver_sql(compiled.string, parameters)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from kpi.auth import Account
-from kpi.db import execute_many, is_sqlite, read_session, upsert, write_session
+from kpi.db import execute_many, is_sqlite, read_session, upsert_columns, write_session
 from kpi.formatting import LOCAL_TIME, format_timestamp
 from kpi.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.problems import Problem, Rejected
@@ -252,12 +252,10 @@ def _write(session: Session, changes: pd.DataFrame, user_name: str, source: str,
     if changes.empty:
         return
     shared = {"entered_by": user_name, "entered_at": utc_now(), "source": source, "batch_id": batch_id, "is_demo": is_demo}
-    columns = [*KEY, *FIGURES, "note"]
-    # Column by column: DataFrame.to_dict boxes every cell one at a time.
-    values = [changes[c].astype("object").where(changes[c].notna(), None).tolist() for c in columns]
-    rows = [{**dict(zip(columns, row)), **shared} for row in zip(*values)]
-    upsert(session, Reading, rows, KEY)
-    execute_many(session, ReadingRevision.__table__.insert(), rows)
+    # Column by column: building a dict per row (or DataFrame.to_dict) boxed every cell one at a time.
+    values = {c: changes[c].astype("object").where(changes[c].notna(), None).tolist() for c in [*KEY, *FIGURES, "note"]}
+    upsert_columns(session, Reading, values, KEY, shared)
+    execute_many(session, ReadingRevision.__table__.insert(), values, shared)
 
 
 def delete_demo(engine: Engine) -> int:

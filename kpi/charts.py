@@ -159,16 +159,17 @@ def matrix_figure(status: pd.DataFrame, value: pd.DataFrame, detail: pd.DataFram
         showscale=False, xgap=3, ygap=3, customdata=hover.map(safe_text).to_numpy(),
         hovertemplate="%{customdata}<extra></extra>",
     ))
+    # One layout update with every label: add_annotation validates the whole layout each call.
+    labels = []
     for row_label, (_, row) in zip(rows, status.iterrows()):
         for column_label, (column, code) in zip(columns, row.items()):
             if isinstance(code, str):
                 shown = f"<b>{safe_text(value.loc[row.name, column])}</b>"
                 if detail.loc[row.name, column]:
                     shown += f"<br><span style='font-size:{FONT_SIZE - 3}px'>{safe_text(detail.loc[row.name, column])}</span>"
-                figure.add_annotation(
-                    x=column_label, y=row_label, text=shown, showarrow=False,
-                    font={"size": FONT_SIZE, "color": text_colour(fmt.STATUS_COLOURS[code])},
-                )
+                labels.append({"x": column_label, "y": row_label, "text": shown, "showarrow": False,
+                               "font": {"size": FONT_SIZE, "color": text_colour(fmt.STATUS_COLOURS[code])}})
+    figure.update_layout(annotations=labels)
     figure.update_xaxes(side="top", tickangle=0)
     figure.update_yaxes(autorange="reversed")
     row_height = 30 + 22 * max(1, max((label.count("<br>") for label in rows), default=0))

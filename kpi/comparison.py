@@ -13,10 +13,10 @@ COMPARISON_HEADERS = {
 }
 
 
-def localities_compared(described: pd.DataFrame, indicator_code: str, parent_code: str | None,
-                        query: str = "") -> pd.DataFrame:
+def localities_compared(described: pd.DataFrame, localities: pd.DataFrame, indicator_code: str,
+                        parent_code: str | None, query: str = "") -> pd.DataFrame:
     """Localities whose plan has the indicator: best value first, those without a value last."""
-    rows = own_rows(described, parent_code)
+    rows = own_rows(described, localities, parent_code)
     rows = rows[rows["indicator_code"] == indicator_code].copy()
     rows["label"] = unique_labels(rows["locality_code"], rows["locality_name"])
     rows["_has_value"] = rows["value"].notna()

@@ -1,16 +1,18 @@
 """The meeting overview as DataFrames: status counts, reporting completeness, ranking and the
 localities × indicators matrix, plus choosing which localities to show when there are thousands.
 
-Input is the output of kpi.presentation.describe_statuses; nothing here judges a status.
+Counts and the ranking read the engine's statuses directly (thousands of localities); only the
+rows on screen are described in words (kpi.presentation). Nothing here judges a status.
 """
 
 import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from kpi import formatting as fmt
+from kpi.assess import Assessment
 
 
 def fold(text: str) -> str:
@@ -47,10 +49,10 @@ def page(frame: pd.DataFrame, number: int, size: int) -> pd.DataFrame:
     return frame.iloc[(number - 1) * size: number * size]
 
 
-def status_counts(described: pd.DataFrame, locality_code: str) -> pd.DataFrame:
+def status_counts(statuses: pd.DataFrame, locality_code: str) -> pd.DataFrame:
     """How many of a locality's indicators are in each status, every status listed in order."""
-    statuses = described.loc[described["locality_code"] == locality_code, "status"]
-    counts = statuses.value_counts().reindex(fmt.STATUS_ORDER, fill_value=0)
+    own = statuses.loc[statuses["locality_code"] == locality_code, "status"]
+    counts = own.value_counts().reindex(fmt.STATUS_ORDER, fill_value=0)
     return pd.DataFrame({
         "status": fmt.STATUS_ORDER,
         "label": [fmt.STATUS_LABELS[s] for s in fmt.STATUS_ORDER],
@@ -58,18 +60,30 @@ def status_counts(described: pd.DataFrame, locality_code: str) -> pd.DataFrame:
     })
 
 
-def own_rows(described: pd.DataFrame, parent_code: str | None) -> pd.DataFrame:
+def narrow(assessment: Assessment, locality_codes: list[str] | None = None,
+           indicator_code: str | None = None) -> Assessment:
+    """The same assessment with only some localities' (or one indicator's) statuses, so that
+    describing it in words costs only what is shown."""
+    statuses = assessment.statuses
+    if locality_codes is not None:
+        statuses = statuses[statuses["locality_code"].isin(locality_codes)]
+    if indicator_code is not None:
+        statuses = statuses[statuses["indicator_code"] == indicator_code]
+    return replace(assessment, statuses=statuses.reset_index(drop=True))
+
+
+def own_rows(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str | None) -> pd.DataFrame:
     """Statuses of the localities judged on their own plan (not aggregates), under a parent."""
-    rows = described[~described["is_aggregate"].astype(bool)]
+    rows = statuses[~statuses["is_aggregate"].astype(bool)]
     if parent_code is not None:
-        rows = rows[rows["parent_code"] == parent_code]
+        children = localities.loc[localities["parent_code"] == parent_code, "code"]
+        rows = rows[rows["locality_code"].isin(children)]
     return rows
 
 
-def reporting(described: pd.DataFrame, parent_code: str | None) -> tuple[int, int]:
+def reporting(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str | None) -> tuple[int, int]:
     """(localities that reported at least one figure for the year, localities with a plan)."""
-    rows = own_rows(described, parent_code)
-    reported = rows.groupby("locality_code")["reported"].max()
+    reported = own_rows(statuses, localities, parent_code).groupby("locality_code")["reported"].max()
     return int((reported > 0).sum()), int(len(reported))
 
 
@@ -77,29 +91,27 @@ def reporting_text(reported: int, expected: int) -> str:
     return f"{fmt.format_integer(reported)}/{fmt.format_integer(expected)} địa phương đã báo cáo"
 
 
-def ranking(described: pd.DataFrame, parent_code: str | None, query: str = "") -> pd.DataFrame:
+def ranking(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str | None, query: str = "") -> pd.DataFrame:
     """Localities with a plan, ranked by the share of their indicators achieved (then by count
     achieved, then by name), with the count of indicators in each status.
 
     The rank is over every locality under the parent; the search only filters the rows shown.
     """
-    rows = own_rows(described, parent_code)
+    rows = own_rows(statuses, localities, parent_code)
     columns = ["rank", "locality_code", "label", "judged", "share", "achieved_text", "share_text", "reported_text",
                *fmt.STATUS_ORDER]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     counts = pd.crosstab(rows["locality_code"], rows["status"]).reindex(columns=fmt.STATUS_ORDER, fill_value=0)
     table = counts.reset_index()
-    names = rows.drop_duplicates("locality_code").set_index("locality_code")["locality_name"]
+    names = localities.set_index("code")["name"]
     table["label"] = unique_labels(table["locality_code"], table["locality_code"].map(names))
     table["judged"] = counts.sum(axis=1).to_numpy()
     table["share"] = 100 * table["achieved"] / table["judged"]
     table["achieved_text"] = [f"{a}/{j}" for a, j in zip(table["achieved"], table["judged"])]
     table["share_text"] = [fmt.format_ratio(a, j) for a, j in zip(table["achieved"], table["judged"])]
     reported = rows.groupby("locality_code")["reported"].sum()
-    table["reported_text"] = [
-        f"{int(reported[c])}/{j}" for c, j in zip(table["locality_code"], table["judged"])
-    ]
+    table["reported_text"] = [f"{int(reported[c])}/{j}" for c, j in zip(table["locality_code"], table["judged"])]
     table = table.sort_values(["share", "achieved", "label"], ascending=[False, False, True], ignore_index=True)
     table["rank"] = table["share"].rank(method="min", ascending=False).astype(int)
     if query.strip():

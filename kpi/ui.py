@@ -12,6 +12,7 @@ from kpi.assess import Assessment, assess
 from kpi.catalog import load_catalog
 from kpi.db import database_url, make_engine
 from kpi.exporting import readings_export
+from kpi.overview import narrow
 from kpi.presentation import describe_statuses
 
 CACHE_TTL_SECONDS = 600
@@ -52,10 +53,13 @@ def assessment(as_of: int, locality_code: str | None = None) -> Assessment:
     return assess(engine(), as_of, locality_code)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
-def described(as_of: int, locality_code: str | None = None) -> pd.DataFrame:
-    """Statuses with names and formatted figures (kpi.presentation.describe_statuses)."""
-    return describe_statuses(assessment(as_of, locality_code))
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
+def described(as_of: int, scope: str | None = None, locality_codes: tuple[str, ...] | None = None,
+              indicator_code: str | None = None) -> pd.DataFrame:
+    """Statuses in words (kpi.presentation.describe_statuses), only for the localities or the
+    indicator asked for: describing thousands of localities at once takes seconds."""
+    narrowed = narrow(assessment(as_of, scope), None if locality_codes is None else list(locality_codes), indicator_code)
+    return describe_statuses(narrowed)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)

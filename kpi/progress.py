@@ -172,7 +172,8 @@ def statuses(series: pd.DataFrame, pairs: pd.DataFrame, as_of: int) -> pd.DataFr
     result["readings"] = result["readings"].fillna(0).astype(int)
 
     this_year = series[series["year"] == as_of].set_index(["locality_code", "indicator_code"])
-    this_year = result.join(this_year[["reported", "denominator"]], on=["locality_code", "indicator_code"], rsuffix="_now")
+    this_year = this_year[["reported", "denominator"]].rename(columns={"denominator": "denominator_now"})
+    this_year = result.join(this_year, on=["locality_code", "indicator_code"])
     result["reported"] = this_year["reported"].fillna(0).astype(int)
     # "Không phát sinh" in the year asked about: a valid report with nothing to count.
     result["not_applicable"] = ((result["kind"] == "ratio") & (this_year["denominator_now"] == 0)).fillna(False).astype(bool)

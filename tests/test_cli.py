@@ -1,0 +1,122 @@
+"""`python -m kpi` in real processes against a real database file."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from kpi import queries
+from kpi.demo import demo_rows
+from kpi.tables import read_table
+
+JSON_FIELDS = {"locality_code", "indicator_code", "as_of", "latest_year", "value", "numerator", "denominator",
+               "target", "comparator", "status", "projected_2030", "reported", "expected"}
+
+
+@pytest.fixture
+def initialised(run_cli):
+    assert run_cli("init").returncode == 0
+    return run_cli
+
+
+def test_init_twice_and_demo_twice(initialised):
+    again = initialised("init")
+    assert again.returncode == 0 and "15 chỉ tiêu" in again.stdout
+    first, second = initialised("demo"), initialised("demo")
+    assert first.returncode == second.returncode == 0
+    assert f"{len(demo_rows())} tạo mới" in first.stdout
+    assert f"0 tạo mới, 0 cập nhật, {len(demo_rows())} không đổi" in second.stdout
+
+
+def test_progress_prints_a_vietnamese_table(initialised):
+    initialised("demo")
+    result = initialised("progress", "--year", "2025")
+    assert result.returncode == 0, result.stderr
+    for text in ("thành phố Hải Phòng", "xã Lạc Phượng", "phường Nhị Chiểu", "Tỷ lệ hòa giải thành", "Đạt",
+                 "Đúng lộ trình", "Cần tăng tốc", "Đi lùi", "Chưa đủ dữ liệu", "Chưa có số liệu", "Không phát sinh",
+                 "99,9%", "2/2 địa phương", "số liệu minh họa"):
+        assert text in result.stdout, text
+
+
+def test_progress_json_has_the_contract_fields(initialised):
+    initialised("demo")
+    result = initialised("progress", "--year", "2025", "--json")
+    assert result.returncode == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert {frozenset(r) for r in records} == {frozenset(JSON_FIELDS)}
+    by_key = {(r["locality_code"], r["indicator_code"]): r for r in records}
+    assert len(by_key) == len(records) == 15 + 14 + 7
+    mediation = by_key[("LAC_PHUONG", "HOA_GIAI_THANH")]
+    assert mediation | {"projected_2030": None} == {
+        "locality_code": "LAC_PHUONG", "indicator_code": "HOA_GIAI_THANH", "as_of": 2025, "latest_year": 2025,
+        "value": 90.0, "numerator": 45, "denominator": 50, "target": 80.0, "comparator": ">=", "status": "achieved",
+        "projected_2030": None, "reported": 1, "expected": 1,
+    }
+    legal_aid = by_key[("NHI_CHIEU", "TGPL_DUOC_TRO_GIUP")]
+    assert legal_aid["status"] == "no_data" and legal_aid["value"] is None and legal_aid["latest_year"] is None
+    city_civil = by_key[("HAI_PHONG", "HO_TICH_DUNG_HAN")]
+    assert (city_civil["numerator"], city_civil["denominator"]) == (1999 + 900, 2000 + 1000)
+    assert (city_civil["reported"], city_civil["expected"]) == (2, 2)
+    assert {r["status"] for r in records} == {"achieved", "on_track", "off_track", "regressing",
+                                               "insufficient_data", "no_data"}
+
+
+def test_progress_of_one_locality_and_of_a_parent(initialised):
+    initialised("demo")
+    one = json.loads(initialised("progress", "--year", "2025", "--locality", "NHI_CHIEU", "--json").stdout)
+    assert {r["locality_code"] for r in one} == {"NHI_CHIEU"}
+    parent = json.loads(initialised("progress", "--year", "2025", "--locality", "HAI_PHONG", "--json").stdout)
+    assert {r["locality_code"] for r in parent} == {"HAI_PHONG", "LAC_PHUONG", "NHI_CHIEU"}
+
+
+def test_usage_errors_exit_2_in_vietnamese(initialised):
+    missing = initialised("progress")
+    assert missing.returncode == 2 and "Lỗi cú pháp lệnh" in missing.stderr
+    unknown = initialised("progress", "--year", "2025", "--locality", "NOWHERE")
+    assert unknown.returncode == 2 and "NOWHERE" in unknown.stderr
+    assert initialised("export", "out.pdf").returncode == 2
+    assert initialised("localities", "does-not-exist.csv").returncode == 2
+    assert initialised("progress", "--help").returncode == 0
+
+
+def test_a_bad_localities_file_exits_1_and_writes_nothing(initialised, engine, tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("code,name,kind,parent_code,ma_dvhc,plan_code\nNEW_ONE,xã Mới,xã,HAI_PHONG,,\nbad,,làng,X,,\n",
+                    encoding="utf-8")
+    result = initialised("localities", path)
+    assert result.returncode == 1
+    assert "Dòng 3" in result.stderr and "chưa ghi gì" in result.stderr
+    assert "NEW_ONE" not in set(queries.localities(engine)["code"])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_reads_back_as_the_stored_readings(initialised, engine, tmp_path, suffix):
+    initialised("demo")
+    path = tmp_path / f"export{suffix}"
+    result = initialised("export", path)
+    assert result.returncode == 0, result.stderr
+    exported = read_table(path.read_bytes(), path.name)
+    stored = queries.readings(engine, full=True)
+    assert len(exported) == len(stored) == len(demo_rows())
+    key = ["locality_code", "indicator_code", "year"]
+    exported = exported.sort_values(key).reset_index(drop=True)
+    stored = stored.sort_values(key).reset_index(drop=True)
+    for column in ("numerator", "denominator", "value"):
+        as_text = stored[column].map(lambda v: "" if pd.isna(v) else str(int(v)))
+        assert exported[column].tolist() == as_text.tolist()
+    assert exported["year"].tolist() == stored["year"].astype(str).tolist()
+    assert set(exported["is_demo"]) == {"có"}
+    assert "xã Lạc Phượng" in set(exported["locality_name"])
+
+
+def test_many_localities_load_and_are_judged(initialised, engine, tmp_path):
+    lines = ["code,name,kind,parent_code,ma_dvhc,plan_code"]
+    lines += [f"XA_{i:04d},xã Thử Nghiệm {i},xã,HAI_PHONG,,KH_171_NHI_CHIEU" for i in range(3300)]
+    path = tmp_path / "national.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = initialised("localities", path)
+    assert result.returncode == 0, result.stderr
+    assert "3.300 địa phương" in result.stdout
+    records = json.loads(initialised("progress", "--year", "2025", "--json").stdout)
+    city = [r for r in records if r["locality_code"] == "HAI_PHONG" and r["indicator_code"] == "QPPL_TRINH_TU"]
+    assert city[0]["expected"] == 3300 + 2

@@ -1,0 +1,47 @@
+import pytest
+
+from kpi import formatting as fmt
+
+
+@pytest.mark.parametrize(("number", "text"), [(0, "0"), (999, "999"), (1234, "1.234"), (1234567, "1.234.567")])
+def test_integers_use_dots_for_thousands(number, text):
+    assert fmt.format_integer(number) == text
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "text"),
+    [(171, 200, "85,5%"), (9999, 10000, "99,9%"), (19999, 20000, "99,9%"), (10000, 10000, "100,0%"),
+     (19, 110, "17,3%"), (1, 3, "33,3%"), (2, 3, "66,7%"), (1, 8, "12,5%"), (0, 5, "0,0%"), (0, 0, "Không phát sinh")],
+)
+def test_ratios_round_half_up_but_never_to_100_when_short_of_it(numerator, denominator, text):
+    assert fmt.format_ratio(numerator, denominator) == text
+
+
+def test_decimals_and_percentages():
+    assert fmt.format_decimal(1234.56) == "1.234,6"
+    assert fmt.format_percent(85.5) == "85,5%"
+    assert fmt.format_percent(float("nan")) == fmt.NO_VALUE
+
+
+def test_values_by_kind():
+    assert fmt.format_value("ratio", 45, 50) == "90,0%"
+    assert fmt.format_value("count", value=1234) == "1.234"
+    assert fmt.format_value("boolean", value=1) == "Có"
+    assert fmt.format_value("boolean", value=0) == "Không"
+    assert fmt.format_value("count") == fmt.NO_VALUE
+    assert fmt.format_counts(45, 50, "vụ việc") == "45/50 vụ việc"
+    assert fmt.format_counts(1234, 2000) == "1.234/2.000"
+
+
+def test_targets_and_completeness():
+    assert fmt.format_target("ratio", ">=", 80.0) == "≥ 80%"
+    assert fmt.format_target("count", "<=", 0.0) == "≤ 0"
+    assert fmt.format_target("count", "decrease", None) == "Giảm dần so với năm trước"
+    assert fmt.format_target("boolean", "=", 1.0) == "Có (hằng năm)"
+    assert fmt.format_completeness(1, 2) == "1/2 địa phương"
+
+
+def test_every_status_has_a_label_and_a_distinct_colour():
+    assert set(fmt.STATUS_LABELS) == set(fmt.STATUS_COLOURS)
+    assert len(set(fmt.STATUS_COLOURS.values())) == len(fmt.STATUS_COLOURS)
+    assert fmt.STATUS_LABELS["off_track"] == "Cần tăng tốc"

@@ -72,12 +72,16 @@ class Submission:
     indicator_of_row: dict[int, str] = field(default_factory=dict)
 
 
-def submission(fields: pd.DataFrame, figures: dict[str, dict], locality_code: str, year: int) -> Submission:
-    """One row per indicator with anything filled in; untouched indicators are left alone."""
+def submission(fields: pd.DataFrame, figures: dict[str, dict], locality_code: str, year: int,
+               stored: dict[str, dict] | None = None) -> Submission:
+    """One row per indicator whose figures differ from what is stored. Indicators left empty or
+    as they were are not sent: saving one corrected figure must not rewrite (or claim as one's
+    own) every other figure of the form, demo figures included."""
+    stored = stored or {}
     rows, indicator_of_row = [], {}
     for position, indicator in enumerate(fields.itertuples(), start=1):
         entered = figures[indicator.code]
-        if all(entered[name] is None for name in FIELDS):
+        if all(entered[name] is None for name in FIELDS) or entered == stored.get(indicator.code):
             continue
         rows.append({"locality_code": locality_code, "indicator_code": indicator.code, "year": year, **entered})
         indicator_of_row[position] = indicator.code

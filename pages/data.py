@@ -51,4 +51,4 @@ for column, file_format in zip(downloads, ("xlsx", "csv")):
 if len(chosen) > SHOWN_ROWS:
     st.caption(f"Bảng dưới đây hiển thị {format_integer(SHOWN_ROWS)} dòng đầu; tệp tải về có đủ mọi dòng.")
 st.dataframe(views.readings_table(chosen.head(SHOWN_ROWS), indicators.set_index("code")["kind"]),
-             hide_index=True, key="data_table")
+             hide_index=True)

@@ -10,14 +10,16 @@ USER_KEY = "entry_user_name"
 FEEDBACK_KEY = "entry_feedback"
 
 
-def save(locality_code: str, year: int, fields) -> None:
+def save(locality_code: str, year: int, fields, stored: dict) -> None:
     """Runs before the page redraws, so the errors can be drawn next to their fields."""
     feedback = {"scope": (locality_code, year), "fields": {}, "general": []}
     user_name = ui.entered_by(USER_KEY)
     figures = entry.form_figures(fields, st.session_state, locality_code, year)
-    submission = entry.submission(fields, figures, locality_code, year)
+    submission = entry.submission(fields, figures, locality_code, year, stored)
     if user_name is None:
         feedback["user"] = "Hãy nhập họ tên người nhập trước khi lưu."
+    elif submission.frame.empty:
+        feedback["nothing"] = True
     else:
         try:
             feedback["saved"] = apply_readings(ui.engine(), submission.frame, user_name=user_name, source=Source.FORM)
@@ -61,13 +63,15 @@ if "saved" in feedback:
     result = feedback["saved"]
     st.success(f"Đã lưu số liệu năm {year}: {format_integer(result.created)} tạo mới, "
                f"{format_integer(result.updated)} cập nhật, {format_integer(result.unchanged)} không đổi.", icon=":material/check_circle:")
+if feedback.get("nothing"):
+    st.info("Không có số liệu nào thay đổi, chưa ghi gì.", icon=":material/info:")
 if feedback["fields"] or feedback["general"] or "user" in feedback:
     st.error("Chưa lưu: số liệu có lỗi, xem thông báo bên dưới từng ô. Không có số liệu nào được ghi.", icon=":material/error:")
 for message in feedback["general"]:
     st.error(message)
 
 st.markdown(f"Có {len(stored)}/{len(fields)} chỉ tiêu đã có số liệu năm {year}. "
-            "Ô để trống là chưa nhập; chỉ tiêu để trống hoàn toàn sẽ không bị thay đổi.")
+            "Chỉ những chỉ tiêu có thay đổi được ghi; chỉ tiêu để trống hoàn toàn không bị xóa.")
 
 with st.form(f"entry_form_{code}_{year}"):
     ui.user_name_field(USER_KEY)
@@ -114,7 +118,7 @@ with st.form(f"entry_form_{code}_{year}"):
             warning = entry.far_from_last_year(f.kind, current[f.code], previous.get(f.code), year)
             if warning:
                 st.warning(warning, icon=":material/warning:")
-    st.form_submit_button("Lưu số liệu", type="primary", on_click=save, args=(code, year, fields))
+    st.form_submit_button("Lưu số liệu", type="primary", on_click=save, args=(code, year, fields, stored))
 
 st.header("Lịch sử số liệu", divider="gray")
 field_names = dict(zip(fields["code"], fields["name"]))
@@ -125,11 +129,11 @@ st.markdown(f"**Các lần ghi số liệu năm {year}** (mới nhất trước)
 if history.empty:
     st.caption(f"Chưa có số liệu năm {year}.")
 else:
-    st.dataframe(views.history_table(history, kind), hide_index=True, key="entry_history")
+    st.dataframe(views.history_table(history, kind), hide_index=True)
 earlier = readings[(readings["locality_code"] == code) & (readings["indicator_code"] == history_code)
                    & (readings["year"] < year)].sort_values("year", ascending=False)
 st.markdown("**Các năm trước**")
 if earlier.empty:
     st.caption("Chưa có số liệu các năm trước.")
 else:
-    st.dataframe(views.history_table(earlier, kind, with_year=True), hide_index=True, key="entry_earlier")
+    st.dataframe(views.history_table(earlier, kind, with_year=True), hide_index=True)

@@ -36,10 +36,10 @@ definition = comparison.definition(indicator, ui.plan_targets(), ui.plans())
 with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ tiêu", expanded=True):
     for label, text in definition["parts"].items():
         st.markdown(f"**{label}:** {text}")
-    st.dataframe(definition["sources"], hide_index=True, key="indicator_sources")
+    st.dataframe(definition["sources"], hide_index=True)
 
-described = ui.described(year, parent_code)
-compared = comparison.localities_compared(described, code, parent_code, query)
+described = ui.described(year, parent_code, None, code)
+compared = comparison.localities_compared(described, localities, code, parent_code, query)
 
 st.header(f"Giá trị mới nhất của từng địa phương (tính đến năm {year})", divider="gray")
 if compared.empty:
@@ -55,7 +55,7 @@ else:
     if shown["value"].notna().any():
         st.plotly_chart(charts.comparison_figure(shown, indicator["kind"], indicator["comparator"], indicator["target"]),
                         config=PLOT_CONFIG, theme=None, key="indicator_comparison")
-    st.dataframe(comparison.comparison_table(compared), hide_index=True, key="indicator_table")
+    st.dataframe(comparison.comparison_table(compared), hide_index=True)
 
 if parent_code is not None:
     aggregate = described[(described["locality_code"] == parent_code) & (described["indicator_code"] == code)]
@@ -73,4 +73,4 @@ if parent_code is not None:
             left.info("Chưa có số liệu tổng hợp.")
         else:
             left.plotly_chart(figure, config=PLOT_CONFIG, theme=None, key="indicator_aggregate_chart")
-        right.dataframe(comparison.aggregate_years(pair, parent_code, code), hide_index=True, key="indicator_years")
+        right.dataframe(comparison.aggregate_years(pair, parent_code, code), hide_index=True)

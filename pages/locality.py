@@ -19,8 +19,7 @@ code = controls[0].selectbox("Địa phương", ordered["code"].tolist(), format
 year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="locality_year")
 
 assessment = ui.assessment(year, code)
-described = ui.described(year, code)
-rows = described[described["locality_code"] == code]
+rows = ui.described(year, code, (code,))
 locality = localities.set_index("code").loc[code]
 plans = ui.plans().set_index("code")["title"]
 
@@ -31,11 +30,11 @@ if rows.empty:
     st.stop()
 is_aggregate = bool(rows["is_aggregate"].iloc[0])
 if is_aggregate:
-    reported, expected = overview.reporting(described, code)
+    reported, expected = overview.reporting(assessment.statuses, localities, code)
     st.info(f"Số liệu của {names[code]} là **số liệu tổng hợp** từ các địa phương cấp dưới "
             f"(tỷ lệ tính theo tổng tử số / tổng mẫu số). Năm {year}: {overview.reporting_text(reported, expected)}.")
 
-counts = overview.status_counts(described, code)
+counts = overview.status_counts(rows, code)
 for column, row in zip(st.columns(len(counts)), counts.itertuples()):
     column.metric(ui.status_markdown(row.status), row.count)
 

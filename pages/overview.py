@@ -45,17 +45,17 @@ else:
                                         key="overview_parent")
 query = controls[2].text_input("Tìm địa phương", key="overview_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
 
-described = ui.described(year, parent_code)
-reported, expected = overview.reporting(described, parent_code)
+statuses = ui.assessment(year, parent_code).statuses
+reported, expected = overview.reporting(statuses, localities, parent_code)
 
 st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: {overview.reporting_text(reported, expected)}")
 if parent_code is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
-    counts = overview.status_counts(described, parent_code)
+    counts = overview.status_counts(statuses, parent_code)
     for column, row in zip(st.columns(len(counts)), counts.itertuples()):
         column.metric(ui.status_markdown(row.status), row.count)
 
-ranking = overview.ranking(described, parent_code, query)
+ranking = overview.ranking(statuses, localities, parent_code, query)
 if ranking.empty:
     st.info("Không có địa phương nào khớp với tìm kiếm." if query.strip() else "Chưa có địa phương nào có kế hoạch.")
     st.stop()
@@ -71,14 +71,14 @@ shown = overview.page(ranking, page_number, page_size)
 st.caption(f"Đang hiển thị {len(shown)} trong {len(ranking)} địa phương, xếp theo tỷ lệ chỉ tiêu đạt.")
 
 matrix_tab, ranking_tab, table_tab = st.tabs(["Ma trận chỉ tiêu", "Xếp hạng", "Bảng chi tiết"])
+codes = ([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist()
+described = ui.described(year, parent_code, tuple(codes))
 with matrix_tab:
-    codes = ([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist()
     grid = overview.matrix(described, codes)
     st.plotly_chart(charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover), config=PLOT_CONFIG, theme=None,
                     key="overview_matrix")
 with ranking_tab:
     st.plotly_chart(charts.ranking_figure(shown), config=PLOT_CONFIG, theme=None, key="overview_ranking")
-    st.dataframe(overview.ranking_table(ranking), hide_index=True, key="overview_ranking_table")
+    st.dataframe(overview.ranking_table(ranking), hide_index=True)
 with table_tab:
-    in_page = described[described["locality_code"].isin(codes)]
-    st.dataframe(status_table(in_page), hide_index=True, key="overview_status_table")
+    st.dataframe(status_table(described), hide_index=True)

@@ -62,7 +62,7 @@ if uploaded is not None:
     except Rejected as rejected:
         st.error(f"Tệp «{uploaded.name}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
                  "Sửa các lỗi dưới đây (theo dòng và cột trong tệp) rồi tải lên lại.", icon=":material/error:")
-        st.dataframe(views.problems_table(rejected.problems), hide_index=True, key="upload_problems")
+        st.dataframe(views.problems_table(rejected.problems), hide_index=True)
     else:
         applied = st.session_state.get(APPLIED_KEY, {})
         if applied.get("checksum") == parsed.checksum and "result" in applied:
@@ -70,13 +70,13 @@ if uploaded is not None:
         else:
             if applied.get("checksum") == parsed.checksum and "problems" in applied:
                 st.error("Không áp dụng được tệp, chưa ghi gì vào cơ sở dữ liệu:", icon=":material/error:")
-                st.dataframe(views.problems_table(applied["problems"]), hide_index=True, key="upload_apply_problems")
+                st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
             st.info(f"Xem trước tệp «{uploaded.name}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
             metrics = st.columns(3)
             metrics[0].metric("Sẽ tạo mới", format_integer(preview.created))
             metrics[1].metric("Sẽ cập nhật", format_integer(preview.updated))
             metrics[2].metric("Không đổi", format_integer(preview.unchanged))
-            st.dataframe(views.preview_table(parsed.frame), hide_index=True, key="upload_preview")
+            st.dataframe(views.preview_table(parsed.frame), hide_index=True)
             if user_name is None:
                 st.warning("Nhập họ tên người nhập ở trên để áp dụng tệp.")
             elif preview.created + preview.updated == 0:
@@ -89,4 +89,4 @@ batches = ui.import_batches()
 if batches.empty:
     st.caption("Chưa có lần nhập nào.")
 else:
-    st.dataframe(views.batches_table(batches), hide_index=True, key="upload_batches")
+    st.dataframe(views.batches_table(batches), hide_index=True)

@@ -99,3 +99,16 @@ def test_far_from_last_year_is_a_soft_warning(kind, now, before, warned):
         assert message is None
     else:
         assert message.startswith(warned) and "kiểm tra lại" in message
+
+
+def test_only_changed_indicators_are_sent(demo_engine):
+    fields = nhi_chieu_fields(demo_engine)
+    stored = entry.stored_figures(queries.readings(demo_engine, full=True), "NHI_CHIEU", 2025)
+    values = {key(f.code, name): entry.widget_default(f.kind, name, stored.get(f.code))
+              for f in fields.itertuples() for name in entry.FIELDS}
+    unchanged = entry.submission(fields, entry.form_figures(fields, values, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025, stored)
+    assert unchanged.frame.empty
+    values[key("PBGDPL_CBCC", "numerator")] = 95
+    changed = entry.submission(fields, entry.form_figures(fields, values, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025, stored)
+    assert changed.frame["indicator_code"].tolist() == ["PBGDPL_CBCC"]
+    assert changed.indicator_of_row == {4: "PBGDPL_CBCC"}

@@ -54,9 +54,9 @@ def test_ranking_by_share_of_targets_achieved(demo_engine):
     ranking = overview.ranking(assessment.statuses, assessment.catalog.localities, "HAI_PHONG")
     assert ranking["locality_code"].tolist() == ["LAC_PHUONG", "NHI_CHIEU"]
     assert ranking["rank"].tolist() == [1, 2]
-    # Lạc Phượng: 5 of 14 achieved; Nhị Chiểu: 2 of 7 (28,57…% is shown cut, not rounded up).
+    # Lạc Phượng: 5 of 14 achieved; Nhị Chiểu: 2 of 7.
     assert ranking["achieved_text"].tolist() == ["5/14", "2/7"]
-    assert ranking["share_text"].tolist() == ["35,7%", "28,5%"]
+    assert ranking["share_text"].tolist() == ["35,7%", "28,6%"]
     assert ranking["reported_text"].tolist() == ["14/14", "6/7"]
     table = overview.ranking_table(ranking)
     assert list(table.columns[:5]) == ["Hạng", "Địa phương", "Chỉ tiêu đạt", "Tỷ lệ đạt", "Chỉ tiêu đã báo cáo năm nay"]

@@ -170,8 +170,8 @@ def matrix_figure(status: pd.DataFrame, value: pd.DataFrame, detail: pd.DataFram
                 labels.append({"x": column_label, "y": row_label, "text": shown, "showarrow": False,
                                "font": {"size": FONT_SIZE, "color": text_colour(fmt.STATUS_COLOURS[code])}})
     figure.update_layout(annotations=labels)
-    figure.update_xaxes(side="top", tickangle=0)
-    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(side="top", tickangle=0, showgrid=False, zeroline=False)
+    figure.update_yaxes(autorange="reversed", showgrid=False, zeroline=False)
     row_height = 30 + 22 * max(1, max((label.count("<br>") for label in rows), default=0))
     return _style(figure, 90 + row_height * len(rows))
 

@@ -36,7 +36,9 @@ definition = comparison.definition(indicator, ui.plan_targets(), ui.plans())
 with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ tiêu", expanded=True):
     for label, text in definition["parts"].items():
         st.markdown(f"**{label}:** {text}")
-    st.dataframe(definition["sources"], hide_index=True)
+    st.markdown("**Kế hoạch đặt ra chỉ tiêu:**")
+    for plan, target in zip(definition["sources"]["Kế hoạch"], definition["sources"]["Mục tiêu 2030"]):
+        st.markdown(f"- {plan} — mục tiêu 2030: {target}")
 
 described = ui.described(year, parent_code, None, code)
 compared = comparison.localities_compared(described, localities, code, parent_code, query)

@@ -77,6 +77,8 @@ with matrix_tab:
     grid = overview.matrix(described, codes)
     st.plotly_chart(charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover), config=PLOT_CONFIG, theme=None,
                     key="overview_matrix")
+    st.caption("Màu ô theo mức đánh giá (chú giải ở trên). Ô trống: chỉ tiêu không có trong kế hoạch của địa phương. "
+               "Cột tổng hợp ghi số địa phương đã báo cáo.")
 with ranking_tab:
     st.plotly_chart(charts.ranking_figure(shown), config=PLOT_CONFIG, theme=None, key="overview_ranking")
     st.dataframe(overview.ranking_table(ranking), hide_index=True)

@@ -91,16 +91,20 @@ def submission(fields: pd.DataFrame, figures: dict[str, dict], locality_code: st
 
 
 def problems_by_field(problems: list[Problem], indicator_of_row: dict[int, str]) -> tuple[dict[tuple[str, str], list[str]], list[str]]:
-    """({(indicator_code, field): [messages]}, messages that belong to no field)."""
+    """({(indicator_code, field): [messages]}, messages that belong to no field, each once).
+
+    A problem about a whole row (a locked year, rights) is said once for the form: a row number
+    means nothing to someone typing into a form.
+    """
     by_field: dict[tuple[str, str], list[str]] = {}
-    general = []
+    general: list[str] = []
     for problem in problems:
         indicator = indicator_of_row.get(problem.row)
         name = FIELD_OF_LABEL.get(problem.column)
         if indicator is not None and name in FIELDS:
             by_field.setdefault((indicator, name), []).append(problem.message)
-        else:
-            general.append(problem.message if indicator is None else str(problem))
+        elif problem.message not in general:
+            general.append(problem.message)
     return by_field, general
 
 

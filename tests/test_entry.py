@@ -4,6 +4,8 @@ mapped back to their field, and the soft warning when a figure moves far from la
 import pytest
 
 from kpi import entry, queries
+from kpi.approvals import approve
+from kpi.auth import create_user
 from kpi.problems import Rejected
 from kpi.readings import apply_readings
 
@@ -112,3 +114,18 @@ def test_only_changed_indicators_are_sent(demo_engine):
     changed = entry.submission(fields, entry.form_figures(fields, values, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025, stored)
     assert changed.frame["indicator_code"].tolist() == ["PBGDPL_CBCC"]
     assert changed.indicator_of_row == {4: "PBGDPL_CBCC"}
+
+
+def test_a_locked_year_is_said_once_for_the_whole_form(demo_engine):
+    create_user(demo_engine, "quantri", "mật khẩu đủ dài", "admin")
+    approve(demo_engine, "NHI_CHIEU", 2025, "quantri")
+    fields = nhi_chieu_fields(demo_engine)
+    values = {key("QPPL_TRINH_TU", "numerator"): 5, key("QPPL_TRINH_TU", "denominator"): 6,
+              key("PBGDPL_CBCC", "numerator"): 91, key("PBGDPL_CBCC", "denominator"): 100}
+    submission = entry.submission(fields, entry.form_figures(fields, values, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025)
+    with pytest.raises(Rejected) as rejected:
+        apply_readings(demo_engine, submission.frame, user_name="Nguyễn Văn A", source="form")
+    assert len(rejected.value.problems) == 2
+    by_field, general = entry.problems_by_field(rejected.value.problems, submission.indicator_of_row)
+    assert by_field == {}
+    assert len(general) == 1 and "phường Nhị Chiểu" in general[0] and "phê duyệt" in general[0]

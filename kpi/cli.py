@@ -19,12 +19,14 @@ from kpi.catalog import add_localities, load_catalog
 from kpi.db import make_engine
 from kpi.demo import load_demo
 from kpi.exporting import readings_export, write_table
+from kpi.importer import apply_parsed, parse_file
 from kpi.presentation import describe_statuses
 from kpi.models import Role
 from kpi.problems import Problem, Rejected
 from kpi.readings import delete_demo
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+CLI_USER = "dòng lệnh"
 
 
 class VietnameseParser(argparse.ArgumentParser):
@@ -44,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="thêm số liệu minh họa cho các địa phương mẫu (chạy lại an toàn)")
     demo.add_argument("--remove", action="store_true", help="xóa toàn bộ số liệu minh họa")
+
+    import_command = commands.add_parser("import", help="kiểm tra và nhập số liệu từ tệp .csv hoặc .xlsx (tất cả hoặc không gì cả)")
+    import_command.add_argument("file", type=Path, metavar="TỆP")
+    import_command.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra và đếm, không ghi gì")
+    import_command.add_argument("--user", metavar="TÊN", help="nhập dưới tài khoản này, theo quyền của nó, và ghi "
+                                "nhận số liệu là của nó; không ghi thì nhập với tư cách hệ thống (dòng lệnh)")
 
     progress = commands.add_parser("progress", help="đánh giá tiến độ các chỉ tiêu tính đến một năm")
     progress.add_argument("--year", type=int, required=True, metavar="NĂM")
@@ -128,6 +136,38 @@ def run_demo(engine: Engine, args) -> int:
     return EXIT_OK
 
 
+def run_import(engine: Engine, args) -> int:
+    if not args.file.is_file():
+        print(f"Không tìm thấy tệp: {args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        account = _account(engine, args.user) if args.user is not None else None
+        parsed = parse_file(engine, args.file.read_bytes(), args.file.name)
+        result = apply_parsed(engine, parsed, user=account, user_name=None if account else CLI_USER,
+                              dry_run=args.dry_run)
+    except Rejected as rejected:
+        print(f"Tệp {args.file.name} không được nhập vì có {fmt.format_integer(len(rejected.problems))} lỗi; "
+              "chưa ghi gì vào cơ sở dữ liệu. Sửa các lỗi sau rồi nhập lại cả tệp:", file=sys.stderr)
+        for problem in rejected.problems:
+            print(f"- {problem}", file=sys.stderr)
+        return EXIT_REJECTED
+    if args.dry_run:
+        print(f"Chạy thử, chưa ghi gì: tệp {args.file.name} hợp lệ; nếu nhập sẽ có {_counts_text(result)}.")
+    else:
+        print(f"Đã nhập tệp {args.file.name} (lần nhập số {result.batch_id}): {_counts_text(result)}.")
+    if parsed.skipped_rows:
+        rows = ", ".join(str(row) for row in parsed.skipped_rows[:20]) + (", …" if len(parsed.skipped_rows) > 20 else "")
+        print(f"Bỏ qua {fmt.format_integer(len(parsed.skipped_rows))} dòng chưa nhập số liệu (dòng {rows}).")
+    return EXIT_OK
+
+
+def _account(engine: Engine, name: str) -> auth.Account:
+    account = auth.get_account(engine, name)
+    if account is None:
+        raise Rejected([Problem(None, None, "", f"Không có tài khoản «{auth.normalize_name(name)}».")])
+    return account
+
+
 def run_progress(engine: Engine, args) -> int:
     if args.locality and args.locality not in set(queries.localities(engine)["code"]):
         print(f"Không có địa phương với mã «{args.locality}».", file=sys.stderr)
@@ -170,8 +210,7 @@ def run_user(engine: Engine, args) -> int:
     elif args.user_command == "list":
         _print_users(auth.list_users(engine))
     elif args.user_command == "set-password":
-        if auth.get_account(engine, args.name) is None:
-            raise Rejected([Problem(None, None, "", f"Không có tài khoản «{auth.normalize_name(args.name)}».")])
+        _account(engine, args.name)
         auth.set_password(engine, args.name, _read_password(confirm=True))
         print(f"Đã đặt mật khẩu mới cho «{auth.normalize_name(args.name)}».")
     elif args.user_command == "disable":
@@ -238,6 +277,7 @@ COMMANDS = {
     "init": run_init,
     "localities": run_localities,
     "demo": run_demo,
+    "import": run_import,
     "progress": run_progress,
     "export": run_export,
     "user": run_user,

@@ -193,11 +193,12 @@ def ranking_figure(ranking: pd.DataFrame) -> go.Figure:
         figure.add_annotation(x=int(total), y=label, text=f" {share} đạt", showarrow=False, xanchor="left",
                               font={"size": FONT_SIZE})
     longest = int(ranking["judged"].max()) if len(ranking) else 1
-    figure.update_layout(barmode="stack", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                         bargap=0.25)
     figure.update_xaxes(title="Số chỉ tiêu", range=[0, longest * 1.25], dtick=1 if longest <= 20 else None)
     figure.update_yaxes(autorange="reversed")
-    return _style(figure, 130 + 48 * len(ranking))
+    _style(figure, 150 + 48 * len(ranking))
+    figure.update_layout(barmode="stack", bargap=0.25, margin={"t": 70},
+                         legend={"orientation": "h", "traceorder": "normal", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    return figure
 
 
 def comparison_figure(rows: pd.DataFrame, kind: str, comparator: str, target) -> go.Figure:

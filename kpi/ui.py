@@ -14,6 +14,7 @@ from kpi.db import database_url, make_engine
 from kpi.exporting import readings_export
 from kpi.overview import narrow
 from kpi.presentation import describe_statuses
+from kpi.templates import template_bytes
 
 CACHE_TTL_SECONDS = 600
 USER_NAME_LABEL = "Họ tên người nhập (bắt buộc)"
@@ -115,8 +116,6 @@ def demo_reading_count() -> int:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16)
 def template(locality_code: str | None, year: int, file_format: str) -> bytes:
-    from kpi.templates import template_bytes
-
     return template_bytes(engine(), locality_code, year, file_format)
 
 

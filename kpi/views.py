@@ -87,10 +87,18 @@ def readings_table(readings: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
     return table[list(READINGS_HEADERS)].rename(columns=READINGS_HEADERS)
 
 
-def preview_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Parsed rows of an uploaded file, numbered as in the file, with Vietnamese headers."""
-    table = pd.DataFrame({"Dòng": frame[ROW_COLUMN].astype(str).tolist()})
-    for column, label in COLUMN_LABELS.items():
-        if column in frame.columns:
-            table[label] = [("" if pd.isna(v) else str(v)) for v in frame[column]]
+def preview_table(frame: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
+    """Parsed rows of an uploaded file, numbered as in the file, with the figure as it will be
+    read (kinds maps indicator_code -> kind), so a misplaced column shows before anything is written."""
+    table = pd.DataFrame({
+        "Dòng": frame[ROW_COLUMN].astype(str).tolist(),
+        COLUMN_LABELS["locality_code"]: frame["locality_code"].tolist(),
+        COLUMN_LABELS["indicator_code"]: frame["indicator_code"].tolist(),
+        COLUMN_LABELS["year"]: frame["year"].astype(str).tolist(),
+        "Số liệu": [fmt.format_value(k, r.numerator, r.denominator, r.value)
+                    for k, r in zip(frame["indicator_code"].map(kinds), frame.itertuples())],
+    })
+    for column in ("numerator", "denominator", "value"):
+        table[COLUMN_LABELS[column]] = [("" if pd.isna(v) else fmt.format_integer(v)) for v in frame[column]]
+    table[COLUMN_LABELS["note"]] = frame["note"].fillna("").tolist()
     return table

@@ -23,14 +23,9 @@ year = controls[1].selectbox("Tính đến năm", years, index=years.index(lates
 indicator = indicators.set_index("code").loc[code].rename(code)
 indicator["code"] = code
 
-scope = st.columns([2, 3])
-parent_code = None
+parent_code = parents["code"].iloc[0] if len(parents) == 1 else None
 if len(parents) > 1:
-    parent_code = scope[0].selectbox("Cấp trên", parents["code"].tolist(), format_func=names.get,
-                                     key="indicator_parent")
-elif len(parents) == 1:
-    parent_code = parents["code"].iloc[0]
-query = scope[1].text_input("Tìm địa phương", key="indicator_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
+    parent_code = st.selectbox("Cấp trên", parents["code"].tolist(), format_func=names.get, key="indicator_parent")
 
 definition = comparison.definition(indicator, ui.plan_targets(), ui.plans())
 with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ tiêu", expanded=True):
@@ -40,10 +35,11 @@ with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ ti
     for plan, target in zip(definition["sources"]["Kế hoạch"], definition["sources"]["Mục tiêu 2030"]):
         st.markdown(f"- {plan} — mục tiêu 2030: {target}")
 
+st.header(f"Giá trị mới nhất của từng địa phương (tính đến năm {year})", divider="gray")
+query = st.text_input("Tìm địa phương", key="indicator_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
 described = ui.described(year, parent_code, None, code)
 compared = comparison.localities_compared(described, localities, code, parent_code, query)
 
-st.header(f"Giá trị mới nhất của từng địa phương (tính đến năm {year})", divider="gray")
 if compared.empty:
     st.info("Không có địa phương nào khớp với tìm kiếm." if query.strip()
             else "Chưa có địa phương nào có chỉ tiêu này trong kế hoạch.")

@@ -4,9 +4,12 @@ from kpi import importer, ui, views
 from kpi.formatting import format_integer
 from kpi.problems import Rejected
 from kpi.readings import FIRST_YEAR, current_year
+from kpi.templates import template_file_name
 
 USER_KEY = "upload_user_name"
 APPLIED_KEY = "upload_applied"
+# A dry run writes nothing, so it can be shown before the user has given a name.
+PREVIEW_ACTOR = "xem trước"
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -45,7 +48,7 @@ buttons = st.columns(4)
 for column, file_format in zip(buttons, ("xlsx", "csv")):
     column.download_button(
         f"Tải mẫu {file_format.upper()}", ui.template(template_locality, template_year, file_format),
-        file_name=f"mau_so_lieu_{(template_locality or 'tat_ca').lower()}_{template_year}.{file_format}",
+        file_name=template_file_name(template_locality, template_year, file_format),
         mime=MIME[file_format], icon=":material/download:", key=f"upload_template_{file_format}",
     )
 
@@ -58,7 +61,7 @@ if uploaded is not None:
     data = uploaded.getvalue()
     try:
         parsed = importer.parse_file(ui.engine(), data, uploaded.name)
-        preview = importer.import_file(ui.engine(), data, uploaded.name, user_name=user_name or "", dry_run=True)
+        preview = importer.import_file(ui.engine(), data, uploaded.name, user_name=user_name or PREVIEW_ACTOR, dry_run=True)
     except Rejected as rejected:
         st.error(f"Tệp «{uploaded.name}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
                  "Sửa các lỗi dưới đây (theo dòng và cột trong tệp) rồi tải lên lại.", icon=":material/error:")
@@ -76,7 +79,9 @@ if uploaded is not None:
             metrics[0].metric("Sẽ tạo mới", format_integer(preview.created))
             metrics[1].metric("Sẽ cập nhật", format_integer(preview.updated))
             metrics[2].metric("Không đổi", format_integer(preview.unchanged))
-            st.dataframe(views.preview_table(parsed.frame), hide_index=True)
+            st.dataframe(views.preview_table(parsed.frame, ui.indicators().set_index("code")["kind"]), hide_index=True)
+            if parsed.skipped_rows:
+                st.caption("Bỏ qua các dòng không có số liệu: " + ", ".join(map(str, parsed.skipped_rows)) + ".")
             if user_name is None:
                 st.warning("Nhập họ tên người nhập ở trên để áp dụng tệp.")
             elif preview.created + preview.updated == 0:

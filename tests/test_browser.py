@@ -114,14 +114,15 @@ def open_page(page: Page, base: str, path: str) -> None:
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
 
-def screenshot(page: Page, name: str) -> None:
-    """The whole page: the viewport is grown to the content, since Streamlit scrolls inside it."""
+def screenshot(page: Page, name: str, max_height: int = 4000) -> None:
+    """The whole page (up to max_height): the viewport is grown to the content, since Streamlit
+    scrolls inside it."""
     settle(page)
     page.wait_for_timeout(1200)
     height = page.evaluate(
         "() => Math.max(...Array.from(document.querySelectorAll('[data-testid=stMain] *, [data-testid=stMain]'))"
         ".slice(0, 1).map(e => e.scrollHeight))")
-    page.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, min(height + 40, 7000))})
+    page.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, min(height + 40, max_height))})
     page.wait_for_timeout(800)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
@@ -178,6 +179,7 @@ def test_form_and_upload_change_the_overview_in_a_real_browser(server, page, tmp
     open_page(page, base, "upload")
     page.get_by_label("Họ tên người nhập (bắt buộc)").fill("Trần Văn Nam")
     page.get_by_label("Họ tên người nhập (bắt buộc)").press("Enter")
+    page.get_by_label("Họ tên người nhập (bắt buộc)").blur()
     settle(page)
     widget(page, "upload_file").locator("input[type='file']").set_input_files(str(upload))
     expect(page.get_by_text(f"Xem trước tệp «{upload.name}»: 14 dòng hợp lệ.")).to_be_visible()
@@ -199,9 +201,13 @@ def test_form_and_upload_change_the_overview_in_a_real_browser(server, page, tmp
 
     open_page(page, base, "locality")
     expect(page.get_by_text("số liệu tổng hợp")).to_be_visible()
-    screenshot(page, "locality")
+    screenshot(page, "locality", max_height=2600)
     open_page(page, base, "indicator")
-    expect(page.get_by_text("Giá trị mới nhất của từng địa phương")).to_be_visible()
+    widget(page, "indicator_code").click()
+    page.keyboard.type("Cán bộ, công chức")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Số CBCCVC được phổ biến")).to_be_visible()
+    page.locator("h1").first.click()
     screenshot(page, "indicator")
     open_page(page, base, "data")
     expect(page.get_by_text("là dữ liệu minh họa")).to_be_visible()

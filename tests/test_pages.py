@@ -306,3 +306,61 @@ def test_saving_an_unchanged_form_writes_nothing(demo_db):
     button(app, "Lưu số liệu").click().run()
     assert "Không có số liệu nào thay đổi, chưa ghi gì." in texts(app.info)
     assert len(queries.import_batches(demo_db)) == batches
+
+
+UPLOAD = ("Mã địa phương;Mã chỉ tiêu;Năm;Tử số;Mẫu số;Giá trị;Ghi chú\n"
+          "xã Lạc Phượng;HOA_GIAI_THANH;2025;47;50;;\n"
+          "LAC_PHUONG;VU_VIEC_VPPL;2025;;;24;giảm 1 vụ\n"
+          f"LAC_PHUONG;HOA_GIAI_THANH;{THIS_YEAR};1.200;1.250;;\n")
+
+
+def test_upload_previews_then_applies_a_file(demo_db):
+    app = open_page("pages/upload.py")
+    app.file_uploader(key="upload_file").set_value(("lac_phuong.csv", UPLOAD.encode("utf-8"), "text/csv")).run()
+    assert not app.exception
+    assert any("Xem trước tệp «lac_phuong.csv»: 3 dòng hợp lệ." in i for i in texts(app.info))
+    assert {m.label: m.value for m in app.metric} == {"Sẽ tạo mới": "1", "Sẽ cập nhật": "2", "Không đổi": "0"}
+    preview = shown_table(app, "Dòng", "Mã chỉ tiêu")
+    assert preview[["Dòng", "Số liệu", "Tử số"]].values.tolist() == [["2", "94,0%", "47"], ["3", "24", ""],
+                                                                     ["4", "96,0%", "1.200"]]
+    assert button(app, "Áp dụng tệp này").disabled
+    before = queries.readings(demo_db, full=True)
+    assert before[before["year"] == THIS_YEAR].empty
+
+    app.text_input(key="upload_user_name").set_value("Trần Văn Nam").run()
+    button(app, "Áp dụng tệp này").click().run()
+    assert not app.exception
+    assert any("Đã áp dụng tệp «lac_phuong.csv»: 1 tạo mới, 2 cập nhật, 0 không đổi." in s for s in texts(app.success))
+    stored = queries.readings(demo_db, full=True).set_index(["indicator_code", "year"])
+    assert stored.loc[("HOA_GIAI_THANH", THIS_YEAR), ["numerator", "denominator"]].tolist() == [1200, 1250]
+    assert stored.loc[("VU_VIEC_VPPL", 2025), "entered_by"] == "Trần Văn Nam"
+    assert stored.loc[("VU_VIEC_VPPL", 2025), "source"] == "import"
+    batches = shown_table(app, "Lần nhập", "Tệp")
+    assert batches.iloc[0][["Người nhập", "Tệp", "Tạo mới", "Cập nhật"]].tolist() == ["Trần Văn Nam", "lac_phuong.csv", "1", "2"]
+
+
+def test_upload_lists_every_problem_by_row_and_column_and_writes_nothing(demo_db):
+    bad = ("locality_code,indicator_code,year,numerator,denominator,value\n"
+           "LAC_PHUONG,HOA_GIAI_THANH,2025,60,50,\n"
+           "LAC_PHUONG,KHONG_CO,2025,1,2,\n"
+           "LAC_PHUONG,QPPL_TRINH_TU,2025,5,5,\n")
+    before = queries.readings(demo_db, full=True)
+    app = open_page("pages/upload.py")
+    app.text_input(key="upload_user_name").set_value("Trần Văn Nam")
+    app.file_uploader(key="upload_file").set_value(("sai.csv", bad.encode("utf-8"), "text/csv")).run()
+    assert not app.exception
+    assert any("Tệp «sai.csv» có 2 lỗi, chưa ghi gì" in e for e in texts(app.error))
+    problems = shown_table(app, "Dòng", "Cột", "Lỗi")
+    assert problems["Dòng"].tolist() == ["2", "3"]
+    assert problems["Cột"].tolist() == ["numerator", "indicator_code"]
+    assert not [b for b in app.button if b.label == "Áp dụng tệp này"]
+    assert queries.readings(demo_db, full=True).equals(before)
+
+
+def test_upload_page_offers_prefilled_templates(demo_db):
+    app = open_page("pages/upload.py")
+    app.selectbox(key="upload_template_locality").set_value("NHI_CHIEU")
+    app.selectbox(key="upload_template_year").set_value(2025).run()
+    assert not app.exception
+    labels = [b.label for b in app.get("download_button")]
+    assert labels == ["Tải mẫu XLSX", "Tải mẫu CSV"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+TIME = "/usr/bin/time"
 
 
 @dataclass(frozen=True)
@@ -26,23 +27,20 @@ class Run:
         return json.loads(self.stdout.strip().splitlines()[-1])
 
 
-def run(args: list[str], env: dict[str, str] | None = None, stdin: str | None = None) -> Run:
-    """Run a command to completion; os.wait4 gives the rusage of that child only."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+def run(args: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run a command to completion under GNU time, which reports that command's own CPU time and
+    peak RSS. (Measured from this process instead, a child's peak RSS would start at this process's
+    own RSS: Linux carries the high-water mark across fork and exec.)"""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".time") as usage:
         started = time.perf_counter()
-        process = subprocess.Popen(args, cwd=PROJECT_DIR, env={**os.environ, **(env or {})}, stdout=out, stderr=err,
-                                   stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, text=True)
-        if stdin is not None:
-            process.stdin.write(stdin)
-            process.stdin.close()
-        _, status, usage = os.wait4(process.pid, 0)
+        done = subprocess.run([TIME, "-f", "%U %S %M", "-o", usage.name, *args], cwd=PROJECT_DIR,
+                              env={**os.environ, **(env or {})}, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         wall = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    # ru_maxrss is in kilobytes on Linux.
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout, stderr,
-               os.waitstatus_to_exitcode(status))
+        user, system, peak_kb = usage.read().strip().splitlines()[-1].split()
+        return Run(wall, float(user) + float(system), int(peak_kb) / 1024, out.read(), err.read(), done.returncode)
 
 
 def python(*args: str, env: dict[str, str] | None = None) -> Run:

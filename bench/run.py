@@ -9,6 +9,7 @@ import argparse
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(directory: Path, repeat: int, wanted: set[str]) -> list[list[str]]:
     print(f"Sinh dữ liệu trong {directory} ...", flush=True)
     national = _database(directory, "national", 3300)
-    print(f"  {national.localities:,} địa phương, {national.readings:,} số liệu", flush=True)
+    print(f"  {_n(national.localities)} địa phương, {_n(national.readings)} số liệu", flush=True)
     rows: list[list[str]] = []
     if "import" in wanted:
         rows += bench_import(directory, repeat)
@@ -56,7 +57,7 @@ def run_all(directory: Path, repeat: int, wanted: set[str]) -> list[list[str]]:
         rows += bench_progress(national, repeat)
     if "pages" in wanted:
         city = _database(directory, "city", 114)
-        print(f"  {city.localities:,} địa phương, {city.readings:,} số liệu", flush=True)
+        print(f"  {_n(city.localities)} địa phương, {_n(city.readings)} số liệu", flush=True)
         rows += bench_pages(city, national)
     if "memory" in wanted:
         rows += bench_memory(national)
@@ -66,7 +67,7 @@ def run_all(directory: Path, repeat: int, wanted: set[str]) -> list[list[str]]:
 def _database(directory: Path, name: str, localities: int) -> data.Database:
     path = directory / f"{name}.sqlite3"
     if path.exists():
-        with __import__("sqlite3").connect(path) as connection:
+        with sqlite3.connect(path) as connection:
             count = connection.execute("SELECT count(*) FROM reading").fetchone()[0]
         return data.Database(path, localities, count)
     return data.build_database(directory, name, localities)
@@ -131,7 +132,7 @@ def bench_progress(national: data.Database, repeat: int) -> list[list[str]]:
     cpu, bare_cpu = _median([r.cpu for r in product]), _median([r.cpu for r in baseline])
     records = product[0].stdout.count('"locality_code"')
     return [
-        [f"2. `progress --year 2025 --json`, {national.readings:,} số liệu, {records:,} dòng kết quả (kể cả thành phố)".replace(",", "."),
+        [f"2. `progress --year 2025 --json`, {_n(national.readings)} số liệu, {_n(records)} dòng kết quả (kể cả thành phố)",
          f"{_s(wall)}", f"{_s(bare)} (pandas groupby)", _ratio(wall, bare), "≤ 2 s và ≤ 5×",
          _met(wall <= 2 and wall <= 5 * bare)],
         ["   thời gian CPU (user+sys) của cùng các lần chạy", f"{_s(cpu)}", f"{_s(bare_cpu)}", _ratio(cpu, bare_cpu),
@@ -148,10 +149,10 @@ def bench_pages(city: data.Database, national: data.Database) -> list[list[str]]
         result = python("bench/pages_render.py", env={**ENV, "KPI_DATABASE_URL": database.url}).report()
         if result["exceptions"]:
             print(f"   lỗi trên trang ({database.localities} địa phương): {result['exceptions']}", flush=True)
-        label = f"3. Tổng quan, {database.localities:,} địa phương: lần đầu / lần sau (cache)".replace(",", ".")
+        label = f"3. Tổng quan, {_n(database.localities)} địa phương: lần đầu / lần sau (cache)"
         goal = "≤ 1 s / ≤ 0,2 s" if first_goal else "tương tác được"
         met = (_met(result["first"] <= first_goal and result["cached"] <= 0.2) if first_goal
-               else f"{result['cells']:,} ô được vẽ".replace(",", "."))
+               else f"{_n(result['cells'])} ô được vẽ")
         rows.append([label, f"{_s(result['first'])} / {_s(result['cached'])}",
                      f"{_s(baseline['first'])} / {_s(baseline['cached'])} (trang trơn)",
                      _ratio(result["first"], baseline["first"]), goal, met])
@@ -165,7 +166,7 @@ def bench_memory(national: data.Database) -> list[list[str]]:
     env = {**ENV, "KPI_DATABASE_URL": national.url}
     product = python("bench/app_memory.py", "dashboard.py", str(_free_port()), env=env).report()
     baseline = python("bench/app_memory.py", "bench/plain_app.py", str(_free_port()), env=env).report()
-    return [[f"4. RSS đỉnh của `streamlit run` khi phục vụ trang tổng quan, {national.readings:,} số liệu".replace(",", "."),
+    return [[f"4. RSS đỉnh của `streamlit run` khi phục vụ trang tổng quan, {_n(national.readings)} số liệu",
              f"{product['peak_mb']:.0f} MB", f"{baseline['peak_mb']:.0f} MB (Streamlit trơn)",
              _ratio(product["peak_mb"], baseline["peak_mb"]), "≤ 500 MB",
              _met(product["peak_mb"] <= 500 and not product["errors"])],
@@ -200,6 +201,10 @@ def table(rows: list[list[str]]) -> str:
 
 def _median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def _n(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
 
 
 def _s(seconds: float) -> str:

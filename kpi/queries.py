@@ -11,6 +11,7 @@ from kpi.progress import Catalog
 
 READING_COLUMNS = ["locality_code", "indicator_code", "year", "numerator", "denominator", "value"]
 NULLABLE_INTEGERS = {"numerator": "Int64", "denominator": "Int64", "value": "Int64"}
+FETCH_ROWS = 50_000
 
 
 def _frame(engine: Engine, statement) -> pd.DataFrame:
@@ -50,12 +51,18 @@ def readings(engine: Engine, *, full: bool = False, localities: Sequence[str] | 
         statement = statement.where(Reading.year <= up_to)
     if full:
         return _frame(engine, statement).astype(NULLABLE_INTEGERS)
+    # Straight from the driver's cursor (a Row object per reading took most of the time at 600,000
+    # readings), a chunk at a time: the Python objects of every row at once peaked at 400 MB.
     with engine.connect() as connection:
         result = connection.execute(statement)
-        # Straight from the driver's cursor, column by column: building a Row object per reading
-        # and a DataFrame from rows took most of the time at 600,000 readings.
-        rows = result.cursor.fetchall()
+        chunks = []
+        while rows := result.cursor.fetchmany(FETCH_ROWS):
+            chunks.append(_readings_frame(rows))
         result.close()
+    return pd.concat(chunks, ignore_index=True) if chunks else _readings_frame([])
+
+
+def _readings_frame(rows: list[tuple]) -> pd.DataFrame:
     table = np.array(rows, dtype=object).reshape(len(rows), len(READING_COLUMNS))
     frame = pd.DataFrame({name: table[:, i] for i, name in enumerate(READING_COLUMNS)})
     return frame.astype({"year": "int64", **NULLABLE_INTEGERS})

@@ -119,27 +119,30 @@ def _aggregate(readings: pd.DataFrame, expected: pd.DataFrame, kinds: pd.Series)
     if expected.empty:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     expected_counts = expected.groupby(["ancestor_code", "indicator_code"]).size().rename("expected")
-    reports = expected.merge(
-        readings.rename(columns={"locality_code": "descendant_code"}),
-        on=["descendant_code", "indicator_code"],
-    )
-    reports["kind"] = reports["indicator_code"].map(kinds)
-    ratio = reports["kind"] == "ratio"
-    boolean = reports["kind"] == "boolean"
-    counted = ratio & (reports["denominator"] > 0)
+    kind = readings["indicator_code"].map(kinds)
+    ratio = kind == "ratio"
+    boolean = kind == "boolean"
+    counted = ratio & (readings["denominator"] > 0)
     # Ratios: Σ numerators / Σ denominators over children with denominator > 0 (weighted, not a
-    # mean of percentages). Booleans: children with 1 over children that reported.
-    reports["agg_numerator"] = reports["numerator"].where(counted, 0).where(ratio, reports["value"].where(boolean))
-    reports["agg_denominator"] = reports["denominator"].where(counted, 0).where(ratio, boolean.astype("Float64").where(boolean))
-    reports["agg_value"] = reports["value"].where(~ratio & ~boolean)
+    # mean of percentages). Booleans: children with 1 over children that reported. Each reading's
+    # share is worked out before it is joined to its ancestors, so the join carries numbers only.
+    contributions = pd.DataFrame({
+        "descendant_code": readings["locality_code"],
+        "indicator_code": readings["indicator_code"],
+        "year": readings["year"],
+        "agg_numerator": readings["numerator"].where(counted, 0).where(ratio, readings["value"].where(boolean)),
+        "agg_denominator": readings["denominator"].where(counted, 0).where(ratio, boolean.astype("Float64").where(boolean)),
+        "agg_value": readings["value"].where(~ratio & ~boolean),
+    })
+    reports = expected.merge(contributions, on=["descendant_code", "indicator_code"])
     keys = ["ancestor_code", "indicator_code", "year"]
     grouped = reports.groupby(keys).agg(
         numerator=("agg_numerator", "sum"),
         denominator=("agg_denominator", "sum"),
         value=("agg_value", "sum"),
         reported=("descendant_code", "nunique"),
-        kind=("kind", "first"),
     ).reset_index()
+    grouped["kind"] = grouped["indicator_code"].map(kinds)
     grouped = grouped.join(expected_counts, on=["ancestor_code", "indicator_code"])
     grouped.loc[grouped["kind"] == "count", ["numerator", "denominator"]] = pd.NA
     grouped.loc[grouped["kind"] == "boolean", "kind"] = "ratio"

@@ -50,8 +50,10 @@ def ensure_database() -> None:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
-def assessment(as_of: int, locality_code: str | None = None) -> Assessment:
-    return assess(engine(), as_of, locality_code)
+def assessment(as_of: int, locality_code: str | None = None, with_series: bool = True) -> Assessment:
+    """with_series=False where no trend is drawn: a city's yearly series is 600,000 rows at national
+    scale, and every cache hit copies it."""
+    return assess(engine(), as_of, locality_code, with_series=with_series)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
@@ -59,7 +61,7 @@ def described(as_of: int, scope: str | None = None, locality_codes: tuple[str, .
               indicator_code: str | None = None) -> pd.DataFrame:
     """Statuses in words (kpi.presentation.describe_statuses), only for the localities or the
     indicator asked for: describing thousands of localities at once takes seconds."""
-    narrowed = narrow(assessment(as_of, scope), None if locality_codes is None else list(locality_codes), indicator_code)
+    narrowed = narrow(assessment(as_of, scope, with_series=False), None if locality_codes is None else list(locality_codes), indicator_code)
     return describe_statuses(narrowed)
 
 

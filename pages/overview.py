@@ -45,7 +45,7 @@ else:
                                         key="overview_parent")
 query = controls[2].text_input("Tìm địa phương", key="overview_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
 
-statuses = ui.assessment(year, parent_code).statuses
+statuses = ui.assessment(year, parent_code, with_series=False).statuses
 reported, expected = overview.reporting(statuses, localities, parent_code)
 
 st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: {overview.reporting_text(reported, expected)}")

@@ -10,7 +10,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from measure import report
+from measure import PROJECT_DIR, report
 
 TIMEOUT = 300
 
@@ -30,7 +30,7 @@ def main(plain: bool) -> None:
     renders = []
     tests = []
     for _ in range(2):
-        app = AppTest.from_function(plain_page) if plain else AppTest.from_file("dashboard.py", default_timeout=TIMEOUT)
+        app = AppTest.from_function(plain_page) if plain else AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=TIMEOUT)
         started = time.perf_counter()
         app.run(timeout=TIMEOUT)
         renders.append(time.perf_counter() - started)

@@ -1,19 +1,50 @@
-"""Engine, SQLite pragmas, migrations and units of work."""
+"""Engine per backend (SQLite or PostgreSQL), pragmas, migrations and units of work.
+
+Both backends give the same guarantee: one writer at a time, readers never wait. SQLite gets it from
+BEGIN IMMEDIATE; PostgreSQL from one transaction-scoped advisory lock taken by every write transaction.
+Serialising writers keeps "created / updated / unchanged" exact when two people save the same reading
+at once, and a lock per reading would not fit PostgreSQL's lock table for a 100,000-row import.
+"""
 
 import os
+import random
+import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
+
+from kpi.problems import Problem, Rejected
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "kpi.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The same patience on PostgreSQL as SQLite's busy timeout, before a writer gives up waiting for the lock.
+POSTGRES_LOCK_TIMEOUT = "30s"
+# Any fixed bigint shared by every process of the app; "KPIW" in ASCII.
+POSTGRES_WRITE_LOCK_KEY = 0x4B504957
+# serialization_failure, deadlock_detected, lock_not_available: PostgreSQL asks to run the transaction again.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+WRITE_ATTEMPTS = 4
+RETRY_FIRST_PAUSE_S = 0.2
+BUSY_MESSAGE = ("Cơ sở dữ liệu đang bận vì nhiều người cùng ghi số liệu, nên chưa ghi gì. "
+                "Vui lòng thử lại sau ít phút; nếu vẫn không được, báo cho quản trị hệ thống.")
+
+T = TypeVar("T")
+
+
+class DatabaseBusy(Rejected):
+    """The database stayed busy through every retry; nothing was written."""
+
+    def __init__(self):
+        super().__init__([Problem(None, None, "", BUSY_MESSAGE)])
 
 
 def database_url() -> str:
@@ -22,8 +53,11 @@ def database_url() -> str:
 
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
+    if url.startswith("postgresql"):
+        # pre_ping: a Streamlit process keeps its pool for days, across server restarts.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        raise ValueError(f"KPI_DATABASE_URL phải là sqlite:///… hoặc postgresql+psycopg://…, không phải «{url}».")
     if url.startswith("sqlite:///") and ":memory:" not in url:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -67,7 +101,43 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back whole on any error."""
     with Session(engine.execution_options(write=True)) as session:
         with session.begin():
+            lock_writes(session.connection())
             yield session
+
+
+def lock_writes(connection: Connection) -> None:
+    """Wait for this transaction's turn to write (SQLite already waited in BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL lock_timeout = '{POSTGRES_LOCK_TIMEOUT}'"))
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_WRITE_LOCK_KEY})
+
+
+def run_write(engine: Engine, work: Callable[[Session], T]) -> T:
+    """work(session) in one write transaction, run again from the start when the database asks for it.
+
+    Raises DatabaseBusy (a Rejected with a Vietnamese message) once the attempts are used up.
+    """
+    attempt = 1
+    while True:
+        try:
+            with write_session(engine) as session:
+                return work(session)
+        except DBAPIError as error:
+            if not is_retryable(error):
+                raise
+            if attempt == WRITE_ATTEMPTS:
+                raise DatabaseBusy() from error
+        # Jitter keeps writers that collided from colliding again on the same beat.
+        time.sleep(RETRY_FIRST_PAUSE_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+        attempt += 1
+
+
+def is_retryable(error: DBAPIError) -> bool:
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        message = str(original).lower()
+        return "locked" in message or "busy" in message
+    return getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -78,7 +148,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_schema(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
+    # As a writer, so that several app processes starting at once migrate one after another.
+    command.upgrade(alembic_config(engine.execution_options(write=True)), "head")
 
 
 def upsert(session: Session, model, rows: list[dict], key_columns: list[str]) -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from kpi.db import read_session, upsert, write_session
+from kpi.db import read_session, run_write, upsert, write_session
 from kpi.formatting import LOCAL_TIME
 from kpi.models import ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.problems import Problem, Rejected
@@ -86,7 +86,9 @@ def apply_readings(
             _reject_problems(session, frame, column_labels)
             changes = _classify(session, frame, is_demo)
             return _counts(changes)
-    with write_session(engine) as session:
+
+    def write(session: Session) -> WriteResult:
+        # Validated and classified inside the write transaction: what is stored cannot change underneath.
         _reject_problems(session, frame, column_labels)
         changes = _classify(session, frame, is_demo)
         result = _counts(changes)
@@ -96,6 +98,8 @@ def apply_readings(
         session.flush()
         _write(session, changes[changes["change"] != "unchanged"], user_name, source, batch.id, is_demo)
         return WriteResult(result.created, result.updated, result.unchanged, batch.id)
+
+    return run_write(engine, write)
 
 
 def _reject_problems(session: Session, frame: pd.DataFrame, column_labels: dict[str, str] | None) -> None:

@@ -1,27 +1,130 @@
-"""Fixtures: every test gets its own real SQLite file in a temporary directory."""
+"""Fixtures: every test gets its own real database, SQLite and PostgreSQL alike.
+
+Tests that use `database_url` (or `engine`, `demo_engine`, `run_cli`) run twice, as `[sqlite]` (a file
+in a temporary directory) and `[postgresql]` (a throwaway database on the server named by
+KPI_TEST_POSTGRES_URL, dropped afterwards). Mark a test or module `sqlite_only` to run it once.
+
+Without a reachable server the PostgreSQL runs are skipped on a workstation, but fail in CI (CI=true),
+so that a broken CI setup cannot pass unnoticed. `.ci/run` starts a server and sets the variable.
+"""
 
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from kpi.catalog import load_catalog
 from kpi.db import make_engine
 from kpi.demo import load_demo
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+BACKENDS = ["sqlite", "postgresql"]
+POSTGRES_URL_VARIABLE = "KPI_TEST_POSTGRES_URL"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: run only against SQLite, not against PostgreSQL too")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", BACKENDS[:1] if sqlite_only else BACKENDS)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+class PostgresServer:
+    """Creates and drops databases on the test server through an autocommit admin connection."""
+
+    def __init__(self, url: str):
+        self.url = make_url(url)
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool,
+                                   connect_args={"connect_timeout": 5})
+
+    def database_url(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, name: str, template: str = "template0") -> str:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        return self.database_url(name)
+
+    def drop(self, name: str) -> None:
+        # FORCE: a subprocess killed by a test may still hold a connection for a moment.
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    server, problem = None, f"{POSTGRES_URL_VARIABLE} is not set (.ci/run starts a server and sets it)"
+    if url:
+        server = PostgresServer(url)
+        try:
+            with server.admin.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:
+            server, problem = None, f"no PostgreSQL server reachable at {POSTGRES_URL_VARIABLE}: {error}"
+    if server is None:
+        if in_ci():
+            pytest.fail(f"CI must test PostgreSQL, but {problem}")
+        pytest.skip(problem)
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server):
+    """A database with the schema and catalogue, made once per test process and copied per test."""
+    name = f"kpi_test_template_{uuid.uuid4().hex[:12]}"
+    url = postgres_server.create(name)
+    engine = make_engine(url)
+    load_catalog(engine)
+    engine.dispose()
+    yield name
+    postgres_server.drop(name)
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
+def postgres_database(request, postgres_server):
+    """Makes throwaway databases for this test (from a template) and drops them all afterwards."""
+    names = []
+
+    def make(template: str = "template0") -> str:
+        names.append(f"kpi_test_{uuid.uuid4().hex[:16]}")
+        return postgres_server.create(names[-1], template)
+
+    yield make
+    for name in names:
+        postgres_server.drop(name)
 
 
 @pytest.fixture
-def engine(database_url):
+def database_url(request, backend, tmp_path) -> str:
+    """The URL of an empty database (no schema yet) for this test."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
+    return request.getfixturevalue("postgres_database")()
+
+
+@pytest.fixture
+def engine(request, backend, database_url):
     """A fresh database with the schema and the catalogue of data/ loaded."""
+    if backend == "postgresql":
+        # Same content as load_catalog on the empty database, in a tenth of the time.
+        server = request.getfixturevalue("postgres_server")
+        name = make_url(database_url).database
+        server.drop(name)
+        server.create(name, request.getfixturevalue("postgres_template"))
     engine = make_engine(database_url)
     load_catalog(engine)
     yield engine

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from kpi import formatting as fmt
 from kpi import queries
 from kpi.assess import assess
-from kpi.backup import backup
+from kpi.backup import BackupError, backup, restore
 from kpi.catalog import add_localities, load_catalog
 from kpi.db import make_engine
 from kpi.demo import load_demo
@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup_command = commands.add_parser("backup", help="sao lưu cơ sở dữ liệu (kể cả khi đang có người ghi)")
     backup_command.add_argument("file", type=Path, metavar="TỆP")
+
+    restore_command = commands.add_parser("restore", help="khôi phục bản sao lưu vào một cơ sở dữ liệu trống")
+    restore_command.add_argument("file", type=Path, metavar="TỆP")
     return parser
 
 
@@ -129,8 +132,25 @@ def run_export(engine: Engine, args) -> int:
 
 
 def run_backup(engine: Engine, args) -> int:
-    backup(engine, args.file)
+    try:
+        backup(engine, args.file)
+    except BackupError as error:
+        print(f"Không sao lưu được: {error}", file=sys.stderr)
+        return EXIT_REJECTED
     print(f"Đã sao lưu cơ sở dữ liệu vào {args.file}.")
+    return EXIT_OK
+
+
+def run_restore(engine: Engine, args) -> int:
+    if not args.file.is_file():
+        print(f"Không tìm thấy tệp: {args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        count = restore(engine, args.file)
+    except BackupError as error:
+        print(f"Không khôi phục được: {error}", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"Đã khôi phục cơ sở dữ liệu từ {args.file}: {fmt.format_integer(count)} số liệu.")
     return EXIT_OK
 
 
@@ -141,6 +161,7 @@ COMMANDS = {
     "progress": run_progress,
     "export": run_export,
     "backup": run_backup,
+    "restore": run_restore,
 }
 
 

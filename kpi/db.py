@@ -25,9 +25,8 @@ from kpi.problems import Problem, Rejected
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "kpi.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-# The same patience on PostgreSQL as SQLite's busy timeout, before a writer gives up waiting for the lock.
-POSTGRES_LOCK_TIMEOUT = "30s"
+# How long a writer waits for its turn (or any statement for a lock) before the attempt counts as busy.
+LOCK_TIMEOUT_S = 30.0
 # Any fixed bigint shared by every process of the app; "KPIW" in ASCII.
 POSTGRES_WRITE_LOCK_KEY = 0x4B504957
 # serialization_failure, deadlock_detected, lock_not_available: PostgreSQL asks to run the transaction again.
@@ -51,28 +50,33 @@ def database_url() -> str:
     return os.environ.get("KPI_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
     url = url or database_url()
+    timeout_ms = round(lock_timeout_s * 1000)
+    if url.startswith(("postgresql://", "postgres://")):
+        # The URL libpq and hosting panels print; psycopg 3 is the driver installed with the app.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("postgresql"):
         # pre_ping: a Streamlit process keeps its pool for days, across server restarts.
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        return create_engine(url, pool_pre_ping=True,
+                             connect_args={"connect_timeout": 10, "options": f"-c lock_timeout={timeout_ms}"})
     if not url.startswith("sqlite"):
         raise ValueError(f"KPI_DATABASE_URL phải là sqlite:///… hoặc postgresql+psycopg://…, không phải «{url}».")
     if url.startswith("sqlite:///") and ":memory:" not in url:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _configure_sqlite_connection)
+    engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
+    event.listen(engine, "connect", lambda connection, _record: _configure_sqlite_connection(connection, timeout_ms))
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+def _configure_sqlite_connection(dbapi_connection, busy_timeout_ms: int) -> None:
     # Take BEGIN away from the driver so that writers can ask for BEGIN IMMEDIATE.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -108,7 +112,6 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def lock_writes(connection: Connection) -> None:
     """Wait for this transaction's turn to write (SQLite already waited in BEGIN IMMEDIATE)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text(f"SET LOCAL lock_timeout = '{POSTGRES_LOCK_TIMEOUT}'"))
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_WRITE_LOCK_KEY})
 
 

@@ -66,7 +66,7 @@ def first_use(database_url: str, barrier, outcomes) -> None:
 
 
 def test_app_processes_starting_together_migrate_one_after_another(database_url):
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")
     barrier, outcomes = context.Barrier(4), context.Queue()
     processes = [context.Process(target=first_use, args=(database_url, barrier, outcomes)) for _ in range(4)]
     for process in processes:

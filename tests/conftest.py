@@ -8,6 +8,7 @@ Without a reachable server the PostgreSQL runs are skipped on a workstation, but
 so that a broken CI setup cannot pass unnoticed. `.ci/run` starts a server and sets the variable.
 """
 
+import itertools
 import os
 import subprocess
 import sys
@@ -95,7 +96,7 @@ def postgres_template(postgres_server):
 
 
 @pytest.fixture
-def postgres_database(request, postgres_server):
+def postgres_database(postgres_server):
     """Makes throwaway databases for this test (from a template) and drops them all afterwards."""
     names = []
 
@@ -109,11 +110,22 @@ def postgres_database(request, postgres_server):
 
 
 @pytest.fixture
-def database_url(request, backend, tmp_path) -> str:
+def new_database_url(request, backend, tmp_path):
+    """Makes the URL of another empty database (no schema yet) on this test's backend."""
+    numbers = itertools.count(1)
+
+    def make() -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path / f'kpi-{next(numbers)}.sqlite3'}"
+        return request.getfixturevalue("postgres_database")()
+
+    return make
+
+
+@pytest.fixture
+def database_url(new_database_url) -> str:
     """The URL of an empty database (no schema yet) for this test."""
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
-    return request.getfixturevalue("postgres_database")()
+    return new_database_url()
 
 
 @pytest.fixture
@@ -139,10 +151,10 @@ def demo_engine(engine):
 
 @pytest.fixture
 def run_cli(database_url):
-    """Run `python -m kpi ...` in a real process against the test database."""
+    """Run `python -m kpi ...` in a real process against the test database (or the one given)."""
 
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        env = {**os.environ, "KPI_DATABASE_URL": database_url}
+    def run(*args: str, stdin: str | None = None, url: str | None = None) -> subprocess.CompletedProcess:
+        env = {**os.environ, "KPI_DATABASE_URL": url or database_url}
         return subprocess.run([sys.executable, "-m", "kpi", *map(str, args)], cwd=PROJECT_DIR, env=env,
                               input=stdin, capture_output=True, text=True, timeout=120)
 

@@ -1,6 +1,7 @@
 """`python -m kpi`: argument parsing and printing only; the work is done by the kpi modules."""
 
 import argparse
+import getpass
 import json
 import math
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from kpi import approvals, auth
 from kpi import formatting as fmt
 from kpi import queries
 from kpi.assess import assess
@@ -18,7 +20,8 @@ from kpi.db import make_engine
 from kpi.demo import load_demo
 from kpi.exporting import readings_export, write_table
 from kpi.presentation import describe_statuses
-from kpi.problems import Rejected
+from kpi.models import Role
+from kpi.problems import Problem, Rejected
 from kpi.readings import delete_demo
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -50,12 +53,43 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="xuất toàn bộ số liệu ra tệp .csv hoặc .xlsx")
     export.add_argument("file", type=Path, metavar="TỆP")
 
+    _add_user_commands(commands)
+    _add_approval_commands(commands)
+
     backup_command = commands.add_parser("backup", help="sao lưu cơ sở dữ liệu (kể cả khi đang có người ghi)")
     backup_command.add_argument("file", type=Path, metavar="TỆP")
 
     restore_command = commands.add_parser("restore", help="khôi phục bản sao lưu vào một cơ sở dữ liệu trống")
     restore_command.add_argument("file", type=Path, metavar="TỆP")
     return parser
+
+
+def _add_user_commands(commands) -> None:
+    user = commands.add_parser("user", help="quản lý tài khoản (mật khẩu đọc từ đầu vào chuẩn, không hiện ra)")
+    actions = user.add_subparsers(dest="user_command", required=True, metavar="LỆNH", parser_class=VietnameseParser)
+    add = actions.add_parser("add", help="tạo tài khoản")
+    add.add_argument("name", metavar="TÊN")
+    add.add_argument("--role", required=True, choices=[role.value for role in Role], help="viewer: chỉ xem; editor: nhập số liệu cho "
+                     "địa phương được giao; admin: toàn quyền, quản lý tài khoản, phê duyệt")
+    add.add_argument("--locality", nargs="+", action="extend", default=[], metavar="MÃ",
+                     help="địa phương mà tài khoản nhập liệu (editor) phụ trách; có thể ghi nhiều mã")
+    actions.add_parser("list", help="liệt kê tài khoản")
+    for name, help_text in (("set-password", "đặt mật khẩu mới"), ("disable", "vô hiệu hóa tài khoản"),
+                            ("enable", "kích hoạt lại tài khoản")):
+        actions.add_parser(name, help=help_text).add_argument("name", metavar="TÊN")
+
+
+def _add_approval_commands(commands) -> None:
+    for name, help_text in (("approve", "phê duyệt (khóa) số liệu một năm của một địa phương"),
+                            ("reopen", "mở lại số liệu đã phê duyệt để sửa")):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--locality", required=True, metavar="MÃ")
+        command.add_argument("--year", type=int, required=True, metavar="NĂM")
+        command.add_argument("--user", required=True, metavar="TÊN", help="tài khoản quản trị viên thực hiện")
+        command.add_argument("--note", metavar="GHI_CHÚ", help="lý do hoặc ghi chú, lưu vào lịch sử phê duyệt")
+    history = commands.add_parser("approvals", help="lịch sử phê duyệt và mở lại")
+    history.add_argument("--locality", metavar="MÃ")
+    history.add_argument("--year", type=int, metavar="NĂM")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +165,72 @@ def run_export(engine: Engine, args) -> int:
     return EXIT_OK
 
 
+def run_user(engine: Engine, args) -> int:
+    if args.user_command == "add":
+        account = auth.create_user(engine, args.name, _read_password(confirm=True), args.role, args.locality)
+        scope = f", phụ trách: {', '.join(account.localities)}" if account.localities else ""
+        print(f"Đã tạo tài khoản «{account.name}» ({auth.ROLE_LABELS[account.role]}{scope}).")
+    elif args.user_command == "list":
+        _print_users(auth.list_users(engine))
+    elif args.user_command == "set-password":
+        if auth.get_account(engine, args.name) is None:
+            raise Rejected([Problem(None, None, "", f"Không có tài khoản «{auth.normalize_name(args.name)}».")])
+        auth.set_password(engine, args.name, _read_password(confirm=True))
+        print(f"Đã đặt mật khẩu mới cho «{auth.normalize_name(args.name)}».")
+    elif args.user_command == "disable":
+        auth.disable_user(engine, args.name)
+        print(f"Đã vô hiệu hóa tài khoản «{auth.normalize_name(args.name)}».")
+    else:
+        auth.enable_user(engine, args.name)
+        print(f"Đã kích hoạt lại tài khoản «{auth.normalize_name(args.name)}».")
+    return EXIT_OK
+
+
+def _read_password(confirm: bool) -> str:
+    """From the terminal without echo, or the first line of piped input; never printed."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Mật khẩu: ")
+    if confirm and getpass.getpass("Nhập lại mật khẩu: ") != password:
+        raise Rejected([Problem(None, None, "", "Hai lần nhập mật khẩu không khớp.")])
+    return password
+
+
+def _print_users(users: pd.DataFrame) -> None:
+    if users.empty:
+        print("Chưa có tài khoản nào.")
+        return
+    for user in users.itertuples():
+        state = "đang hoạt động" if user.active else "đã vô hiệu hóa"
+        scope = f" — phụ trách: {user.localities}" if user.localities else ""
+        last = fmt.format_timestamp(user.last_login_at if pd.notna(user.last_login_at) else None)
+        print(f"{user.name}: {user.role_label} ({user.role}), {state}{scope}; đăng nhập gần nhất: {last}")
+
+
+def run_approve(engine: Engine, args) -> int:
+    state = approvals.approve(engine, args.locality, args.year, args.user, args.note)
+    print(f"Đã phê duyệt số liệu năm {state.year} của {state.locality_code} "
+          f"(«{state.approved_by}», {fmt.format_timestamp(state.approved_at)}); số liệu này đã bị khóa.")
+    return EXIT_OK
+
+
+def run_reopen(engine: Engine, args) -> int:
+    approvals.reopen(engine, args.locality, args.year, args.user, args.note)
+    print(f"Đã mở lại số liệu năm {args.year} của {args.locality}; có thể sửa lại.")
+    return EXIT_OK
+
+
+def run_approvals(engine: Engine, args) -> int:
+    history = approvals.approval_history(engine, args.locality, args.year)
+    if history.empty:
+        print("Chưa có phê duyệt nào.")
+    for event in history.itertuples():
+        note = f" — {event.note}" if isinstance(event.note, str) else ""
+        print(f"{fmt.format_timestamp(event.at)}  {event.action_label}: năm {event.year}, {event.locality_name} "
+              f"({event.locality_code}), bởi «{event.user_name}»{note}")
+    return EXIT_OK
+
+
 def run_backup(engine: Engine, args) -> int:
     try:
         backup(engine, args.file)
@@ -160,6 +260,10 @@ COMMANDS = {
     "demo": run_demo,
     "progress": run_progress,
     "export": run_export,
+    "user": run_user,
+    "approve": run_approve,
+    "reopen": run_reopen,
+    "approvals": run_approvals,
     "backup": run_backup,
     "restore": run_restore,
 }

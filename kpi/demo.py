@@ -64,6 +64,6 @@ def load_demo(engine: Engine) -> WriteResult:
     with engine.connect() as connection:
         real = set(connection.execute(
             select(Reading.locality_code, Reading.indicator_code, Reading.year).where(~Reading.is_demo)
-        ).tuples())
+        ).all())
     rows = [r for r in demo_rows() if (r["locality_code"], r["indicator_code"], r["year"]) not in real]
     return apply_readings(engine, input_frame(rows), user_name=DEMO_USER, source=Source.DEMO, is_demo=True)

@@ -47,10 +47,13 @@ def format_decimal(number: float | None, decimals: int = 1) -> str:
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 
-def truncated_percent(numerator: int, denominator: int) -> float:
-    """The percentage cut (not rounded) to one decimal, so a display never overstates a figure:
-    9.999/10.000 is 99,9%, never 100,0%."""
-    return (numerator * 1000 // denominator) / 10
+def displayed_percent(numerator: int, denominator: int) -> float:
+    """The percentage rounded half up to one decimal, except that a figure short of 100% is never
+    shown as 100%: 9.999/10.000 is 99,9%, not 100,0%."""
+    tenths = (numerator * 2000 + denominator) // (2 * denominator)
+    if tenths == 1000 and numerator < denominator:
+        tenths = 999
+    return tenths / 10
 
 
 def format_ratio(numerator: int | None, denominator: int | None) -> str:
@@ -58,7 +61,7 @@ def format_ratio(numerator: int | None, denominator: int | None) -> str:
         return NO_VALUE
     if denominator == 0:
         return NOT_APPLICABLE
-    return format_percent(truncated_percent(int(numerator), int(denominator)))
+    return format_percent(displayed_percent(int(numerator), int(denominator)))
 
 
 def format_percent(value: float | None) -> str:

@@ -135,6 +135,7 @@ class User(SQLModel, table=True):
     role: str
     active: bool = True
     created_at: datetime = Field(default_factory=utc_now)
+    last_login_at: datetime | None = None
 
 
 class UserLocality(SQLModel, table=True):
@@ -142,3 +143,40 @@ class UserLocality(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="user.id", primary_key=True)
     locality_code: str = Field(foreign_key="locality.code", primary_key=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Consecutive failed logins per name typed, account or not, so that throttling does not reveal
+    which names exist."""
+
+    name: str = Field(primary_key=True)
+    failures: int = 0
+    last_failed_at: datetime
+
+
+class Approval(SQLModel, table=True):
+    """A locality's figures for a year, approved and therefore locked until an admin reopens them."""
+
+    locality_code: str = Field(foreign_key="locality.code", primary_key=True)
+    year: int = Field(primary_key=True)
+    approved_by: str
+    approved_at: datetime = Field(default_factory=utc_now)
+
+
+class ApprovalAction(StrEnum):
+    APPROVE = "approve"
+    REOPEN = "reopen"
+
+
+class ApprovalEvent(SQLModel, table=True):
+    """Every approval and reopening, oldest first: the approvals' history."""
+
+    __table_args__ = (Index("ix_approvalevent_locality_year", "locality_code", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    locality_code: str = Field(foreign_key="locality.code")
+    year: int
+    action: str
+    user_name: str
+    at: datetime = Field(default_factory=utc_now)
+    note: str | None = None

@@ -1,7 +1,7 @@
 """THE write path for readings: validation, upsert, history and batch, in one transaction.
 
 The form, the file importer, the demo loader and the CLI all call apply_readings(); nothing else
-writes readings. Input is a DataFrame with the canonical columns, already parsed into numbers.
+writes readings, so account rights and approval locks are enforced here, inside the transaction. Input is a DataFrame with the canonical columns, already parsed into numbers.
 """
 
 import hashlib
@@ -12,10 +12,12 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from kpi.db import read_session, run_write, upsert, write_session
-from kpi.formatting import LOCAL_TIME
-from kpi.models import ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
+from kpi.auth import Account
+from kpi.db import is_sqlite, read_session, run_write, upsert, write_session
+from kpi.formatting import LOCAL_TIME, format_timestamp
+from kpi.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.problems import Problem, Rejected
+from kpi.rights import load_rights, write_problems
 from kpi.tables import ROW_COLUMN
 
 FIRST_YEAR = 2015
@@ -69,43 +71,98 @@ def apply_readings(
     engine: Engine,
     frame: pd.DataFrame,
     *,
-    user_name: str,
     source: str,
+    user: Account | None = None,
+    user_name: str | None = None,
     file_name: str | None = None,
     file_checksum: str | None = None,
     dry_run: bool = False,
     is_demo: bool = False,
     column_labels: dict[str, str] | None = None,
 ) -> WriteResult:
-    """Validate every row and apply all of them, or none: raises Rejected listing every problem."""
+    """Validate every row and apply all of them, or none: raises Rejected listing every problem.
+
+    With `user`, that account's rights apply, as stored at the moment of writing, and the readings
+    are recorded as its. Without, `user_name` names a system actor (the demo loader, the CLI without
+    --user) that is held to no account's rights. Approved (locked) figures are refused to both.
+    """
+    if user is not None and user_name not in (None, user.name):
+        raise ValueError("apply_readings: user and user_name disagree")
+    actor = user.name if user is not None else user_name
+    if not actor:
+        raise ValueError("apply_readings needs a user or the name of a system actor")
+    labels = column_labels or COLUMN_LABELS
     frame = _typed(frame)
     if frame.empty:
         raise Rejected([Problem(None, None, "", "Không có dòng số liệu nào để ghi.")])
-    if dry_run:
-        with read_session(engine) as session:
-            _reject_problems(session, frame, column_labels)
-            changes = _classify(session, frame, is_demo)
-            return _counts(changes)
 
-    def write(session: Session) -> WriteResult:
-        # Validated and classified inside the write transaction: what is stored cannot change underneath.
-        _reject_problems(session, frame, column_labels)
+    def apply(session: Session) -> WriteResult:
+        _reject_problems(session, frame, labels, user)
+        if not dry_run:
+            _hold_localities(session, frame)
         changes = _classify(session, frame, is_demo)
+        _reject_locked(session, changes, labels)
         result = _counts(changes)
-        batch = ImportBatch(source=source, file_name=file_name, checksum=file_checksum, user_name=user_name,
+        if dry_run:
+            return result
+        batch = ImportBatch(source=source, file_name=file_name, checksum=file_checksum, user_name=actor,
                             created=result.created, updated=result.updated, unchanged=result.unchanged)
         session.add(batch)
         session.flush()
-        _write(session, changes[changes["change"] != "unchanged"], user_name, source, batch.id, is_demo)
+        _write(session, changes[changes["change"] != "unchanged"], actor, source, batch.id, is_demo)
         return WriteResult(result.created, result.updated, result.unchanged, batch.id)
 
-    return run_write(engine, write)
+    if dry_run:
+        with read_session(engine) as session:
+            return apply(session)
+    # Run again from the start if the database asks (busy, deadlock): nothing of a failed attempt stays.
+    return run_write(engine, apply)
 
 
-def _reject_problems(session: Session, frame: pd.DataFrame, column_labels: dict[str, str] | None) -> None:
-    problems = validate(session, frame, column_labels or COLUMN_LABELS)
+def _reject_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None) -> None:
+    problems = validate(session, frame, labels)
+    if user is not None:
+        known = set(session.execute(select(Locality.code)).scalars())
+        rights = write_problems(load_rights(session, user.name), user.name, frame, known, labels)
+        problems = sorted(problems + rights, key=lambda problem: problem.row or 0)
     if problems:
         raise Rejected(problems)
+
+
+def _hold_localities(session: Session, frame: pd.DataFrame) -> None:
+    # SQLite's BEGIN IMMEDIATE already serialises writers. Elsewhere, a shared lock on the localities
+    # written makes an approval of one of them (which takes an exclusive lock) wait for this batch,
+    # so figures cannot slip into a year approved between the check below and the commit.
+    if not is_sqlite(session.get_bind()):
+        codes = frame["locality_code"].dropna().unique().tolist()
+        session.execute(select(Locality.code).where(Locality.code.in_(codes)).with_for_update(read=True))
+
+
+def _reject_locked(session: Session, changes: pd.DataFrame, labels: dict[str, str]) -> None:
+    """Rows that would create or change a reading of an approved locality and year. Figures sent
+    again unchanged pass, so a file covering approved years can still be applied for the others."""
+    changing = changes[changes["change"] != "unchanged"]
+    if changing.empty:
+        return
+    years = sorted(int(year) for year in changing["year"].unique())
+    approvals = pd.DataFrame(session.execute(
+        select(Approval.locality_code, Approval.year, Approval.approved_by, Approval.approved_at, Locality.name)
+        .join(Locality, Locality.code == Approval.locality_code).where(Approval.year.in_(years))
+    ).all(), columns=["locality_code", "year", "approved_by", "approved_at", "locality_name"])
+    locked = changing.merge(approvals.astype({"year": "Int64"}), on=["locality_code", "year"])
+    if locked.empty:
+        return
+    column = labels.get("year", "year")
+    raise Rejected([
+        Problem(int(getattr(row, ROW_COLUMN)), column, str(row.year),
+                locked_message(row.locality_name, row.locality_code, row.year, row.approved_by, row.approved_at))
+        for row in locked.sort_values(ROW_COLUMN).itertuples()
+    ])
+
+
+def locked_message(locality_name: str, locality_code: str, year: int, approved_by: str, approved_at: datetime) -> str:
+    return (f"Số liệu năm {year} của {locality_name} ({locality_code}) đã được «{approved_by}» phê duyệt lúc "
+            f"{format_timestamp(approved_at)} nên không sửa được; cần quản trị viên mở lại phê duyệt trước.")
 
 
 def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:

@@ -10,15 +10,11 @@ def test_integers_use_dots_for_thousands(number, text):
 
 @pytest.mark.parametrize(
     ("numerator", "denominator", "text"),
-    [(171, 200, "85,5%"), (9999, 10000, "99,9%"), (10000, 10000, "100,0%"), (19, 110, "17,2%"),
-     (1, 3, "33,3%"), (2, 3, "66,6%"), (0, 5, "0,0%"), (0, 0, "Không phát sinh")],
+    [(171, 200, "85,5%"), (9999, 10000, "99,9%"), (19999, 20000, "99,9%"), (10000, 10000, "100,0%"),
+     (19, 110, "17,3%"), (1, 3, "33,3%"), (2, 3, "66,7%"), (1, 8, "12,5%"), (0, 5, "0,0%"), (0, 0, "Không phát sinh")],
 )
-def test_ratios_are_cut_never_rounded_up(numerator, denominator, text):
+def test_ratios_round_half_up_but_never_to_100_when_short_of_it(numerator, denominator, text):
     assert fmt.format_ratio(numerator, denominator) == text
-
-
-def test_a_figure_below_a_target_is_never_shown_at_the_target():
-    assert fmt.format_ratio(79999, 100000) == "79,9%"
 
 
 def test_decimals_and_percentages():

@@ -27,6 +27,9 @@ DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "kpi.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # How long a writer waits for its turn (or any statement for a lock) before the attempt counts as busy.
 LOCK_TIMEOUT_S = 30.0
+# A PostgreSQL transaction left idle this long is ended by the server: an app machine that died mid-write
+# (no TCP reset) would otherwise hold the write lock for hours. Longer than the pauses of a large import.
+IDLE_IN_TRANSACTION_TIMEOUT_S = 300.0
 # Any fixed bigint shared by every process of the app; "KPIW" in ASCII.
 POSTGRES_WRITE_LOCK_KEY = 0x4B504957
 # serialization_failure, deadlock_detected, lock_not_available: PostgreSQL asks to run the transaction again.
@@ -50,7 +53,8 @@ def database_url() -> str:
     return os.environ.get("KPI_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def make_engine(url: str | None = None, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
+def make_engine(url: str | None = None, *, lock_timeout_s: float = LOCK_TIMEOUT_S,
+                idle_in_transaction_timeout_s: float = IDLE_IN_TRANSACTION_TIMEOUT_S) -> Engine:
     url = url or database_url()
     timeout_ms = round(lock_timeout_s * 1000)
     if url.startswith(("postgresql://", "postgres://")):
@@ -58,8 +62,9 @@ def make_engine(url: str | None = None, *, lock_timeout_s: float = LOCK_TIMEOUT_
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("postgresql"):
         # pre_ping: a Streamlit process keeps its pool for days, across server restarts.
-        return create_engine(url, pool_pre_ping=True,
-                             connect_args={"connect_timeout": 10, "options": f"-c lock_timeout={timeout_ms}"})
+        options = (f"-c lock_timeout={timeout_ms} "
+                   f"-c idle_in_transaction_session_timeout={round(idle_in_transaction_timeout_s * 1000)}")
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": options})
     if not url.startswith("sqlite"):
         raise ValueError(f"KPI_DATABASE_URL phải là sqlite:///… hoặc postgresql+psycopg://…, không phải «{url}».")
     if url.startswith("sqlite:///") and ":memory:" not in url:

@@ -2,7 +2,8 @@
 
 Tests that use `database_url` (or `engine`, `demo_engine`, `run_cli`) run twice, as `[sqlite]` (a file
 in a temporary directory) and `[postgresql]` (a throwaway database on the server named by
-KPI_TEST_POSTGRES_URL, dropped afterwards). Mark a test or module `sqlite_only` to run it once.
+KPI_TEST_POSTGRES_URL, dropped afterwards). Mark a test or module `sqlite_only` or `postgresql_only`
+to run it on one backend.
 
 Without a reachable server the PostgreSQL runs are skipped on a workstation, but fail in CI (CI=true),
 so that a broken CI setup cannot pass unnoticed. `.ci/run` starts a server and sets the variable.
@@ -29,13 +30,14 @@ POSTGRES_URL_VARIABLE = "KPI_TEST_POSTGRES_URL"
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "sqlite_only: run only against SQLite, not against PostgreSQL too")
+    for backend in BACKENDS:
+        config.addinivalue_line("markers", f"{backend}_only: run only against {backend}, not against both backends")
 
 
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames:
-        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        metafunc.parametrize("backend", BACKENDS[:1] if sqlite_only else BACKENDS)
+        only = [b for b in BACKENDS if metafunc.definition.get_closest_marker(f"{b}_only")]
+        metafunc.parametrize("backend", only or BACKENDS)
 
 
 def in_ci() -> bool:

@@ -7,6 +7,7 @@ import traceback
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from kpi import queries
 from kpi.catalog import load_catalog
@@ -112,6 +113,21 @@ def test_a_database_busy_for_too_long_is_a_clear_message_and_writes_nothing(engi
         assert session.scalar(select(func.count()).select_from(ReadingRevision)) == 0
     assert apply_readings(impatient, input_frame([ONE_READING]), user_name="cb", source="form").created == 1
     impatient.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_postgresql_ends_a_write_left_idle_so_others_can_write(engine, database_url):
+    """An app machine that dies mid-write sends no reset; the server must not keep its lock for hours.
+    (SQLite's locks die with the process that holds them: see test_crash.)"""
+    stalled = make_engine(database_url, idle_in_transaction_timeout_s=1)
+    with pytest.raises(DBAPIError, match="idle-in-transaction timeout"):
+        with write_session(stalled) as session:
+            time.sleep(2.5)
+            session.execute(select(func.count()).select_from(Reading))
+    started = time.monotonic()
+    assert apply_readings(engine, input_frame([ONE_READING]), user_name="cb", source="form").created == 1
+    assert time.monotonic() - started < 5
+    stalled.dispose()
 
 
 @pytest.mark.sqlite_only

@@ -19,12 +19,15 @@ from kpi.catalog import add_localities, load_catalog
 from kpi.db import make_engine
 from kpi.demo import load_demo
 from kpi.exporting import readings_export, write_table
+from kpi.importer import apply_parsed, parse_file
 from kpi.presentation import describe_statuses
 from kpi.models import Role
 from kpi.problems import Problem, Rejected
 from kpi.readings import delete_demo
+from kpi.report import ScopeError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+CLI_USER = "dòng lệnh"
 
 
 class VietnameseParser(argparse.ArgumentParser):
@@ -45,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="thêm số liệu minh họa cho các địa phương mẫu (chạy lại an toàn)")
     demo.add_argument("--remove", action="store_true", help="xóa toàn bộ số liệu minh họa")
 
+    import_command = commands.add_parser("import", help="kiểm tra và nhập số liệu từ tệp .csv hoặc .xlsx (tất cả hoặc không gì cả)")
+    import_command.add_argument("file", type=Path, metavar="TỆP")
+    import_command.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra và đếm, không ghi gì")
+    import_command.add_argument("--user", metavar="TÊN", help="nhập dưới tài khoản này, theo quyền của nó, và ghi "
+                                "nhận số liệu là của nó; không ghi thì nhập với tư cách hệ thống (dòng lệnh)")
+
     progress = commands.add_parser("progress", help="đánh giá tiến độ các chỉ tiêu tính đến một năm")
     progress.add_argument("--year", type=int, required=True, metavar="NĂM")
     progress.add_argument("--locality", metavar="MÃ", help="một địa phương (địa phương cấp trên gồm cả số liệu tổng hợp và cấp dưới)")
@@ -52,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="xuất toàn bộ số liệu ra tệp .csv hoặc .xlsx")
     export.add_argument("file", type=Path, metavar="TỆP")
+
+    report = commands.add_parser("report", help="lập báo cáo họp (Word .docx hoặc Excel .xlsx) về tiến độ tính đến một năm")
+    report.add_argument("--year", type=int, required=True, metavar="NĂM")
+    report.add_argument("--locality", metavar="MÃ", help="một địa phương (mặc định: toàn thành phố)")
+    report.add_argument("file", type=Path, metavar="TỆP", help="tệp .docx hoặc .xlsx")
 
     _add_user_commands(commands)
     _add_approval_commands(commands)
@@ -131,6 +145,38 @@ def run_demo(engine: Engine, args) -> int:
     return EXIT_OK
 
 
+def run_import(engine: Engine, args) -> int:
+    if not args.file.is_file():
+        print(f"Không tìm thấy tệp: {args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        account = _account(engine, args.user) if args.user is not None else None
+        parsed = parse_file(engine, args.file.read_bytes(), args.file.name)
+        result = apply_parsed(engine, parsed, user=account, user_name=None if account else CLI_USER,
+                              dry_run=args.dry_run)
+    except Rejected as rejected:
+        print(f"Tệp {args.file.name} không được nhập vì có {fmt.format_integer(len(rejected.problems))} lỗi; "
+              "chưa ghi gì vào cơ sở dữ liệu. Sửa các lỗi sau rồi nhập lại cả tệp:", file=sys.stderr)
+        for problem in rejected.problems:
+            print(f"- {problem}", file=sys.stderr)
+        return EXIT_REJECTED
+    if args.dry_run:
+        print(f"Chạy thử, chưa ghi gì: tệp {args.file.name} hợp lệ; nếu nhập sẽ có {_counts_text(result)}.")
+    else:
+        print(f"Đã nhập tệp {args.file.name} (lần nhập số {result.batch_id}): {_counts_text(result)}.")
+    if parsed.skipped_rows:
+        rows = ", ".join(str(row) for row in parsed.skipped_rows[:20]) + (", …" if len(parsed.skipped_rows) > 20 else "")
+        print(f"Bỏ qua {fmt.format_integer(len(parsed.skipped_rows))} dòng chưa nhập số liệu (dòng {rows}).")
+    return EXIT_OK
+
+
+def _account(engine: Engine, name: str) -> auth.Account:
+    account = auth.get_account(engine, name)
+    if account is None:
+        raise Rejected([Problem(None, None, "", f"Không có tài khoản «{auth.normalize_name(name)}».")])
+    return account
+
+
 def run_progress(engine: Engine, args) -> int:
     if args.locality and args.locality not in set(queries.localities(engine)["code"]):
         print(f"Không có địa phương với mã «{args.locality}».", file=sys.stderr)
@@ -165,6 +211,25 @@ def run_export(engine: Engine, args) -> int:
     return EXIT_OK
 
 
+def run_report(engine: Engine, args) -> int:
+    # Imported here: python-docx and matplotlib would add most of a second to every other command.
+    from kpi.report_docx import report_docx
+    from kpi.report_xlsx import report_xlsx
+
+    render = {".docx": report_docx, ".xlsx": report_xlsx}.get(args.file.suffix.lower())
+    if render is None:
+        print("Tệp báo cáo phải có đuôi .docx (Word) hoặc .xlsx (Excel).", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        data = render(engine, args.year, args.locality)
+    except ScopeError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    args.file.write_bytes(data)
+    print(f"Đã lập báo cáo năm {args.year} vào {args.file}.")
+    return EXIT_OK
+
+
 def run_user(engine: Engine, args) -> int:
     if args.user_command == "add":
         account = auth.create_user(engine, args.name, _read_password(confirm=True), args.role, args.locality)
@@ -173,8 +238,7 @@ def run_user(engine: Engine, args) -> int:
     elif args.user_command == "list":
         _print_users(auth.list_users(engine))
     elif args.user_command == "set-password":
-        if auth.get_account(engine, args.name) is None:
-            raise Rejected([Problem(None, None, "", f"Không có tài khoản «{auth.normalize_name(args.name)}».")])
+        _account(engine, args.name)
         auth.set_password(engine, args.name, _read_password(confirm=True))
         print(f"Đã đặt mật khẩu mới cho «{auth.normalize_name(args.name)}».")
     elif args.user_command == "disable":
@@ -258,8 +322,10 @@ COMMANDS = {
     "init": run_init,
     "localities": run_localities,
     "demo": run_demo,
+    "import": run_import,
     "progress": run_progress,
     "export": run_export,
+    "report": run_report,
     "user": run_user,
     "approve": run_approve,
     "reopen": run_reopen,

@@ -168,6 +168,8 @@ def upsert(session: Session, model, rows: list[dict], key_columns: list[str]) ->
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model)
+    # The table, not the ORM class: an ORM bulk insert leaves out None values and so splits the rows
+    # into one statement per run of rows with the same non-null columns (thousands for a mixed file).
+    statement = insert(model.__table__)
     updated = {c: statement.excluded[c] for c in rows[0] if c not in key_columns}
     session.execute(statement.on_conflict_do_update(index_elements=key_columns, set_=updated), rows)

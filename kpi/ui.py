@@ -3,10 +3,11 @@
 import streamlit as st
 from sqlalchemy import Engine
 
-from kpi import queries
+from kpi import queries, report
 from kpi.assess import Assessment, assess
 from kpi.catalog import load_catalog
 from kpi.db import database_url, make_engine
+from kpi.formatting import format_integer
 
 CACHE_TTL_SECONDS = 600
 
@@ -45,4 +46,20 @@ def invalidate() -> None:
 def demo_banner() -> None:
     count = demo_reading_count()
     if count:
-        st.warning(f"Đang hiển thị **dữ liệu minh họa** ({count:,} số liệu demo, không phải số liệu thật).".replace(",", "."), icon="🧪")
+        st.warning(f"Đang hiển thị **dữ liệu minh họa** ({format_integer(count)} số liệu demo, không phải số liệu thật).",
+                   icon="🧪")
+
+
+# --- Meeting reports (pages/report.py) ---
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+def report_scopes() -> dict[str, str]:
+    return report.scope_choices(queries.localities(engine()))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
+def report_preview(year: int, locality_code: str) -> list[str]:
+    """What the report will say first: its title, summary and reporting completeness."""
+    content = report.build_content(engine(), year, locality_code)
+    return [report.report_title(content), report.summary_paragraph(content), report.completeness_sentence(content)]

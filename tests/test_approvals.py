@@ -177,3 +177,16 @@ def test_cli_approve_lock_reopen_and_history(approved, run_cli):
     assert len(lines) == 2
     assert "Mở lại: năm 2024, phường Nhị Chiểu (NHI_CHIEU), bởi «quantri»" in lines[0]
     assert "Phê duyệt: năm 2024, phường Nhị Chiểu (NHI_CHIEU), bởi «quantri2» — Đủ số liệu" in lines[1]
+
+
+def test_cli_import_cannot_change_a_locked_year_with_or_without_user(approved, run_cli, tmp_path):
+    engine, _, state = approved
+    before = store(engine)
+    path = tmp_path / "so_lieu.csv"
+    path.write_text("Mã địa phương,Mã chỉ tiêu,Năm,Giá trị\nLAC_PHUONG,DIEM_NONG_VPPL,2023,5\n"
+                    "LAC_PHUONG,DIEM_NONG_VPPL,2024,3\n", encoding="utf-8")
+    for user in (["--user", "bientap"], []):
+        refused = run_cli("import", path, *user)
+        assert refused.returncode == 1
+        assert f"Dòng 3, cột «Năm» (giá trị «2024»): {locked_text(state)}" in refused.stderr
+    assert store(engine) == before

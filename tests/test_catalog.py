@@ -1,6 +1,4 @@
 import csv
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -9,8 +7,9 @@ from kpi import queries
 from kpi.catalog import add_localities, load_catalog
 from kpi.models import Indicator, Locality, PlanTarget
 from kpi.problems import Rejected
+from tests.shared_data import HAI_PHONG_UNITS
 
-UNITS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "hai_phong_units.csv"
+UNITS = HAI_PHONG_UNITS
 HEADER = "code,name,kind,parent_code,ma_dvhc,plan_code\n"
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from kpi import auth
 from kpi.auth import create_user
 from kpi.db import read_session
+from kpi.importer import import_file
 from kpi.models import ImportBatch, Reading, ReadingRevision, Source
 from kpi.problems import Rejected
 from kpi.readings import apply_readings, input_frame
@@ -144,3 +145,33 @@ def test_the_system_actor_is_held_to_no_account(engine):
     assert result.created == 2
     with pytest.raises(ValueError):
         apply_readings(engine, input_frame([OWN]), source=Source.CLI)
+
+
+def csv_file(tmp_path, rows: list[dict]):
+    path = tmp_path / "so_lieu.csv"
+    path.write_text(pd.DataFrame(rows).to_csv(index=False), encoding="utf-8")
+    return path
+
+
+def test_the_importer_is_held_to_the_editors_rights(engine, accounts, tmp_path):
+    path = csv_file(tmp_path, [OWN, OTHER])
+    with pytest.raises(Rejected) as rejected:
+        import_file(engine, path.read_bytes(), path.name, user=accounts["editor"])
+    assert [(p.row, p.column, p.value) for p in rejected.value.problems] == [(3, "locality_code", "NHI_CHIEU")]
+    assert store(engine)[0] == []
+
+
+def test_cli_import_with_user_applies_that_users_rights(engine, accounts, tmp_path, run_cli):
+    both = csv_file(tmp_path, [OWN, OTHER])
+    viewer = run_cli("import", both, "--user", "xem")
+    assert viewer.returncode == 1 and "Tài khoản «xem» chỉ có quyền xem" in viewer.stderr
+    editor = run_cli("import", both, "--user", "BienTap")
+    assert editor.returncode == 1
+    assert "Dòng 3, cột «locality_code» (giá trị «NHI_CHIEU»): Tài khoản «bientap» không được ghi" in editor.stderr
+    unknown = run_cli("import", both, "--user", "khong_co")
+    assert unknown.returncode == 1 and "Không có tài khoản «khong_co»" in unknown.stderr
+    assert store(engine)[0] == []
+
+    own = run_cli("import", csv_file(tmp_path, [OWN]), "--user", "bientap")
+    assert own.returncode == 0, own.stderr
+    assert store(engine)[0] == [("LAC_PHUONG", "HOA_GIAI_THANH", 2024, 40, 50, None, "bientap")]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from kpi import queries
 from kpi.db import make_engine, read_session
+from kpi.importer import import_file
 from kpi.models import ImportBatch, Reading, ReadingRevision
 from kpi.readings import apply_readings, current_year, input_frame
 
@@ -43,7 +44,8 @@ def figures(kind: str, rng: random.Random) -> dict:
 
 
 def write_for(database_url: str, worker: int, source: str, seconds: float, barrier, result_path: str) -> None:
-    """One member of staff: saves forms (one reading) or imports files (many) until the time is up.
+    """One member of staff: saves forms (one reading, as the form page does) or imports CSV files (through
+    the importer) until the time is up.
 
     Records every write it made; any exception at all is recorded with its traceback.
     """
@@ -61,8 +63,11 @@ def write_for(database_url: str, worker: int, source: str, seconds: float, barri
             rows = [{**{k: r[k] for k in ("locality_code", "indicator_code", "year")}, **figures(r["kind"], rng),
                      "note": f"w{worker}-{sequence}-{i}"} for i, r in enumerate(chosen)]
             started = time.time()
-            result = apply_readings(engine, input_frame(rows), user_name=f"cán bộ {worker}", source=source,
-                                    file_name=f"w{worker}-{sequence}.csv" if source == "import" else None)
+            if source == "import":
+                data = pd.DataFrame(rows).to_csv(index=False).encode("utf-8")
+                result = import_file(engine, data, f"w{worker}-{sequence}.csv", user_name=f"cán bộ {worker}")
+            else:
+                result = apply_readings(engine, input_frame(rows), user_name=f"cán bộ {worker}", source=source)
             writes.append({"batch_id": result.batch_id, "created": result.created, "updated": result.updated,
                            "unchanged": result.unchanged, "notes": [r["note"] for r in rows],
                            "started": started, "finished": time.time()})

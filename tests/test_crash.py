@@ -1,5 +1,7 @@
-"""An import killed (SIGKILL) in the middle of its transaction leaves all of it or none of it."""
+"""An import (`python -m kpi import`) killed with SIGKILL in the middle of its transaction leaves all of it
+or none of it."""
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -20,17 +22,6 @@ from conftest import PROJECT_DIR
 PLAN = "KH_LAC_PHUONG_2026"
 GENERATED_LOCALITIES = 300
 APPLICATION_NAME = "kpi-crash-test"
-# Run in a child process: the import as the importer runs it, one apply_readings over the whole file.
-IMPORTER = """
-import sys
-import pandas as pd
-from kpi.db import make_engine
-from kpi.readings import apply_readings, input_frame
-engine = make_engine(sys.argv[1])
-frame = input_frame(pd.read_csv(sys.argv[2], dtype={"note": str}).to_dict("records"))
-result = apply_readings(engine, frame, user_name="cán bộ", source="import", file_name="lon.csv")
-print("committed", result.created, flush=True)
-"""
 
 
 def large_file(engine, path: Path) -> int:
@@ -105,14 +96,15 @@ def test_an_import_killed_mid_transaction_leaves_nothing_half_written(engine, ba
     if backend == "postgresql":
         child_url = child_url.update_query_dict({"application_name": APPLICATION_NAME})
     importer = subprocess.Popen(
-        [sys.executable, "-c", IMPORTER, child_url.render_as_string(hide_password=False), str(file)],
-        cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "kpi", "import", str(file)], cwd=PROJECT_DIR, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "KPI_DATABASE_URL": child_url.render_as_string(hide_password=False)})
     inside = inside_sqlite_transaction(database_url) if backend == "sqlite" else inside_postgres_transaction(engine)
     wait_until(lambda: inside() or importer.poll() is not None, "the importer is inside its transaction")
     importer.send_signal(signal.SIGKILL)
     stdout, stderr = importer.communicate(timeout=30)
     assert importer.returncode == -signal.SIGKILL, f"the importer ended on its own first: {stdout} {stderr}"
-    assert "committed" not in stdout
+    assert "Đã nhập" not in stdout
 
     if backend == "postgresql":
         wait_until(importer_gone(engine), "the server has rolled back the killed importer's transaction")

@@ -56,8 +56,10 @@ class PostgresServer:
         return self.url.set(database=name).render_as_string(hide_password=False)
 
     def create(self, name: str, template: str = "template0") -> str:
+        # As the README tells administrators to create it: C.UTF-8 sorts codes as SQLite does.
+        settings = " ENCODING 'UTF8' LOCALE 'C.UTF-8'" if template == "template0" else ""
         with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{settings}'))
         return self.database_url(name)
 
     def drop(self, name: str) -> None:

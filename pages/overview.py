@@ -1,12 +1,86 @@
 import streamlit as st
 
-from kpi import ui
-from kpi.presentation import describe_statuses, status_table
+from kpi import charts, overview, ui
+from kpi.demo import load_demo
+from kpi.presentation import status_table
+from kpi.readings import FIRST_YEAR, current_year
 
-st.title("Tổng quan tiến độ đến năm 2030")
-ui.demo_banner()
-year = ui.latest_year()
-if year is None:
-    st.info("Chưa có số liệu. Hãy nhập số liệu, tải tệp lên, hoặc nạp dữ liệu minh họa bằng lệnh `python -m kpi demo`.")
+PAGE_SIZES = [10, 20, 50]
+PLOT_CONFIG = {"displayModeBar": False}
+
+ui.page_header("Tổng quan tiến độ đến năm 2030")
+
+latest = ui.latest_year()
+if latest is None:
+    st.info("**Chưa có số liệu nào.** Để bắt đầu, chọn một trong các cách dưới đây.", icon=":material/info:")
+    start = st.columns(3)
+    with start[0], st.container(border=True):
+        st.markdown("**Nhập số liệu** của một địa phương cho một năm bằng biểu mẫu.")
+        st.page_link("pages/entry.py", label="Mở trang Nhập số liệu", icon=":material/edit_note:")
+    with start[1], st.container(border=True):
+        st.markdown("**Tải tệp lên**: tải mẫu CSV/XLSX, điền số liệu rồi tải lên.")
+        st.page_link("pages/upload.py", label="Mở trang Tải tệp lên", icon=":material/upload_file:")
+    with start[2], st.container(border=True):
+        st.markdown("**Xem thử** với dữ liệu minh họa (được đánh dấu là dữ liệu demo, có thể xóa sau).")
+        if st.button("Nạp dữ liệu minh họa", key="overview_load_demo"):
+            load_demo(ui.engine())
+            ui.invalidate()
+            st.rerun()
+    st.caption("Dòng lệnh tương ứng: `python -m kpi import TỆP --user \"Họ tên\"`, `python -m kpi demo`.")
     st.stop()
-st.dataframe(status_table(describe_statuses(ui.assessment(year))), hide_index=True)
+
+localities = ui.localities()
+parents = overview.parent_options(localities)
+names = dict(zip(localities["code"], localities["name"]))
+years = list(range(max(latest, current_year()), FIRST_YEAR - 1, -1))
+
+controls = st.columns([1, 2, 2])
+year = controls[0].selectbox("Năm", years, index=years.index(latest), key="overview_year")
+if parents.empty:
+    parent_code = None
+elif len(parents) == 1:
+    parent_code = parents["code"].iloc[0]
+else:
+    parent_code = controls[1].selectbox("Cấp trên", parents["code"].tolist(), format_func=names.get,
+                                        key="overview_parent")
+query = controls[2].text_input("Tìm địa phương", key="overview_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
+
+statuses = ui.assessment(year, parent_code).statuses
+reported, expected = overview.reporting(statuses, localities, parent_code)
+
+st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: {overview.reporting_text(reported, expected)}")
+if parent_code is not None:
+    st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
+    counts = overview.status_counts(statuses, parent_code)
+    for column, row in zip(st.columns(len(counts)), counts.itertuples()):
+        column.metric(ui.status_markdown(row.status), row.count)
+
+ranking = overview.ranking(statuses, localities, parent_code, query)
+if ranking.empty:
+    st.info("Không có địa phương nào khớp với tìm kiếm." if query.strip() else "Chưa có địa phương nào có kế hoạch.")
+    st.stop()
+
+page_size, page_number = PAGE_SIZES[0], 1
+if len(ranking) > PAGE_SIZES[0]:
+    paging = st.columns([1, 1, 3])
+    page_size = paging[0].selectbox("Số địa phương mỗi trang", PAGE_SIZES, key="overview_page_size")
+    pages = overview.page_count(len(ranking), page_size)
+    page_number = paging[1].number_input(f"Trang (1–{pages})", min_value=1, max_value=pages, value=1, step=1,
+                                         key="overview_page")
+shown = overview.page(ranking, page_number, page_size)
+st.caption(f"Đang hiển thị {len(shown)} trong {len(ranking)} địa phương, xếp theo tỷ lệ chỉ tiêu đạt.")
+
+matrix_tab, ranking_tab, table_tab = st.tabs(["Ma trận chỉ tiêu", "Xếp hạng", "Bảng chi tiết"])
+codes = ([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist()
+described = ui.described(year, parent_code, tuple(codes))
+with matrix_tab:
+    grid = overview.matrix(described, codes)
+    st.plotly_chart(charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover), config=PLOT_CONFIG, theme=None,
+                    key="overview_matrix")
+    st.caption("Màu ô theo mức đánh giá (chú giải ở trên). Ô trống: chỉ tiêu không có trong kế hoạch của địa phương. "
+               "Cột tổng hợp ghi số địa phương đã báo cáo.")
+with ranking_tab:
+    st.plotly_chart(charts.ranking_figure(shown), config=PLOT_CONFIG, theme=None, key="overview_ranking")
+    st.dataframe(overview.ranking_table(ranking), hide_index=True)
+with table_tab:
+    st.dataframe(status_table(described), hide_index=True)

@@ -10,10 +10,9 @@ from kpi.report import DOCX_MIME, XLSX_MIME, file_name, year_choices
 from kpi.report_docx import report_docx
 from kpi.report_xlsx import report_xlsx
 
-st.title("Báo cáo họp")
+ui.page_header("Báo cáo họp")
 st.caption("Báo cáo kết quả thực hiện các chỉ tiêu đến năm 2030, dùng cho họp, sơ kết, tổng kết và báo cáo hằng năm: "
            "tệp Word để trình, tệp Excel để cán bộ tính toán lại số liệu.")
-ui.demo_banner()
 latest = ui.latest_year()
 if latest is None:
     st.info("Chưa có số liệu để lập báo cáo. Hãy nhập số liệu, tải tệp lên, hoặc nạp dữ liệu minh họa bằng lệnh "

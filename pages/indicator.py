@@ -1,0 +1,74 @@
+import streamlit as st
+
+from kpi import charts, comparison, overview, ui
+from kpi.readings import FIRST_YEAR, current_year
+
+PLOT_CONFIG = {"displayModeBar": False}
+PAGE_SIZE = 20
+
+ui.page_header("Chỉ tiêu")
+
+indicators = ui.indicators()
+localities = ui.localities()
+names = dict(zip(localities["code"], localities["name"]))
+indicator_names = dict(zip(indicators["code"], indicators["name"]))
+parents = overview.parent_options(localities)
+latest = ui.latest_year() or current_year()
+years = list(range(max(latest, current_year()), FIRST_YEAR - 1, -1))
+
+controls = st.columns([3, 1])
+code = controls[0].selectbox("Chỉ tiêu", indicators["code"].tolist(), format_func=indicator_names.get,
+                             key="indicator_code")
+year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="indicator_year")
+indicator = indicators.set_index("code").loc[code].rename(code)
+indicator["code"] = code
+
+parent_code = parents["code"].iloc[0] if len(parents) == 1 else None
+if len(parents) > 1:
+    parent_code = st.selectbox("Cấp trên", parents["code"].tolist(), format_func=names.get, key="indicator_parent")
+
+definition = comparison.definition(indicator, ui.plan_targets(), ui.plans())
+with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ tiêu", expanded=True):
+    for label, text in definition["parts"].items():
+        st.markdown(f"**{label}:** {text}")
+    st.markdown("**Kế hoạch đặt ra chỉ tiêu:**")
+    for plan, target in zip(definition["sources"]["Kế hoạch"], definition["sources"]["Mục tiêu 2030"]):
+        st.markdown(f"- {plan} — mục tiêu 2030: {target}")
+
+st.header(f"Giá trị mới nhất của từng địa phương (tính đến năm {year})", divider="gray")
+query = st.text_input("Tìm địa phương", key="indicator_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
+described = ui.described(year, parent_code, None, code)
+compared = comparison.localities_compared(described, localities, code, parent_code, query)
+
+if compared.empty:
+    st.info("Không có địa phương nào khớp với tìm kiếm." if query.strip()
+            else "Chưa có địa phương nào có chỉ tiêu này trong kế hoạch.")
+else:
+    page_number = 1
+    if len(compared) > PAGE_SIZE:
+        pages = overview.page_count(len(compared), PAGE_SIZE)
+        page_number = st.number_input(f"Trang (1–{pages})", min_value=1, max_value=pages, value=1, step=1,
+                                      key="indicator_page")
+    shown = overview.page(compared, page_number, PAGE_SIZE)
+    if shown["value"].notna().any():
+        st.plotly_chart(charts.comparison_figure(shown, indicator["kind"], indicator["comparator"], indicator["target"]),
+                        config=PLOT_CONFIG, theme=None, key="indicator_comparison")
+    st.dataframe(comparison.comparison_table(compared), hide_index=True)
+
+if parent_code is not None:
+    aggregate = described[(described["locality_code"] == parent_code) & (described["indicator_code"] == code)]
+    if not aggregate.empty:
+        status = aggregate.iloc[0].to_dict()
+        st.header(f"{names[parent_code]}: số liệu tổng hợp qua các năm", divider="gray")
+        ui.status_badge(status["status"])
+        st.caption(f"Mục tiêu 2030: {status['target_text']} · Dự báo 2030: {status['projection_text']} · "
+                   f"Báo cáo năm {year}: {status['completeness_text']}")
+        series = ui.assessment(year, parent_code).series
+        pair = series[(series["locality_code"] == parent_code) & (series["indicator_code"] == code)]
+        figure = charts.progress_figure(pair, status)
+        left, right = st.columns([3, 2])
+        if figure is None:
+            left.info("Chưa có số liệu tổng hợp.")
+        else:
+            left.plotly_chart(figure, config=PLOT_CONFIG, theme=None, key="indicator_aggregate_chart")
+        right.dataframe(comparison.aggregate_years(pair, parent_code, code), hide_index=True)

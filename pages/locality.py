@@ -1,0 +1,66 @@
+import streamlit as st
+
+from kpi import charts, overview, ui
+from kpi.formatting import NOT_APPLICABLE
+from kpi.readings import FIRST_YEAR, current_year
+
+PLOT_CONFIG = {"displayModeBar": False}
+
+ui.page_header("Địa phương")
+
+localities = ui.localities()
+ordered = localities.sort_values(["parent_code", "name"], na_position="first")
+names = dict(zip(localities["code"], localities["name"]))
+latest = ui.latest_year() or current_year()
+years = list(range(max(latest, current_year()), FIRST_YEAR - 1, -1))
+
+controls = st.columns([3, 1])
+code = controls[0].selectbox("Địa phương", ordered["code"].tolist(), format_func=names.get, key="locality_code")
+year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="locality_year")
+
+assessment = ui.assessment(year, code)
+rows = ui.described(year, code, (code,))
+locality = localities.set_index("code").loc[code]
+plans = ui.plans().set_index("code")["title"]
+
+if isinstance(locality["plan_code"], str):
+    st.markdown(f"**Kế hoạch:** {plans.get(locality['plan_code'], locality['plan_code'])}")
+if rows.empty:
+    st.info("Địa phương này chưa có kế hoạch và không có địa phương cấp dưới nào có kế hoạch, nên chưa có chỉ tiêu để theo dõi.")
+    st.stop()
+is_aggregate = bool(rows["is_aggregate"].iloc[0])
+if is_aggregate:
+    reported, expected = overview.reporting(assessment.statuses, localities, code)
+    st.info(f"Số liệu của {names[code]} là **số liệu tổng hợp** từ các địa phương cấp dưới "
+            f"(tỷ lệ tính theo tổng tử số / tổng mẫu số). Năm {year}: {overview.reporting_text(reported, expected)}.")
+
+counts = overview.status_counts(rows, code)
+for column, row in zip(st.columns(len(counts)), counts.itertuples()):
+    column.metric(ui.status_markdown(row.status), row.count)
+
+for group, indicators in rows.sort_values("position").groupby("group", sort=False):
+    st.header(group, divider="gray")
+    for status in indicators.to_dict("records"):
+        series = assessment.series[(assessment.series["locality_code"] == code)
+                                   & (assessment.series["indicator_code"] == status["indicator_code"])]
+        with st.container(border=True):
+            text, chart = st.columns([2, 3])
+            with text:
+                st.markdown(f"**{status['indicator_name']}**")
+                ui.status_badge(status["status"])
+                st.metric(f"Giá trị mới nhất ({status['latest_year_text']})", status["value_text"],
+                          help="Năm gần nhất có số liệu tính được.")
+                if status["counts_text"]:
+                    st.caption(f"Số liệu: {status['counts_text']}")
+                st.caption(f"Mục tiêu 2030: {status['target_text']} · Dự báo 2030: {status['projection_text']}")
+                if is_aggregate:
+                    st.caption(f"Báo cáo năm {year}: {status['completeness_text']}")
+                quiet = charts.not_applicable_years(series)
+                if quiet:
+                    st.caption(f"{NOT_APPLICABLE}: năm {', '.join(map(str, quiet))}")
+            with chart:
+                figure = charts.progress_figure(series, status)
+                if figure is None:
+                    st.info(f"{NOT_APPLICABLE} trong mọi năm đã báo cáo." if quiet else "Chưa có số liệu.")
+                else:
+                    st.plotly_chart(figure, config=PLOT_CONFIG, theme=None, key=f"locality_chart_{status['indicator_code']}")

@@ -1,0 +1,97 @@
+import streamlit as st
+
+from kpi import importer, ui, views
+from kpi.formatting import format_integer
+from kpi.problems import Rejected
+from kpi.readings import FIRST_YEAR, current_year
+from kpi.templates import template_file_name
+
+USER_KEY = "upload_user_name"
+APPLIED_KEY = "upload_applied"
+# A dry run writes nothing, so it can be shown before the user has given a name.
+PREVIEW_ACTOR = "xem trước"
+MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def apply(data: bytes, file_name: str, checksum: str) -> None:
+    user_name = ui.entered_by(USER_KEY)
+    try:
+        result = importer.import_file(ui.engine(), data, file_name, user_name=user_name)
+    except Rejected as rejected:
+        st.session_state[APPLIED_KEY] = {"checksum": checksum, "problems": rejected.problems}
+    else:
+        st.session_state[APPLIED_KEY] = {"checksum": checksum, "result": result}
+        ui.invalidate()
+
+
+def counts_text(result) -> str:
+    return (f"{format_integer(result.created)} tạo mới, {format_integer(result.updated)} cập nhật, "
+            f"{format_integer(result.unchanged)} không đổi")
+
+
+ui.page_header("Tải tệp lên")
+
+localities = ui.localities()
+with_plan = localities[localities["plan_code"].notna()].sort_values("name")
+names = dict(zip(localities["code"], localities["name"]))
+years = list(range(current_year(), FIRST_YEAR - 1, -1))
+
+st.header("1. Tải mẫu tệp số liệu", divider="gray")
+st.caption("Mẫu có sẵn mã và tên các chỉ tiêu trong kế hoạch của địa phương, điền sẵn số liệu đã có. "
+           "Điền tử số và mẫu số cho chỉ tiêu tỷ lệ, giá trị cho chỉ tiêu số lượng và có/không.")
+controls = st.columns([3, 1])
+template_locality = controls[0].selectbox("Địa phương", [None, *with_plan["code"].tolist()],
+                                          format_func=lambda c: "Tất cả địa phương" if c is None else names[c],
+                                          key="upload_template_locality")
+template_year = controls[1].selectbox("Năm", years, key="upload_template_year")
+buttons = st.columns(4)
+for column, file_format in zip(buttons, ("xlsx", "csv")):
+    column.download_button(
+        f"Tải mẫu {file_format.upper()}", ui.template(template_locality, template_year, file_format),
+        file_name=template_file_name(template_locality, template_year, file_format),
+        mime=MIME[file_format], icon=":material/download:", key=f"upload_template_{file_format}",
+    )
+
+st.header("2. Tải tệp số liệu lên", divider="gray")
+st.caption("Tệp được kiểm tra toàn bộ trước: nếu có một dòng sai, không dòng nào được ghi. "
+           "Xem trước kết quả rồi bấm «Áp dụng» để ghi.")
+user_name = ui.user_name_field(USER_KEY)
+uploaded = st.file_uploader("Chọn tệp CSV hoặc XLSX", type=["csv", "xlsx"], key="upload_file")
+if uploaded is not None:
+    data = uploaded.getvalue()
+    try:
+        parsed = importer.parse_file(ui.engine(), data, uploaded.name)
+        preview = importer.import_file(ui.engine(), data, uploaded.name, user_name=user_name or PREVIEW_ACTOR, dry_run=True)
+    except Rejected as rejected:
+        st.error(f"Tệp «{uploaded.name}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
+                 "Sửa các lỗi dưới đây (theo dòng và cột trong tệp) rồi tải lên lại.", icon=":material/error:")
+        st.dataframe(views.problems_table(rejected.problems), hide_index=True)
+    else:
+        applied = st.session_state.get(APPLIED_KEY, {})
+        if applied.get("checksum") == parsed.checksum and "result" in applied:
+            st.success(f"Đã áp dụng tệp «{uploaded.name}»: {counts_text(applied['result'])}.", icon=":material/check_circle:")
+        else:
+            if applied.get("checksum") == parsed.checksum and "problems" in applied:
+                st.error("Không áp dụng được tệp, chưa ghi gì vào cơ sở dữ liệu:", icon=":material/error:")
+                st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
+            st.info(f"Xem trước tệp «{uploaded.name}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
+            metrics = st.columns(3)
+            metrics[0].metric("Sẽ tạo mới", format_integer(preview.created))
+            metrics[1].metric("Sẽ cập nhật", format_integer(preview.updated))
+            metrics[2].metric("Không đổi", format_integer(preview.unchanged))
+            st.dataframe(views.preview_table(parsed.frame, ui.indicators().set_index("code")["kind"]), hide_index=True)
+            if parsed.skipped_rows:
+                st.caption("Bỏ qua các dòng không có số liệu: " + ", ".join(map(str, parsed.skipped_rows)) + ".")
+            if user_name is None:
+                st.warning("Nhập họ tên người nhập ở trên để áp dụng tệp.")
+            elif preview.created + preview.updated == 0:
+                st.info("Mọi số liệu trong tệp đã có sẵn, không có gì thay đổi.")
+            st.button("Áp dụng tệp này", type="primary", disabled=user_name is None, on_click=apply,
+                      args=(data, uploaded.name, parsed.checksum), key="upload_apply")
+
+st.header("3. Các lần nhập số liệu trước", divider="gray")
+batches = ui.import_batches()
+if batches.empty:
+    st.caption("Chưa có lần nhập nào.")
+else:
+    st.dataframe(views.batches_table(batches), hide_index=True)

@@ -1,0 +1,214 @@
+"""End to end in a real headless Chromium: `streamlit run dashboard.py` on a free loopback port
+against a fresh database; load the demo data from the first screen, enter a year's figures
+through the form, upload a file, and see the overview change. Saves a screenshot of every page
+to docs/screenshots/ (shown in the README)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from kpi import queries
+from kpi.db import make_engine
+from kpi.entry import widget_key
+from kpi.readings import current_year
+
+from conftest import PROJECT_DIR
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+WIDTH, HEIGHT = 1440, 900
+TIMEOUT_MS = 60_000
+THIS_YEAR = current_year()
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+
+# Phường Nhị Chiểu's figures for this year, as typed into the form.
+FORM_FIGURES = {
+    "QPPL_TRINH_TU": {"numerator": 6, "denominator": 6},
+    "KH_THEO_DOI_THPL": {"value": "Có"},
+    "THPL_THAM_MUU": {"numerator": 50, "denominator": 50},
+    "PBGDPL_CBCC": {"numerator": 95, "denominator": 100},
+    "CONG_TTDT_TIN_BAI": {"numerator": 52, "denominator": 52},
+    "HO_TICH_DUNG_HAN": {"numerator": 940, "denominator": 1000},
+    "TGPL_DUOC_TRO_GIUP": {"numerator": 0, "denominator": 0},
+}
+# Xã Lạc Phượng's figures for this year, uploaded as a file with Vietnamese headers and ";".
+UPLOAD_CSV = "\n".join([
+    "Mã địa phương;Mã chỉ tiêu;Năm;Tử số;Mẫu số;Giá trị;Ghi chú",
+    *(f"LAC_PHUONG;{code};{THIS_YEAR};{figures}" for code, figures in [
+        ("QPPL_TRINH_TU", "9;9;;"), ("QPPL_KIEM_TRA", "40;40;;"), ("KH_THEO_DOI_THPL", ";;có;"),
+        ("THPL_THAM_MUU", "38;40;;"), ("PBGDPL_CBCC", "55;62;;"), ("PBGDPL_QUYEN_NGHIA_VU", "12;12;;"),
+        ("CONG_TTDT_VAN_BAN", "10;10;;"), ("HO_TICH_DUNG_HAN", "2000;2000;;"), ("TGPL_DUOC_TRO_GIUP", "3;3;;"),
+        ("HOA_GIAI_KIEN_TOAN", "12;12;;"), ("HOA_GIAI_THANH", "46;50;;"), ("DIEM_NONG_VPPL", ";;0;"),
+        ("VU_VIEC_VPPL", ";;22;Giảm 3 vụ"), ("CHUAN_TIEP_CAN_PL", ";;có;"),
+    ]),
+]) + "\n"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A real Streamlit server on a fresh database that nobody has initialised."""
+    database_url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
+    port = free_port()
+    log = (tmp_path / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                    if answer.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
+            assert time.monotonic() < deadline, "Streamlit did not answer /_stcore/health"
+            time.sleep(0.3)
+        yield base, database_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def page(server):
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN")
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        yield tab
+        browser.close()
+
+
+def settle(page: Page) -> None:
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    page.wait_for_timeout(300)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+
+
+def open_page(page: Page, base: str, path: str) -> None:
+    page.goto(f"{base}/{path}")
+    settle(page)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def screenshot(page: Page, name: str, max_height: int = 4000) -> None:
+    """The whole page (up to max_height): the viewport is grown to the content, since Streamlit
+    scrolls inside it."""
+    settle(page)
+    page.wait_for_timeout(1200)
+    height = page.evaluate(
+        "() => Math.max(...Array.from(document.querySelectorAll('[data-testid=stMain] *, [data-testid=stMain]'))"
+        ".slice(0, 1).map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, min(height + 40, max_height))})
+    page.wait_for_timeout(800)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+
+
+def widget(page: Page, key: str):
+    # Streamlit gives each keyed widget's container the class st-key-<key>.
+    return page.locator(f".st-key-{key}")
+
+
+def test_form_and_upload_change_the_overview_in_a_real_browser(server, page, tmp_path):
+    base, database_url = server
+
+    # A fresh install: the first screen says what to do, and offers the demo data.
+    open_page(page, base, "")
+    expect(page.get_by_text("Chưa có số liệu nào.")).to_be_visible()
+    expect(page.get_by_role("link", name="Mở trang Nhập số liệu")).to_be_visible()
+    expect(page.locator(".js-plotly-plot")).to_have_count(0)
+    screenshot(page, "first-screen")
+    page.get_by_role("button", name="Nạp dữ liệu minh họa").click()
+    expect(page.get_by_text("năm 2025: 2/2 địa phương đã báo cáo")).to_be_visible()
+    expect(page.get_by_text("Đang hiển thị dữ liệu minh họa")).to_be_visible()
+    settle(page)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+
+    # Phường Nhị Chiểu enters this year's figures through the form.
+    open_page(page, base, "entry")
+    form = page.locator("[data-testid='stForm']")
+    form.get_by_label("Họ tên người nhập (bắt buộc)").fill("Nguyễn Thị Hoa")
+    for code, figures in FORM_FIGURES.items():
+        for name, value in figures.items():
+            field = widget(page, widget_key("NHI_CHIEU", THIS_YEAR, code, name))
+            if name == "value":
+                field.get_by_text(value, exact=True).click()
+            else:
+                field.locator("input").fill(str(value))
+    form.get_by_role("button", name="Lưu số liệu").click()
+    expect(page.get_by_text(f"Đã lưu số liệu năm {THIS_YEAR}: 7 tạo mới")).to_be_visible()
+    screenshot(page, "entry")
+
+    engine = make_engine(database_url)
+    stored = queries.readings(engine, full=True)
+    this_year = stored[stored["year"] == THIS_YEAR]
+    assert sorted(this_year["indicator_code"]) == sorted(FORM_FIGURES)
+    assert set(this_year["entered_by"]) == {"Nguyễn Thị Hoa"} and set(this_year["source"]) == {"form"}
+
+    open_page(page, base, "")
+    expect(page.get_by_text(f"năm {THIS_YEAR}: 1/2 địa phương đã báo cáo")).to_be_visible()
+
+    # Xã Lạc Phượng's figures arrive as a file: preview first, then apply.
+    upload = tmp_path / f"lac_phuong_{THIS_YEAR}.csv"
+    upload.write_text(UPLOAD_CSV, encoding="utf-8-sig")
+    open_page(page, base, "upload")
+    page.get_by_label("Họ tên người nhập (bắt buộc)").fill("Trần Văn Nam")
+    page.get_by_label("Họ tên người nhập (bắt buộc)").press("Enter")
+    page.get_by_label("Họ tên người nhập (bắt buộc)").blur()
+    settle(page)
+    widget(page, "upload_file").locator("input[type='file']").set_input_files(str(upload))
+    expect(page.get_by_text(f"Xem trước tệp «{upload.name}»: 14 dòng hợp lệ.")).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Sẽ tạo mới")).to_contain_text("14")
+    screenshot(page, "upload")
+    page.get_by_role("button", name="Áp dụng tệp này").click()
+    expect(page.get_by_text(f"Đã áp dụng tệp «{upload.name}»: 14 tạo mới")).to_be_visible()
+    stored = queries.readings(engine, full=True)
+    assert (stored[(stored["year"] == THIS_YEAR) & (stored["locality_code"] == "LAC_PHUONG")]["entered_by"]
+            == "Trần Văn Nam").sum() == 14
+    engine.dispose()
+
+    # The overview has changed: both localities have reported this year.
+    open_page(page, base, "")
+    expect(page.get_by_text(f"năm {THIS_YEAR}: 2/2 địa phương đã báo cáo")).to_be_visible()
+    screenshot(page, "overview")
+    page.get_by_role("tab", name="Xếp hạng").click()
+    screenshot(page, "overview-ranking")
+
+    open_page(page, base, "locality")
+    expect(page.get_by_text("số liệu tổng hợp")).to_be_visible()
+    screenshot(page, "locality", max_height=2600)
+    open_page(page, base, "indicator")
+    widget(page, "indicator_code").click()
+    page.keyboard.type("Cán bộ, công chức")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Số CBCCVC được phổ biến")).to_be_visible()
+    page.locator("h1").first.click()
+    screenshot(page, "indicator")
+    open_page(page, base, "data")
+    expect(page.get_by_text("là dữ liệu minh họa")).to_be_visible()
+    screenshot(page, "data")

@@ -1,0 +1,54 @@
+"""One indicator across localities: order, the aggregate by year, the definition in words."""
+
+from kpi import comparison, queries
+from kpi.assess import assess
+from kpi.overview import narrow
+from kpi.presentation import describe_statuses
+from kpi.readings import apply_readings, input_frame
+
+
+def compared(engine, indicator_code, query=""):
+    assessment = assess(engine, 2025, "HAI_PHONG")
+    described = describe_statuses(narrow(assessment, indicator_code=indicator_code))
+    return comparison.localities_compared(described, assessment.catalog.localities, indicator_code, "HAI_PHONG", query)
+
+
+def test_best_value_first_and_localities_without_a_value_last(demo_engine):
+    rows = compared(demo_engine, "HO_TICH_DUNG_HAN")
+    assert rows["locality_code"].tolist() == ["LAC_PHUONG", "NHI_CHIEU"]
+    assert rows["value_text"].tolist() == ["99,9%", "90,0%"]
+    rows = compared(demo_engine, "TGPL_DUOC_TRO_GIUP")
+    assert rows[["label", "value_text"]].values.tolist() == [["phường Nhị Chiểu", "—"], ["xã Lạc Phượng", "Không phát sinh"]]
+    table = comparison.comparison_table(rows)
+    assert list(table.columns) == ["Địa phương", "Giá trị", "Số liệu", "Năm số liệu", "Mục tiêu 2030", "Đánh giá"]
+
+
+def test_lower_is_better_when_the_target_is_at_most(engine):
+    rows = [{"locality_code": "LAC_PHUONG", "indicator_code": "DIEM_NONG_VPPL", "year": 2025, "value": 3}]
+    apply_readings(engine, input_frame(rows), user_name="test", source="cli")
+    ordered = compared(engine, "DIEM_NONG_VPPL")
+    assert ordered["locality_code"].tolist() == ["LAC_PHUONG"]
+    assert ordered["status_label"].tolist() == ["Chưa đủ dữ liệu"]
+
+
+def test_search_narrows_the_comparison(demo_engine):
+    assert compared(demo_engine, "HO_TICH_DUNG_HAN", "nhi")["locality_code"].tolist() == ["NHI_CHIEU"]
+
+
+def test_aggregate_years_carry_their_completeness(demo_engine):
+    series = assess(demo_engine, 2025, "HAI_PHONG").series
+    table = comparison.aggregate_years(series, "HAI_PHONG", "HO_TICH_DUNG_HAN")
+    assert table.iloc[0].tolist() == ["2025", "96,6%", "2.899/3.000", "2/2 địa phương"]
+    assert table.iloc[-1].tolist() == ["2019", "95,0%", "1.900/2.000", "1/2 địa phương"]
+
+
+def test_definition_names_numerator_denominator_and_source_plans(engine):
+    indicators = queries.indicators(engine).set_index("code", drop=False)
+    definition = comparison.definition(indicators.loc["HOA_GIAI_THANH"], queries.plan_targets(engine), queries.plans(engine))
+    assert definition["parts"]["Tử số"] == "Số vụ việc hòa giải thành"
+    assert definition["parts"]["Mẫu số"] == "Số vụ việc đưa ra hòa giải"
+    assert definition["parts"]["Mục tiêu 2030 (tổng hợp)"] == "≥ 80%"
+    assert definition["sources"]["Mục tiêu 2030"].tolist() == ["≥ 80%"]
+    assert definition["sources"]["Kế hoạch"].iloc[0].startswith("Kế hoạch của UBND xã Lạc Phượng")
+    boolean = comparison.definition(indicators.loc["KH_THEO_DOI_THPL"], queries.plan_targets(engine), queries.plans(engine))
+    assert len(boolean["sources"]) == 2 and boolean["parts"]["Giá trị"] == "Có hoặc Không"

@@ -31,9 +31,11 @@ if rights.may_write:
         st.Page("pages/upload.py", title="Tải tệp lên", icon=":material/upload_file:"),
     ]
 pages.append(st.Page("pages/data.py", title="Dữ liệu", icon=":material/table_view:"))
+sections = {"": pages}
+# One menu for the admin pages keeps the top bar on one line beside the sidebar.
 if rights.may_administer:
-    pages += [
-        st.Page("pages/approvals.py", title="Phê duyệt", icon=":material/verified:"),
-        st.Page("pages/users.py", title="Quản trị", icon=":material/manage_accounts:"),
+    sections["Quản trị"] = [
+        st.Page("pages/approvals.py", title="Phê duyệt số liệu", icon=":material/verified:"),
+        st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:"),
     ]
-st.navigation(pages, position="top").run()
+st.navigation(sections, position="top").run()

@@ -62,7 +62,7 @@ st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}:
 in_scope = overview.own_rows(statuses, localities, parent_code)["locality_code"]
 st.caption(f"Số liệu đã được phê duyệt (khóa): "
            f"{format_completeness(access_views.approved_count(in_scope, approved), expected)}. "
-           "Xem từng địa phương ở cột «Phê duyệt» của bảng xếp hạng.")
+           f"Xem từng địa phương ở cột «Phê duyệt năm {year}» của bảng xếp hạng.")
 if parent_code is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
     counts = overview.status_counts(statuses, parent_code)

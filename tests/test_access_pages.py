@@ -357,3 +357,13 @@ def test_no_page_renders_html():
     for source in sources:
         text = source.read_text(encoding="utf-8")
         assert "unsafe_allow_html" not in text and "st.html(" not in text and "components.html" not in text, source
+
+
+def test_a_viewer_on_an_empty_database_is_not_offered_to_write(app_db):
+    viewer = create_user(app_db, "lanhdao", PASSWORD, "viewer")
+    create_user(app_db, "quantri", PASSWORD, "admin")
+    app = run_app(viewer)
+    assert any("Chưa có số liệu nào" in i for i in texts(app.info))
+    assert not app.get("page_link")
+    assert [b.label for b in app.button] == ["Đăng xuất"]
+    assert queries.demo_reading_count(app_db) == 0

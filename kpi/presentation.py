@@ -33,22 +33,21 @@ def describe_statuses(assessment: Assessment) -> pd.DataFrame:
     frame = frame.merge(localities[["locality_code", "locality_name", "locality_kind", "parent_code"]],
                         on="locality_code", how="left")
     frame = frame.sort_values(["is_aggregate", "locality_code", "position"], ascending=[False, True, True])
-    frame["latest_year_text"] = frame["latest_year"].map(lambda y: fmt.NO_VALUE if pd.isna(y) else str(int(y)))
-    frame["value_text"] = [_value_text(r) for r in frame.itertuples()]
-    frame["counts_text"] = [
-        fmt.format_counts(r.numerator, r.denominator, "địa phương" if r.base_kind == "boolean" else r.unit)
-        if r.kind == "ratio" else "" for r in frame.itertuples()
-    ]
-    frame["target_text"] = [_target_text(r) for r in frame.itertuples()]
-    frame["projection_text"] = [
-        fmt.NO_VALUE if _missing(r.projected_2030)
-        else (fmt.format_percent(r.projected_2030) if r.kind == "ratio" else fmt.format_decimal(r.projected_2030))
-        for r in frame.itertuples()
-    ]
+    # Plain columns zipped together: itertuples over wide frames of Arrow strings is ten times slower.
+    column = {name: frame[name].astype("object").where(frame[name].notna(), None).tolist()
+              for name in ("latest_year", "kind", "base_kind", "numerator", "denominator", "value", "unit",
+                           "not_applicable", "projected_2030", "is_aggregate", "comparator", "target",
+                           "reported", "expected")}
+    rows = [dict(zip(column, values)) for values in zip(*column.values())]
+    frame["latest_year_text"] = [fmt.NO_VALUE if r["latest_year"] is None else str(int(r["latest_year"])) for r in rows]
+    frame["value_text"] = [_value_text(r) for r in rows]
+    frame["counts_text"] = [_counts_text(r) for r in rows]
+    frame["target_text"] = [_target_text(r) for r in rows]
+    frame["projection_text"] = [_projection_text(r) for r in rows]
     frame["status_label"] = frame["status"].map(fmt.STATUS_LABELS)
     frame["completeness_text"] = [
-        fmt.format_completeness(r.reported, r.expected) if r.is_aggregate
-        else ("Đã báo cáo" if r.reported else "Chưa báo cáo") for r in frame.itertuples()
+        fmt.format_completeness(r["reported"], r["expected"]) if r["is_aggregate"]
+        else ("Đã báo cáo" if r["reported"] else "Chưa báo cáo") for r in rows
     ]
     return frame.reset_index(drop=True)
 
@@ -59,16 +58,30 @@ def status_table(described: pd.DataFrame) -> pd.DataFrame:
 
 
 def _missing(number) -> bool:
-    return number is None or number is pd.NA or (isinstance(number, float) and math.isnan(number))
+    return number is None or (isinstance(number, float) and math.isnan(number))
 
 
-def _value_text(row) -> str:
-    if _missing(row.value):
-        return fmt.NOT_APPLICABLE if row.not_applicable else fmt.NO_VALUE
-    return fmt.format_value(row.kind, row.numerator, row.denominator, row.value)
+def _value_text(row: dict) -> str:
+    if _missing(row["value"]):
+        return fmt.NOT_APPLICABLE if row["not_applicable"] else fmt.NO_VALUE
+    return fmt.format_value(row["kind"], row["numerator"], row["denominator"], row["value"])
 
 
-def _target_text(row) -> str:
-    if row.is_aggregate and row.base_kind == "boolean":
+def _counts_text(row: dict) -> str:
+    if row["kind"] != "ratio":
+        return ""
+    unit = "địa phương" if row["base_kind"] == "boolean" else row["unit"]
+    return fmt.format_counts(row["numerator"], row["denominator"], unit)
+
+
+def _target_text(row: dict) -> str:
+    if row["is_aggregate"] and row["base_kind"] == "boolean":
         return "Có (100% địa phương)"
-    return fmt.format_target(row.base_kind, row.comparator, row.target)
+    return fmt.format_target(row["base_kind"], row["comparator"], row["target"])
+
+
+def _projection_text(row: dict) -> str:
+    projected = row["projected_2030"]
+    if _missing(projected):
+        return fmt.NO_VALUE
+    return fmt.format_percent(projected) if row["kind"] == "ratio" else fmt.format_decimal(projected)

@@ -163,3 +163,20 @@ def run_cli(database_url):
                               input=stdin, capture_output=True, text=True, timeout=120)
 
     return run
+
+
+@pytest.fixture
+def served_navigation(monkeypatch):
+    """Make AppTest run the app as the server does: dashboard.py (login gate, navigation) on every run.
+
+    An app with a pages/ folder starts in Streamlit's old "pages directory" mode, where a page other
+    than the default runs without the main script. The server leaves that mode for good at its first
+    st.navigation call, but AppTest resets it before every run, so without this a rerun of any page but
+    the overview would skip dashboard.py's login gate and navigation.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    class Served(script_runner.PagesManager):
+        uses_pages_directory = False
+
+    monkeypatch.setattr(script_runner, "PagesManager", Served)

@@ -5,20 +5,37 @@ from pathlib import Path
 import streamlit as st
 
 from kpi import ui
+from kpi.rights import rights_of
 
 HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030", page_icon=":material/balance:", layout="wide")
 
 ui.ensure_database()
+account = ui.login_gate()
+rights = rights_of(account)
+ui.account_sidebar(account)
+
 pages = [
     st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
     st.Page("pages/locality.py", title="Địa phương", icon=":material/location_city:"),
     st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/flag:"),
-    st.Page("pages/entry.py", title="Nhập số liệu", icon=":material/edit_note:"),
-    st.Page("pages/upload.py", title="Tải tệp lên", icon=":material/upload_file:"),
-    st.Page("pages/data.py", title="Dữ liệu", icon=":material/table_view:"),
 ]
 if (HERE / "pages" / "report.py").exists():
-    pages.insert(3, st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"))
-st.navigation(pages, position="top").run()
+    pages.append(st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"))
+# A viewer is not shown the pages it may not use; the pages refuse it too, and the write path refuses
+# whatever reaches it.
+if rights.may_write:
+    pages += [
+        st.Page("pages/entry.py", title="Nhập số liệu", icon=":material/edit_note:"),
+        st.Page("pages/upload.py", title="Tải tệp lên", icon=":material/upload_file:"),
+    ]
+pages.append(st.Page("pages/data.py", title="Dữ liệu", icon=":material/table_view:"))
+sections = {"": pages}
+# One menu for the admin pages keeps the top bar on one line beside the sidebar.
+if rights.may_administer:
+    sections["Quản trị"] = [
+        st.Page("pages/approvals.py", title="Phê duyệt số liệu", icon=":material/verified:"),
+        st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:"),
+    ]
+st.navigation(sections, position="top").run()

@@ -13,7 +13,7 @@ from kpi import approvals, auth
 from kpi import formatting as fmt
 from kpi import queries
 from kpi.assess import assess
-from kpi.backup import backup
+from kpi.backup import BackupError, backup, restore
 from kpi.catalog import add_localities, load_catalog
 from kpi.db import make_engine
 from kpi.demo import load_demo
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup_command = commands.add_parser("backup", help="sao lưu cơ sở dữ liệu (kể cả khi đang có người ghi)")
     backup_command.add_argument("file", type=Path, metavar="TỆP")
+
+    restore_command = commands.add_parser("restore", help="khôi phục bản sao lưu vào một cơ sở dữ liệu trống")
+    restore_command.add_argument("file", type=Path, metavar="TỆP")
     return parser
 
 
@@ -293,8 +296,25 @@ def run_approvals(engine: Engine, args) -> int:
 
 
 def run_backup(engine: Engine, args) -> int:
-    backup(engine, args.file)
+    try:
+        backup(engine, args.file)
+    except BackupError as error:
+        print(f"Không sao lưu được: {error}", file=sys.stderr)
+        return EXIT_REJECTED
     print(f"Đã sao lưu cơ sở dữ liệu vào {args.file}.")
+    return EXIT_OK
+
+
+def run_restore(engine: Engine, args) -> int:
+    if not args.file.is_file():
+        print(f"Không tìm thấy tệp: {args.file}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        count = restore(engine, args.file)
+    except BackupError as error:
+        print(f"Không khôi phục được: {error}", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"Đã khôi phục cơ sở dữ liệu từ {args.file}: {fmt.format_integer(count)} số liệu.")
     return EXIT_OK
 
 
@@ -311,6 +331,7 @@ COMMANDS = {
     "reopen": run_reopen,
     "approvals": run_approvals,
     "backup": run_backup,
+    "restore": run_restore,
 }
 
 

@@ -1,45 +1,88 @@
-"""Engine, SQLite pragmas, migrations and units of work."""
+"""Engine per backend (SQLite or PostgreSQL), pragmas, migrations and units of work.
+
+Both backends give the same guarantee: one writer at a time, readers never wait. SQLite gets it from
+BEGIN IMMEDIATE; PostgreSQL from one transaction-scoped advisory lock taken by every write transaction.
+Serialising writers keeps "created / updated / unchanged" exact when two people save the same reading
+at once, and a lock per reading would not fit PostgreSQL's lock table for a 100,000-row import.
+"""
 
 import os
+import random
+import sqlite3
+import time
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
+
+from kpi.problems import Problem, Rejected
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "kpi.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How long a writer waits for its turn (or any statement for a lock) before the attempt counts as busy.
+LOCK_TIMEOUT_S = 30.0
+# A PostgreSQL transaction left idle this long is ended by the server: an app machine that died mid-write
+# (no TCP reset) would otherwise hold the write lock for hours. Longer than the pauses of a large import.
+IDLE_IN_TRANSACTION_TIMEOUT_S = 300.0
+# Any fixed bigint shared by every process of the app; "KPIW" in ASCII.
+POSTGRES_WRITE_LOCK_KEY = 0x4B504957
+# serialization_failure, deadlock_detected, lock_not_available: PostgreSQL asks to run the transaction again.
+RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+WRITE_ATTEMPTS = 4
+RETRY_FIRST_PAUSE_S = 0.2
+BUSY_MESSAGE = ("Cơ sở dữ liệu đang bận vì nhiều người cùng ghi số liệu, nên chưa ghi gì. "
+                "Vui lòng thử lại sau ít phút; nếu vẫn không được, báo cho quản trị hệ thống.")
+
+T = TypeVar("T")
+
+
+class DatabaseBusy(Rejected):
+    """The database stayed busy through every retry; nothing was written."""
+
+    def __init__(self):
+        super().__init__([Problem(None, None, "", BUSY_MESSAGE)])
 
 
 def database_url() -> str:
     return os.environ.get("KPI_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, *, lock_timeout_s: float = LOCK_TIMEOUT_S,
+                idle_in_transaction_timeout_s: float = IDLE_IN_TRANSACTION_TIMEOUT_S) -> Engine:
     url = url or database_url()
+    timeout_ms = round(lock_timeout_s * 1000)
+    if url.startswith(("postgresql://", "postgres://")):
+        # The URL libpq and hosting panels print; psycopg 3 is the driver installed with the app.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("postgresql"):
+        # pre_ping: a Streamlit process keeps its pool for days, across server restarts.
+        options = (f"-c lock_timeout={timeout_ms} "
+                   f"-c idle_in_transaction_session_timeout={round(idle_in_transaction_timeout_s * 1000)}")
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10, "options": options})
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        raise ValueError(f"KPI_DATABASE_URL phải là sqlite:///… hoặc postgresql+psycopg://…, không phải «{url}».")
     if url.startswith("sqlite:///") and ":memory:" not in url:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _configure_sqlite_connection)
+    engine = create_engine(url, connect_args={"timeout": lock_timeout_s})
+    event.listen(engine, "connect", lambda connection, _record: _configure_sqlite_connection(connection, timeout_ms))
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+def _configure_sqlite_connection(dbapi_connection, busy_timeout_ms: int) -> None:
     # Take BEGIN away from the driver so that writers can ask for BEGIN IMMEDIATE.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -68,7 +111,42 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back whole on any error."""
     with Session(engine.execution_options(write=True)) as session:
         with session.begin():
+            lock_writes(session.connection())
             yield session
+
+
+def lock_writes(connection: Connection) -> None:
+    """Wait for this transaction's turn to write (SQLite already waited in BEGIN IMMEDIATE)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_WRITE_LOCK_KEY})
+
+
+def run_write(engine: Engine, work: Callable[[Session], T]) -> T:
+    """work(session) in one write transaction, run again from the start when the database asks for it.
+
+    Raises DatabaseBusy (a Rejected with a Vietnamese message) once the attempts are used up.
+    """
+    attempt = 1
+    while True:
+        try:
+            with write_session(engine) as session:
+                return work(session)
+        except DBAPIError as error:
+            if not is_retryable(error):
+                raise
+            if attempt == WRITE_ATTEMPTS:
+                raise DatabaseBusy() from error
+        # Jitter keeps writers that collided from colliding again on the same beat.
+        time.sleep(RETRY_FIRST_PAUSE_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+        attempt += 1
+
+
+def is_retryable(error: DBAPIError) -> bool:
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        message = str(original).lower()
+        return "locked" in message or "busy" in message
+    return getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -79,7 +157,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_schema(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
+    # As a writer, so that several app processes starting at once migrate one after another.
+    command.upgrade(alembic_config(engine.execution_options(write=True)), "head")
 
 
 def upsert(session: Session, model, rows: list[dict], key_columns: list[str]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from kpi.auth import Account
-from kpi.db import execute_many, is_sqlite, read_session, upsert_columns, write_session
+from kpi.db import execute_many, is_sqlite, read_session, run_write, upsert_columns, write_session
 from kpi.formatting import LOCAL_TIME, format_timestamp
 from kpi.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.problems import Problem, Rejected
@@ -95,7 +95,8 @@ def apply_readings(
     frame = _typed(frame)
     if frame.empty:
         raise Rejected([Problem(None, None, "", "Không có dòng số liệu nào để ghi.")])
-    with (read_session if dry_run else write_session)(engine) as session:
+
+    def apply(session: Session) -> WriteResult:
         _reject_problems(session, frame, labels, user)
         if not dry_run:
             _hold_localities(session, frame)
@@ -110,6 +111,12 @@ def apply_readings(
         session.flush()
         _write(session, changes[changes["change"] != "unchanged"], actor, source, batch.id, is_demo)
         return WriteResult(result.created, result.updated, result.unchanged, batch.id)
+
+    if dry_run:
+        with read_session(engine) as session:
+            return apply(session)
+    # Run again from the start if the database asks (busy, deadlock): nothing of a failed attempt stays.
+    return run_write(engine, apply)
 
 
 def _reject_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None) -> None:

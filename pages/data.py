@@ -3,18 +3,20 @@ import streamlit as st
 from kpi import ui, views
 from kpi.exporting import table_bytes
 from kpi.formatting import format_integer
+from kpi.rights import rights_of
 
 SHOWN_ROWS = 5_000
 DEMO_CHOICES = {"all": "Tất cả", "real": "Chỉ số liệu thật", "demo": "Chỉ dữ liệu minh họa"}
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
-ui.page_header("Dữ liệu")
+account = ui.page_header("Dữ liệu")
 
 readings = ui.readings_for_export()
 if readings.empty:
     st.info("Chưa có số liệu nào. Nhập số liệu bằng biểu mẫu hoặc tải tệp lên.", icon=":material/info:")
-    st.page_link("pages/entry.py", label="Nhập số liệu", icon=":material/edit_note:")
-    st.page_link("pages/upload.py", label="Tải tệp lên", icon=":material/upload_file:")
+    if rights_of(account).may_write:
+        st.page_link("pages/entry.py", label="Nhập số liệu", icon=":material/edit_note:")
+        st.page_link("pages/upload.py", label="Tải tệp lên", icon=":material/upload_file:")
     st.stop()
 
 demo_count = int((readings["is_demo"] == "có").sum())

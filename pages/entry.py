@@ -4,25 +4,25 @@ from kpi import entry, ui, views
 from kpi.formatting import format_integer, format_target
 from kpi.models import Source
 from kpi.problems import Rejected
-from kpi.readings import FIRST_YEAR, apply_readings, current_year
+from kpi.readings import FIRST_YEAR, apply_readings, current_year, locked_message
+from kpi.rights import rights_of
 
-USER_KEY = "entry_user_name"
 FEEDBACK_KEY = "entry_feedback"
 
 
 def save(locality_code: str, year: int, fields, stored: dict) -> None:
     """Runs before the page redraws, so the errors can be drawn next to their fields."""
     feedback = {"scope": (locality_code, year), "fields": {}, "general": []}
-    user_name = ui.entered_by(USER_KEY)
+    account = ui.account()
     figures = entry.form_figures(fields, st.session_state, locality_code, year)
     submission = entry.submission(fields, figures, locality_code, year, stored)
-    if user_name is None:
-        feedback["user"] = "Hãy nhập họ tên người nhập trước khi lưu."
+    if account is None:
+        feedback["general"] = ["Phiên đăng nhập đã kết thúc, chưa ghi gì. Hãy đăng nhập lại."]
     elif submission.frame.empty:
         feedback["nothing"] = True
     else:
         try:
-            feedback["saved"] = apply_readings(ui.engine(), submission.frame, user_name=user_name, source=Source.FORM)
+            feedback["saved"] = apply_readings(ui.engine(), submission.frame, user=account, source=Source.FORM)
         except Rejected as rejected:
             feedback["fields"], feedback["general"] = entry.problems_by_field(rejected.problems, submission.indicator_of_row)
         else:
@@ -30,18 +30,22 @@ def save(locality_code: str, year: int, fields, stored: dict) -> None:
     st.session_state[FEEDBACK_KEY] = feedback
 
 
-ui.page_header("Nhập số liệu")
+account = ui.page_header("Nhập số liệu", requires=ui.WRITE)
 
 localities = ui.localities()
 with_plan = localities[localities["plan_code"].notna()].sort_values("name")
 if with_plan.empty:
     st.info("Chưa có địa phương nào có kế hoạch. Thêm địa phương và kế hoạch bằng `python -m kpi localities TỆP`.")
     st.stop()
+writable = rights_of(account).writable(with_plan["code"].tolist())
+if not writable:
+    st.info("Tài khoản này chưa được giao địa phương nào có kế hoạch. Hãy liên hệ quản trị viên.", icon=":material/info:")
+    st.stop()
 names = dict(zip(localities["code"], localities["name"]))
 years = list(range(current_year(), FIRST_YEAR - 1, -1))
 
 controls = st.columns([3, 1])
-code = controls[0].selectbox("Địa phương", with_plan["code"].tolist(), format_func=names.get, key="entry_locality")
+code = controls[0].selectbox("Địa phương", writable, format_func=names.get, key="entry_locality")
 year = controls[1].selectbox("Năm", years, key="entry_year")
 plan_code = with_plan.set_index("code").loc[code, "plan_code"]
 st.caption(f"Kế hoạch: {ui.plans().set_index('code')['title'].get(plan_code, plan_code)}")
@@ -54,6 +58,8 @@ defaults = {
     entry.widget_key(code, year, f.code, name): entry.widget_default(f.kind, name, stored.get(f.code))
     for f in fields.itertuples() for name in entry.FIELDS
 }
+approval = ui.approval(code, year)
+locked = approval is not None
 current = entry.form_figures(fields, {k: st.session_state.get(k, v) for k, v in defaults.items()}, code, year)
 
 feedback = st.session_state.get(FEEDBACK_KEY, {})
@@ -65,18 +71,18 @@ if "saved" in feedback:
                f"{format_integer(result.updated)} cập nhật, {format_integer(result.unchanged)} không đổi.", icon=":material/check_circle:")
 if feedback.get("nothing"):
     st.info("Không có số liệu nào thay đổi, chưa ghi gì.", icon=":material/info:")
-if feedback["fields"] or feedback["general"] or "user" in feedback:
+if feedback["fields"] or feedback["general"]:
     st.error("Chưa lưu: số liệu có lỗi, xem thông báo bên dưới từng ô. Không có số liệu nào được ghi.", icon=":material/error:")
 for message in feedback["general"]:
-    st.error(message)
+    st.error(ui.plain(message))
+if locked:
+    st.info(ui.plain(locked_message(names[code], code, year, approval.approved_by, approval.approved_at)), icon=":material/lock:")
 
 st.markdown(f"Có {len(stored)}/{len(fields)} chỉ tiêu đã có số liệu năm {year}. "
-            "Chỉ những chỉ tiêu có thay đổi được ghi; chỉ tiêu để trống hoàn toàn không bị xóa.")
+            "Chỉ những chỉ tiêu có thay đổi được ghi; chỉ tiêu để trống hoàn toàn không bị xóa. "
+            f"Người nhập được ghi là tài khoản «{ui.plain(account.name)}».")
 
 with st.form(f"entry_form_{code}_{year}"):
-    ui.user_name_field(USER_KEY)
-    if "user" in feedback:
-        st.error(feedback["user"])
     for group, group_fields in fields.groupby("group", sort=False):
         st.subheader(group, divider="gray")
         for f in group_fields.itertuples():
@@ -93,32 +99,32 @@ with st.form(f"entry_form_{code}_{year}"):
             if f.kind == "ratio":
                 with columns[0]:
                     st.number_input(f"Tử số: {f.numerator_label}", min_value=0, step=1, value=defaults[key("numerator")],
-                                    key=key("numerator"))
+                                    key=key("numerator"), disabled=locked)
                     errors("numerator")
                 with columns[1]:
                     st.number_input(f"Mẫu số: {f.denominator_label}", min_value=0, step=1,
                                     value=defaults[key("denominator")], key=key("denominator"),
-                                    help="Nhập 0 nếu trong năm không phát sinh.")
+                                    help="Nhập 0 nếu trong năm không phát sinh.", disabled=locked)
                     errors("denominator")
             elif f.kind == "count":
                 with columns[0]:
                     st.number_input(f"Số lượng ({f.unit})" if f.unit else "Số lượng", min_value=0, step=1,
-                                    value=defaults[key("value")], key=key("value"))
+                                    value=defaults[key("value")], key=key("value"), disabled=locked)
                     errors("value")
             else:
                 with columns[0]:
                     options = list(entry.BOOLEAN_OPTIONS)
                     default = defaults[key("value")]
                     st.radio("Có/Không", options, index=None if default is None else options.index(default),
-                             horizontal=True, key=key("value"))
+                             horizontal=True, key=key("value"), disabled=locked)
                     errors("value")
             with columns[2]:
-                st.text_input("Ghi chú", value=defaults[key("note")] or "", key=key("note"), max_chars=500)
+                st.text_input("Ghi chú", value=defaults[key("note")] or "", key=key("note"), max_chars=500, disabled=locked)
                 errors("note")
             warning = entry.far_from_last_year(f.kind, current[f.code], previous.get(f.code), year)
             if warning:
                 st.warning(warning, icon=":material/warning:")
-    st.form_submit_button("Lưu số liệu", type="primary", on_click=save, args=(code, year, fields, stored))
+    st.form_submit_button("Lưu số liệu", type="primary", disabled=locked, on_click=save, args=(code, year, fields, stored))
 
 st.header("Lịch sử số liệu", divider="gray")
 field_names = dict(zip(fields["code"], fields["name"]))

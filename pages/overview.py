@@ -1,17 +1,24 @@
 import streamlit as st
 
-from kpi import charts, overview, ui
+from kpi import access_views, charts, overview, ui
 from kpi.demo import load_demo
+from kpi.formatting import format_completeness
 from kpi.presentation import status_table
 from kpi.readings import FIRST_YEAR, current_year
+from kpi.rights import rights_of
 
 PAGE_SIZES = [10, 20, 50]
 PLOT_CONFIG = {"displayModeBar": False}
 
-ui.page_header("Tổng quan tiến độ đến năm 2030")
+account = ui.page_header("Tổng quan tiến độ đến năm 2030")
+rights = rights_of(account)
 
 latest = ui.latest_year()
 if latest is None:
+    if not rights.may_write:
+        st.info("**Chưa có số liệu nào.** Số liệu do cán bộ nhập liệu và quản trị viên nhập; trang này sẽ hiện tiến độ "
+                "khi có số liệu.", icon=":material/info:")
+        st.stop()
     st.info("**Chưa có số liệu nào.** Để bắt đầu, chọn một trong các cách dưới đây.", icon=":material/info:")
     start = st.columns(3)
     with start[0], st.container(border=True):
@@ -20,13 +27,15 @@ if latest is None:
     with start[1], st.container(border=True):
         st.markdown("**Tải tệp lên**: tải mẫu CSV/XLSX, điền số liệu rồi tải lên.")
         st.page_link("pages/upload.py", label="Mở trang Tải tệp lên", icon=":material/upload_file:")
-    with start[2], st.container(border=True):
-        st.markdown("**Xem thử** với dữ liệu minh họa (được đánh dấu là dữ liệu demo, có thể xóa sau).")
-        if st.button("Nạp dữ liệu minh họa", key="overview_load_demo"):
-            load_demo(ui.engine())
-            ui.invalidate()
-            st.rerun()
-    st.caption("Dòng lệnh tương ứng: `python -m kpi import TỆP --user \"Họ tên\"`, `python -m kpi demo`.")
+    # The demo loader writes for every locality as a system actor, so it is an admin's choice.
+    if rights.may_administer:
+        with start[2], st.container(border=True):
+            st.markdown("**Xem thử** với dữ liệu minh họa (được đánh dấu là dữ liệu demo, có thể xóa sau).")
+            if st.button("Nạp dữ liệu minh họa", key="overview_load_demo"):
+                load_demo(ui.engine())
+                ui.invalidate()
+                st.rerun()
+    st.caption("Dòng lệnh tương ứng: `python -m kpi import TỆP --user TÊN_ĐĂNG_NHẬP`, `python -m kpi demo`.")
     st.stop()
 
 localities = ui.localities()
@@ -48,7 +57,12 @@ query = controls[2].text_input("Tìm địa phương", key="overview_search", pl
 statuses = ui.assessment(year, parent_code, with_series=False).statuses
 reported, expected = overview.reporting(statuses, localities, parent_code)
 
+approved = ui.approvals(year)
 st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: {overview.reporting_text(reported, expected)}")
+in_scope = overview.own_rows(statuses, localities, parent_code)["locality_code"]
+st.caption(f"Số liệu đã được phê duyệt (khóa): "
+           f"{format_completeness(access_views.approved_count(in_scope, approved), expected)}. "
+           f"Xem từng địa phương ở cột «Phê duyệt năm {year}» của bảng xếp hạng.")
 if parent_code is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
     counts = overview.status_counts(statuses, parent_code)
@@ -81,6 +95,8 @@ with matrix_tab:
                "Cột tổng hợp ghi số địa phương đã báo cáo.")
 with ranking_tab:
     st.plotly_chart(charts.ranking_figure(shown), config=PLOT_CONFIG, theme=None, key="overview_ranking")
-    st.dataframe(overview.ranking_table(ranking), hide_index=True)
+    ranking_shown = overview.ranking_table(ranking)
+    ranking_shown.insert(2, f"Phê duyệt năm {year}", access_views.approval_labels(ranking["locality_code"], approved))
+    st.dataframe(ranking_shown, hide_index=True)
 with table_tab:
     st.dataframe(status_table(described), hide_index=True)

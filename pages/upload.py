@@ -4,19 +4,20 @@ from kpi import importer, ui, views
 from kpi.formatting import format_integer
 from kpi.problems import Rejected
 from kpi.readings import FIRST_YEAR, current_year
+from kpi.rights import rights_of
 from kpi.templates import template_file_name
 
-USER_KEY = "upload_user_name"
 APPLIED_KEY = "upload_applied"
-# A dry run writes nothing, so it can be shown before the user has given a name.
-PREVIEW_ACTOR = "xem trước"
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def apply(data: bytes, file_name: str, checksum: str) -> None:
-    user_name = ui.entered_by(USER_KEY)
+    account = ui.account()
+    if account is None:
+        st.session_state[APPLIED_KEY] = {"checksum": checksum, "logged_out": True}
+        return
     try:
-        result = importer.import_file(ui.engine(), data, file_name, user_name=user_name)
+        result = importer.import_file(ui.engine(), data, file_name, user=account)
     except Rejected as rejected:
         st.session_state[APPLIED_KEY] = {"checksum": checksum, "problems": rejected.problems}
     else:
@@ -29,10 +30,15 @@ def counts_text(result) -> str:
             f"{format_integer(result.unchanged)} không đổi")
 
 
-ui.page_header("Tải tệp lên")
+account = ui.page_header("Tải tệp lên", requires=ui.WRITE)
+rights = rights_of(account)
 
 localities = ui.localities()
 with_plan = localities[localities["plan_code"].notna()].sort_values("name")
+writable = rights.writable(with_plan["code"].tolist())
+if not writable:
+    st.info("Tài khoản này chưa được giao địa phương nào có kế hoạch. Hãy liên hệ quản trị viên.", icon=":material/info:")
+    st.stop()
 names = dict(zip(localities["code"], localities["name"]))
 years = list(range(current_year(), FIRST_YEAR - 1, -1))
 
@@ -40,7 +46,9 @@ st.header("1. Tải mẫu tệp số liệu", divider="gray")
 st.caption("Mẫu có sẵn mã và tên các chỉ tiêu trong kế hoạch của địa phương, điền sẵn số liệu đã có. "
            "Điền tử số và mẫu số cho chỉ tiêu tỷ lệ, giá trị cho chỉ tiêu số lượng và có/không.")
 controls = st.columns([3, 1])
-template_locality = controls[0].selectbox("Địa phương", [None, *with_plan["code"].tolist()],
+# A template of every locality is for admins; an editor's templates cover its own localities only.
+template_choices = [None, *writable] if rights.may_administer else writable
+template_locality = controls[0].selectbox("Địa phương", template_choices,
                                           format_func=lambda c: "Tất cả địa phương" if c is None else names[c],
                                           key="upload_template_locality")
 template_year = controls[1].selectbox("Năm", years, key="upload_template_year")
@@ -54,14 +62,15 @@ for column, file_format in zip(buttons, ("xlsx", "csv")):
 
 st.header("2. Tải tệp số liệu lên", divider="gray")
 st.caption("Tệp được kiểm tra toàn bộ trước: nếu có một dòng sai, không dòng nào được ghi. "
-           "Xem trước kết quả rồi bấm «Áp dụng» để ghi.")
-user_name = ui.user_name_field(USER_KEY)
+           "Xem trước kết quả rồi bấm «Áp dụng» để ghi. "
+           f"Người nhập được ghi là tài khoản «{ui.plain(account.name)}»"
+           + ("." if rights.may_administer else "; tệp chỉ được có số liệu của các địa phương được giao cho tài khoản này."))
 uploaded = st.file_uploader("Chọn tệp CSV hoặc XLSX", type=["csv", "xlsx"], key="upload_file")
 if uploaded is not None:
     data = uploaded.getvalue()
     try:
         parsed = importer.parse_file(ui.engine(), data, uploaded.name)
-        preview = importer.import_file(ui.engine(), data, uploaded.name, user_name=user_name or PREVIEW_ACTOR, dry_run=True)
+        preview = importer.apply_parsed(ui.engine(), parsed, user=account, dry_run=True)
     except Rejected as rejected:
         st.error(f"Tệp «{uploaded.name}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
                  "Sửa các lỗi dưới đây (theo dòng và cột trong tệp) rồi tải lên lại.", icon=":material/error:")
@@ -74,6 +83,8 @@ if uploaded is not None:
             if applied.get("checksum") == parsed.checksum and "problems" in applied:
                 st.error("Không áp dụng được tệp, chưa ghi gì vào cơ sở dữ liệu:", icon=":material/error:")
                 st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
+            if applied.get("checksum") == parsed.checksum and applied.get("logged_out"):
+                st.error("Phiên đăng nhập đã kết thúc, chưa ghi gì. Hãy đăng nhập lại.", icon=":material/error:")
             st.info(f"Xem trước tệp «{uploaded.name}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
             metrics = st.columns(3)
             metrics[0].metric("Sẽ tạo mới", format_integer(preview.created))
@@ -82,11 +93,9 @@ if uploaded is not None:
             st.dataframe(views.preview_table(parsed.frame, ui.indicators().set_index("code")["kind"]), hide_index=True)
             if parsed.skipped_rows:
                 st.caption("Bỏ qua các dòng không có số liệu: " + ", ".join(map(str, parsed.skipped_rows)) + ".")
-            if user_name is None:
-                st.warning("Nhập họ tên người nhập ở trên để áp dụng tệp.")
-            elif preview.created + preview.updated == 0:
+            if preview.created + preview.updated == 0:
                 st.info("Mọi số liệu trong tệp đã có sẵn, không có gì thay đổi.")
-            st.button("Áp dụng tệp này", type="primary", disabled=user_name is None, on_click=apply,
+            st.button("Áp dụng tệp này", type="primary", on_click=apply,
                       args=(data, uploaded.name, parsed.checksum), key="upload_apply")
 
 st.header("3. Các lần nhập số liệu trước", divider="gray")

@@ -1,7 +1,9 @@
 """End to end in a real headless Chromium: `streamlit run dashboard.py` on a free loopback port
-against a fresh database; load the demo data from the first screen, enter a year's figures
-through the form, upload a file, and see the overview change. Saves a screenshot of every page
-to docs/screenshots/ (shown in the README)."""
+against a fresh database; create the first admin on the first-run screen, load the demo data,
+enter a year's figures through the form, create an editor on the Quản trị page, log in as that
+editor (after a refused wrong password) to upload its locality's file, approve the year as the
+admin, and see the overview change. Saves a screenshot of every page to docs/screenshots/ (shown
+in the README)."""
 
 import os
 import socket
@@ -14,7 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from kpi import queries
+from kpi import approvals, queries
+from kpi.auth import LOGIN_REFUSED, get_account
 from kpi.db import make_engine
 from kpi.entry import widget_key
 from kpi.readings import current_year
@@ -28,6 +31,8 @@ SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
 WIDTH, HEIGHT = 1440, 900
 TIMEOUT_MS = 60_000
 THIS_YEAR = current_year()
+ADMIN, ADMIN_PASSWORD = "quantri", "Mật khẩu quản trị 2026"
+EDITOR, EDITOR_PASSWORD = "canbo_lp", "Mật khẩu cán bộ 2026"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
 
@@ -114,6 +119,17 @@ def open_page(page: Page, base: str, path: str) -> None:
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
 
+def go(page: Page, title: str, menu: str | None = None) -> None:
+    """Another page through the navigation bar: loading a URL would start a new session, logged out."""
+    if menu is None:
+        page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
+    else:
+        page.get_by_test_id("stTopNavSection").filter(has_text=menu).click()
+        page.get_by_test_id("stTopNavDropdownLink").filter(has_text=title).click()
+    settle(page)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
 def screenshot(page: Page, name: str, max_height: int = 4000) -> None:
     """The whole page (up to max_height): the viewport is grown to the content, since Streamlit
     scrolls inside it."""
@@ -134,12 +150,48 @@ def widget(page: Page, key: str):
     return page.locator(f".st-key-{key}")
 
 
-def test_form_and_upload_change_the_overview_in_a_real_browser(server, page, tmp_path):
-    base, database_url = server
+def field(page: Page, label: str):
+    """A text or password input by its label (a help icon next to it carries the label too)."""
+    return page.locator(f"input[aria-label='{label}']")
 
-    # A fresh install: the first screen says what to do, and offers the demo data.
+
+def choose(page: Page, key: str, text: str) -> None:
+    """Pick an option of a selectbox or multiselect by typing it, as a user does."""
+    widget(page, key).click()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    settle(page)
+
+
+def log_in(page: Page, name: str, password: str) -> None:
+    field(page, "Tên đăng nhập").fill(name)
+    field(page, "Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
+    settle(page)
+
+
+def log_out(page: Page) -> None:
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_role("button", name="Đăng nhập", exact=True)).to_be_visible()
+
+
+def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_path):
+    base, database_url = server
+    engine = make_engine(database_url)
+
+    # A fresh install has no account: the first screen creates the first admin, then logs it in.
     open_page(page, base, "")
+    expect(page.get_by_role("heading", name="Tạo tài khoản quản trị viên đầu tiên")).to_be_visible()
+    expect(page.get_by_role("button", name="Đăng nhập", exact=True)).to_have_count(0)
+    screenshot(page, "first-run")
+    field(page, "Tên đăng nhập").fill(ADMIN)
+    field(page, "Mật khẩu").fill(ADMIN_PASSWORD)
+    field(page, "Nhập lại mật khẩu").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Tạo tài khoản quản trị viên").click()
+
+    # The first screen says what to do, and offers the demo data.
     expect(page.get_by_text("Chưa có số liệu nào.")).to_be_visible()
+    assert get_account(engine, ADMIN).role == "admin"
     expect(page.get_by_role("link", name="Mở trang Nhập số liệu")).to_be_visible()
     expect(page.locator(".js-plotly-plot")).to_have_count(0)
     screenshot(page, "first-screen")
@@ -149,38 +201,51 @@ def test_form_and_upload_change_the_overview_in_a_real_browser(server, page, tmp
     settle(page)
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
 
-    # Phường Nhị Chiểu enters this year's figures through the form.
-    open_page(page, base, "entry")
+    # The admin enters phường Nhị Chiểu's figures for this year through the form.
+    go(page, "Nhập số liệu")
     form = page.locator("[data-testid='stForm']")
-    form.get_by_label("Họ tên người nhập (bắt buộc)").fill("Nguyễn Thị Hoa")
     for code, figures in FORM_FIGURES.items():
         for name, value in figures.items():
-            field = widget(page, widget_key("NHI_CHIEU", THIS_YEAR, code, name))
+            box = widget(page, widget_key("NHI_CHIEU", THIS_YEAR, code, name))
             if name == "value":
-                field.get_by_text(value, exact=True).click()
+                box.get_by_text(value, exact=True).click()
             else:
-                field.locator("input").fill(str(value))
+                box.locator("input").fill(str(value))
     form.get_by_role("button", name="Lưu số liệu").click()
     expect(page.get_by_text(f"Đã lưu số liệu năm {THIS_YEAR}: 7 tạo mới")).to_be_visible()
     screenshot(page, "entry")
-
-    engine = make_engine(database_url)
     stored = queries.readings(engine, full=True)
     this_year = stored[stored["year"] == THIS_YEAR]
     assert sorted(this_year["indicator_code"]) == sorted(FORM_FIGURES)
-    assert set(this_year["entered_by"]) == {"Nguyễn Thị Hoa"} and set(this_year["source"]) == {"form"}
-
-    open_page(page, base, "")
+    assert set(this_year["entered_by"]) == {ADMIN} and set(this_year["source"]) == {"form"}
+    go(page, "Tổng quan")
     expect(page.get_by_text(f"năm {THIS_YEAR}: 1/2 địa phương đã báo cáo")).to_be_visible()
 
-    # Xã Lạc Phượng's figures arrive as a file: preview first, then apply.
+    # The admin creates an editor for xã Lạc Phượng on the Quản trị page.
+    go(page, "Tài khoản", menu="Quản trị")
+    field(page, "Tên đăng nhập").fill(EDITOR)
+    choose(page, "users_new_localities", "Lạc Phượng")
+    field(page, "Mật khẩu").fill(EDITOR_PASSWORD)
+    field(page, "Nhập lại mật khẩu").fill(EDITOR_PASSWORD)
+    page.get_by_role("button", name="Tạo tài khoản").click()
+    expect(page.get_by_text(f"Đã tạo tài khoản «{EDITOR}» (Cán bộ nhập liệu).")).to_be_visible()
+    assert get_account(engine, EDITOR).localities == ("LAC_PHUONG",)
+    screenshot(page, "users")
+    log_out(page)
+
+    # A wrong password is refused without saying which of name or password was wrong.
+    log_in(page, EDITOR, "không phải mật khẩu")
+    expect(page.get_by_text(LOGIN_REFUSED)).to_be_visible()
+    screenshot(page, "login")
+    log_in(page, EDITOR, EDITOR_PASSWORD)
+    expect(page.get_by_text(f"Đăng nhập: {EDITOR}")).to_be_visible()
+    expect(page.get_by_test_id("stTopNavLink").filter(has_text="Nhập số liệu")).to_be_visible()
+    expect(page.get_by_test_id("stTopNavSection")).to_have_count(0)
+
+    # The editor uploads xã Lạc Phượng's figures as a file: preview first, then apply.
     upload = tmp_path / f"lac_phuong_{THIS_YEAR}.csv"
     upload.write_text(UPLOAD_CSV, encoding="utf-8-sig")
-    open_page(page, base, "upload")
-    page.get_by_label("Họ tên người nhập (bắt buộc)").fill("Trần Văn Nam")
-    page.get_by_label("Họ tên người nhập (bắt buộc)").press("Enter")
-    page.get_by_label("Họ tên người nhập (bắt buộc)").blur()
-    settle(page)
+    go(page, "Tải tệp lên")
     widget(page, "upload_file").locator("input[type='file']").set_input_files(str(upload))
     expect(page.get_by_text(f"Xem trước tệp «{upload.name}»: 14 dòng hợp lệ.")).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Sẽ tạo mới")).to_contain_text("14")
@@ -189,26 +254,46 @@ def test_form_and_upload_change_the_overview_in_a_real_browser(server, page, tmp
     expect(page.get_by_text(f"Đã áp dụng tệp «{upload.name}»: 14 tạo mới")).to_be_visible()
     stored = queries.readings(engine, full=True)
     assert (stored[(stored["year"] == THIS_YEAR) & (stored["locality_code"] == "LAC_PHUONG")]["entered_by"]
-            == "Trần Văn Nam").sum() == 14
+            == EDITOR).sum() == 14
+    log_out(page)
+
+    # The admin approves xã Lạc Phượng's figures for this year.
+    log_in(page, ADMIN, ADMIN_PASSWORD)
+    go(page, "Phê duyệt số liệu", menu="Quản trị")
+    choose(page, "approvals_locality", "Lạc Phượng")
+    field(page, "Ghi chú (không bắt buộc)").fill("Đã rà soát đủ 14 chỉ tiêu")
+    page.get_by_role("button", name="Phê duyệt và khóa số liệu").click()
+    expect(page.get_by_text(f"Đã phê duyệt số liệu năm {THIS_YEAR} của xã Lạc Phượng.")).to_be_visible()
+    assert approvals.is_locked(engine, "LAC_PHUONG", THIS_YEAR)
+    screenshot(page, "approvals")
     engine.dispose()
 
-    # The overview has changed: both localities have reported this year.
-    open_page(page, base, "")
+    # The form shows the approved year as locked before anyone types into it.
+    go(page, "Nhập số liệu")
+    choose(page, "entry_locality", "Lạc Phượng")
+    expect(page.get_by_text("đã được «quantri» phê duyệt lúc")).to_be_visible()
+    expect(widget(page, widget_key("LAC_PHUONG", THIS_YEAR, "HOA_GIAI_THANH", "numerator")).locator("input")).to_be_disabled()
+    expect(page.get_by_role("button", name="Lưu số liệu")).to_be_disabled()
+    screenshot(page, "entry-locked", max_height=HEIGHT)
+
+    # The overview has changed: both localities have reported this year, one is approved.
+    go(page, "Tổng quan")
     expect(page.get_by_text(f"năm {THIS_YEAR}: 2/2 địa phương đã báo cáo")).to_be_visible()
+    expect(page.get_by_text("Số liệu đã được phê duyệt (khóa): 1/2 địa phương")).to_be_visible()
     screenshot(page, "overview")
     page.get_by_role("tab", name="Xếp hạng").click()
     screenshot(page, "overview-ranking")
 
-    open_page(page, base, "locality")
+    go(page, "Địa phương")
     expect(page.get_by_text("số liệu tổng hợp")).to_be_visible()
     screenshot(page, "locality", max_height=2600)
-    open_page(page, base, "indicator")
+    go(page, "Chỉ tiêu")
     widget(page, "indicator_code").click()
     page.keyboard.type("Cán bộ, công chức")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Số CBCCVC được phổ biến")).to_be_visible()
     page.locator("h1").first.click()
     screenshot(page, "indicator")
-    open_page(page, base, "data")
+    go(page, "Dữ liệu")
     expect(page.get_by_text("là dữ liệu minh họa")).to_be_visible()
     screenshot(page, "data")

@@ -30,7 +30,7 @@ def test_a_database_made_at_the_first_revision_upgrades_with_its_data(database_u
         connection.exec_driver_sql(
             "INSERT INTO reading (locality_code, indicator_code, year, numerator, denominator, entered_by, "
             "entered_at, source, is_demo) VALUES ('LAC_PHUONG', 'HOA_GIAI_THANH', 2024, 45, 50, 'cán bộ', "
-            "'2025-01-02 03:04:05', 'form', 0)")
+            "'2025-01-02 03:04:05', 'form', false)")
     load_catalog(engine)
     stored = queries.readings(engine, full=True)
     assert stored[["locality_code", "year", "numerator", "denominator"]].values.tolist() == [["LAC_PHUONG", 2024, 45, 50]]

@@ -9,15 +9,19 @@ from streamlit.testing.v1 import AppTest
 from kpi import entry, queries, ui
 from kpi import formatting as fmt
 from kpi.assess import assess
+from kpi.auth import Account, create_user, get_account
 from kpi.catalog import add_localities
+from kpi.demo import load_demo
 from kpi.readings import apply_readings, current_year, input_frame
 
 from conftest import PROJECT_DIR
 
 DASHBOARD = str(PROJECT_DIR / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/locality.py", "pages/indicator.py", "pages/entry.py", "pages/upload.py",
-         "pages/data.py"]
+         "pages/data.py", "pages/approvals.py", "pages/users.py"]
 THIS_YEAR = current_year()
+ADMIN = "quantri"
+PASSWORD = "mật khẩu thử nghiệm"
 
 
 @pytest.fixture(autouse=True)
@@ -31,19 +35,23 @@ def fresh_caches():
 
 
 @pytest.fixture
-def app_db(engine, database_url, monkeypatch):
+def app_db(engine, database_url, monkeypatch, served_navigation):
+    """The app's database, with one admin (the login itself is tested in test_access_pages.py)."""
     monkeypatch.setenv("KPI_DATABASE_URL", database_url)
+    create_user(engine, ADMIN, PASSWORD, "admin")
     return engine
 
 
 @pytest.fixture
-def demo_db(demo_engine, database_url, monkeypatch):
-    monkeypatch.setenv("KPI_DATABASE_URL", database_url)
-    return demo_engine
+def demo_db(app_db):
+    load_demo(app_db)
+    return app_db
 
 
-def open_page(page: str) -> AppTest:
+def open_page(page: str, account: Account | None = None) -> AppTest:
+    """The page as the logged-in admin (or the given account) sees it."""
     app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app.session_state[ui.ACCOUNT_KEY] = account or get_account(ui.engine(), ADMIN)
     # Pages take their URL from their file name, so AppTest can open one without a first run.
     app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -182,7 +190,6 @@ def open_entry(locality="LAC_PHUONG") -> AppTest:
 
 def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_db):
     app = open_entry()
-    app.text_input(key="entry_user_name").set_value("Nguyễn Thị Hoa")
     app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value(46)
     app.number_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value(50)
     app.number_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "numerator")).set_value(0)
@@ -199,7 +206,7 @@ def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_d
     assert sorted(saved.index) == ["CHUAN_TIEP_CAN_PL", "HOA_GIAI_THANH", "TGPL_DUOC_TRO_GIUP"]
     assert saved.loc["HOA_GIAI_THANH", ["numerator", "denominator"]].tolist() == [46, 50]
     assert saved.loc["CHUAN_TIEP_CAN_PL", "note"] == "QĐ công nhận số 12"
-    assert set(saved["entered_by"]) == {"Nguyễn Thị Hoa"} and set(saved["source"]) == {"form"}
+    assert set(saved["entered_by"]) == {ADMIN} and set(saved["source"]) == {"form"}
     assert not saved["is_demo"].any()
     # The form shows what is now stored.
     assert app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == 46
@@ -213,7 +220,6 @@ def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_d
 def test_entry_form_rejects_bad_figures_next_to_the_field_and_writes_nothing(demo_db):
     before = queries.readings(demo_db, full=True)
     app = open_entry()
-    app.text_input(key="entry_user_name").set_value("Nguyễn Thị Hoa")
     app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value(60)
     app.number_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value(50)
     app.number_input(key=entry_key("PBGDPL_CBCC", "denominator")).set_value(61)
@@ -245,15 +251,6 @@ def _walk(node):
         yield from _walk(child)
 
 
-def test_entry_form_requires_a_name_and_writes_nothing_without_it(demo_db):
-    app = open_entry()
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value(45)
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value(50)
-    button(app, "Lưu số liệu").click().run()
-    assert "Hãy nhập họ tên người nhập trước khi lưu." in texts(app.error)
-    assert queries.readings(demo_db)["year"].max() == 2025
-
-
 def test_entry_form_prefills_stored_figures_and_warns_far_from_last_year(demo_db):
     app = open_page("pages/entry.py")
     app.selectbox(key="entry_locality").set_value("LAC_PHUONG")
@@ -263,7 +260,6 @@ def test_entry_form_prefills_stored_figures_and_warns_far_from_last_year(demo_db
     assert any("Mẫu số khác nhiều so với năm 2024 (20 → 40)" in w for w in texts(app.warning))
     assert not any("Tỷ lệ khác nhiều" in w for w in texts(app.warning))
 
-    app.text_input(key="entry_user_name").set_value("Nguyễn Thị Hoa")
     app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).set_value(20)
     button(app, "Lưu số liệu").click().run()
     assert any("Đã lưu" in s and "1 cập nhật" in s for s in texts(app.success))
@@ -272,7 +268,7 @@ def test_entry_form_prefills_stored_figures_and_warns_far_from_last_year(demo_db
     app.selectbox(key="entry_history_indicator").set_value("HOA_GIAI_THANH").run()
     history = shown_table(app, "Thời điểm", "Người nhập")
     assert history[["Số liệu", "Người nhập", "Cách nhập"]].values.tolist() == [
-        ["40,0%", "Nguyễn Thị Hoa", "Biểu mẫu"], ["90,0%", "demo", "Dữ liệu minh họa"]]
+        ["40,0%", ADMIN, "Biểu mẫu"], ["90,0%", "demo", "Dữ liệu minh họa"]]
     earlier = shown_table(app, "Năm", "Thời điểm", "Người nhập")
     assert earlier["Năm"].tolist()[:2] == ["2024", "2023"]
 
@@ -302,7 +298,6 @@ def test_saving_an_unchanged_form_writes_nothing(demo_db):
     batches = len(queries.import_batches(demo_db))
     app = open_page("pages/entry.py")
     app.selectbox(key="entry_year").set_value(2025).run()
-    app.text_input(key="entry_user_name").set_value("Nguyễn Thị Hoa")
     button(app, "Lưu số liệu").click().run()
     assert "Không có số liệu nào thay đổi, chưa ghi gì." in texts(app.info)
     assert len(queries.import_batches(demo_db)) == batches
@@ -323,20 +318,18 @@ def test_upload_previews_then_applies_a_file(demo_db):
     preview = shown_table(app, "Dòng", "Mã chỉ tiêu")
     assert preview[["Dòng", "Số liệu", "Tử số"]].values.tolist() == [["2", "94,0%", "47"], ["3", "24", ""],
                                                                      ["4", "96,0%", "1.200"]]
-    assert button(app, "Áp dụng tệp này").disabled
     before = queries.readings(demo_db, full=True)
     assert before[before["year"] == THIS_YEAR].empty
 
-    app.text_input(key="upload_user_name").set_value("Trần Văn Nam").run()
     button(app, "Áp dụng tệp này").click().run()
     assert not app.exception
     assert any("Đã áp dụng tệp «lac_phuong.csv»: 1 tạo mới, 2 cập nhật, 0 không đổi." in s for s in texts(app.success))
     stored = queries.readings(demo_db, full=True).set_index(["indicator_code", "year"])
     assert stored.loc[("HOA_GIAI_THANH", THIS_YEAR), ["numerator", "denominator"]].tolist() == [1200, 1250]
-    assert stored.loc[("VU_VIEC_VPPL", 2025), "entered_by"] == "Trần Văn Nam"
+    assert stored.loc[("VU_VIEC_VPPL", 2025), "entered_by"] == ADMIN
     assert stored.loc[("VU_VIEC_VPPL", 2025), "source"] == "import"
     batches = shown_table(app, "Lần nhập", "Tệp")
-    assert batches.iloc[0][["Người nhập", "Tệp", "Tạo mới", "Cập nhật"]].tolist() == ["Trần Văn Nam", "lac_phuong.csv", "1", "2"]
+    assert batches.iloc[0][["Người nhập", "Tệp", "Tạo mới", "Cập nhật"]].tolist() == [ADMIN, "lac_phuong.csv", "1", "2"]
 
 
 def test_upload_lists_every_problem_by_row_and_column_and_writes_nothing(demo_db):
@@ -346,7 +339,6 @@ def test_upload_lists_every_problem_by_row_and_column_and_writes_nothing(demo_db
            "LAC_PHUONG,QPPL_TRINH_TU,2025,5,5,\n")
     before = queries.readings(demo_db, full=True)
     app = open_page("pages/upload.py")
-    app.text_input(key="upload_user_name").set_value("Trần Văn Nam")
     app.file_uploader(key="upload_file").set_value(("sai.csv", bad.encode("utf-8"), "text/csv")).run()
     assert not app.exception
     assert any("Tệp «sai.csv» có 2 lỗi, chưa ghi gì" in e for e in texts(app.error))

@@ -16,12 +16,14 @@ from streamlit.testing.v1 import AppTest
 from kpi import formatting as fmt
 from kpi import queries
 from kpi.assess import assess
+from kpi.auth import create_user
 from kpi.models import Source
 from kpi.presentation import describe_statuses
 from kpi.readings import apply_readings, input_frame
 from kpi.report import ScopeError, ranking, scope_choices, subject_code, year_choices
 from kpi.report_docx import report_docx
 from kpi.report_xlsx import READINGS_SHEET, STATUS_SHEET, report_xlsx
+from kpi.ui import ACCOUNT_KEY
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "report.py"
 YEAR = 2025
@@ -292,12 +294,19 @@ def test_cli_report_usage_errors(engine, run_cli, tmp_path, args, message):
     assert list(tmp_path.glob("out.*")) == []
 
 
+def as_viewer(app: AppTest, account) -> AppTest:
+    """Every page needs a login; a viewer may read and download reports."""
+    app.session_state[ACCOUNT_KEY] = account
+    return app
+
+
 @pytest.fixture
-def page(database_url, monkeypatch):
+def page(engine, database_url, monkeypatch):
     monkeypatch.setenv("KPI_DATABASE_URL", database_url)
+    viewer = create_user(engine, "lanhdao", "mật khẩu thử nghiệm", "viewer")
     st.cache_data.clear()
     st.cache_resource.clear()
-    yield lambda: AppTest.from_file(str(PAGE), default_timeout=60)
+    yield lambda: as_viewer(AppTest.from_file(str(PAGE), default_timeout=60), viewer)
     st.cache_data.clear()
     st.cache_resource.clear()
 

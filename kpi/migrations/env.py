@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import kpi.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from kpi.db import lock_writes
 
 engine = context.config.attributes["engine"]
 
@@ -14,5 +15,6 @@ with engine.connect() as connection:
         render_as_batch=engine.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        lock_writes(connection)
         context.run_migrations()
     connection.commit()

@@ -1,0 +1,148 @@
+"""Quản trị: accounts, their roles and localities, passwords, disabling (admins only)."""
+
+import streamlit as st
+
+from kpi import access_views, auth, ui
+from kpi.models import Role
+from kpi.problems import Rejected
+
+FEEDBACK_KEY = "users_feedback"
+
+
+def empty_create_form() -> dict:
+    return {"users_new_name": "", "users_new_role": Role.EDITOR, "users_new_localities": [],
+            "users_new_password": "", "users_new_confirm": ""}
+
+
+def report(section, action, success: str) -> bool:
+    """Run one account change; remember its outcome for the section it came from."""
+    try:
+        action()
+    except Rejected as rejected:
+        st.session_state[FEEDBACK_KEY] = (section, False, [problem.message for problem in rejected.problems])
+        return False
+    st.session_state[FEEDBACK_KEY] = (section, True, [success])
+    return True
+
+
+def passwords_differ(section, password_key: str, confirm_key: str) -> bool:
+    differ = st.session_state[password_key] != st.session_state[confirm_key]
+    if differ:
+        st.session_state[FEEDBACK_KEY] = (section, False, ["Hai lần nhập mật khẩu không khớp."])
+    # Passwords are not kept in the session once used.
+    st.session_state[password_key] = st.session_state[confirm_key] = ""
+    return differ
+
+
+def create() -> None:
+    state = st.session_state
+    name, role, codes, password = (state["users_new_name"], state["users_new_role"], state["users_new_localities"],
+                                   state["users_new_password"])
+    if passwords_differ("create", "users_new_password", "users_new_confirm"):
+        return
+    if report("create", lambda: auth.create_user(ui.engine(), name, password, role, codes),
+              f"Đã tạo tài khoản «{auth.normalize_name(name)}» ({auth.ROLE_LABELS.get(role, role)})."):
+        state.update(empty_create_form())
+
+
+def change_role(name: str, role_key: str, localities_key: str) -> None:
+    role = st.session_state[role_key]
+    report(("role", name), lambda: auth.set_role(ui.engine(), name, role, st.session_state[localities_key]),
+           f"Đã đổi vai trò của «{name}» thành {auth.ROLE_LABELS[role]}.")
+
+
+def reset_password(name: str, password_key: str, confirm_key: str) -> None:
+    password = st.session_state[password_key]
+    if not passwords_differ(("password", name), password_key, confirm_key):
+        report(("password", name), lambda: auth.set_password(ui.engine(), name, password),
+               f"Đã đặt mật khẩu mới cho «{name}».")
+
+
+def set_active(name: str, active: bool) -> None:
+    if active:
+        report(("active", name), lambda: auth.enable_user(ui.engine(), name), f"Đã kích hoạt lại tài khoản «{name}».")
+    else:
+        report(("active", name), lambda: auth.disable_user(ui.engine(), name),
+               f"Đã vô hiệu hóa tài khoản «{name}»: tài khoản này không đăng nhập và không ghi được số liệu nữa.")
+
+
+def feedback(section) -> None:
+    """The outcome of the last change, next to the control that made it, once."""
+    held = st.session_state.get(FEEDBACK_KEY)
+    if held is None or held[0] != section:
+        return
+    del st.session_state[FEEDBACK_KEY]
+    _, succeeded, messages = held
+    for message in messages:
+        if succeeded:
+            st.success(ui.plain(message), icon=":material/check_circle:")
+        else:
+            st.error(ui.plain(message), icon=":material/error:")
+
+
+account = ui.page_header("Quản trị tài khoản", requires=ui.ADMINISTER)
+engine = ui.engine()
+localities = ui.localities()
+with_plan = localities[localities["plan_code"].notna()].sort_values("name")
+names = dict(zip(localities["code"], localities["name"]))
+roles = list(auth.ROLE_LABELS)
+
+st.caption("Người xem chỉ xem; cán bộ nhập liệu nhập và tải tệp số liệu cho các địa phương được giao; quản trị viên "
+           "làm mọi việc, quản lý tài khoản và phê duyệt số liệu. Không xóa tài khoản (tên người nhập còn trên số liệu), "
+           f"chỉ vô hiệu hóa. Mật khẩu dài ít nhất {auth.MIN_PASSWORD_LENGTH} ký tự.")
+
+users = auth.list_users(engine)
+st.header("Các tài khoản", divider="gray")
+st.dataframe(access_views.users_table(users, names), hide_index=True)
+
+st.header("Tạo tài khoản", divider="gray")
+feedback("create")
+for key, default in empty_create_form().items():
+    st.session_state.setdefault(key, default)
+with st.form("users_create"):
+    columns = st.columns(2)
+    columns[0].text_input("Tên đăng nhập", max_chars=auth.MAX_NAME_LENGTH, key="users_new_name",
+                          help="Không dấu cách; không phân biệt chữ hoa, chữ thường.")
+    columns[1].selectbox("Vai trò", roles, format_func=auth.ROLE_LABELS.get, key="users_new_role")
+    st.multiselect("Địa phương được giao (chỉ cho cán bộ nhập liệu)", with_plan["code"].tolist(), format_func=names.get,
+                   placeholder="Chọn địa phương", key="users_new_localities")
+    columns = st.columns(2)
+    columns[0].text_input("Mật khẩu", type="password", max_chars=auth.MAX_PASSWORD_LENGTH, key="users_new_password")
+    columns[1].text_input("Nhập lại mật khẩu", type="password", max_chars=auth.MAX_PASSWORD_LENGTH,
+                          key="users_new_confirm")
+    st.form_submit_button("Tạo tài khoản", type="primary", on_click=create)
+
+st.header("Sửa một tài khoản", divider="gray")
+chosen = st.selectbox("Tài khoản", users["name"].tolist(), key="users_chosen")
+target = auth.get_account(engine, chosen)
+is_self = target.id == account.id
+st.markdown(f"**{ui.plain(target.name)}** — {auth.ROLE_LABELS[target.role]}, "
+            f"{'đang hoạt động' if target.active else 'đã vô hiệu hóa'}.")
+
+role_column, password_column = st.columns(2)
+with role_column, st.form(f"users_role_{target.id}"):
+    st.markdown("**Vai trò và địa phương được giao**")
+    role_key, localities_key = f"users_role_{target.id}_role", f"users_role_{target.id}_localities"
+    st.selectbox("Vai trò", roles, index=roles.index(target.role), format_func=auth.ROLE_LABELS.get, key=role_key)
+    # Localities given earlier by the CLI may have no plan; they stay listed so that they can be removed.
+    choices = with_plan["code"].tolist() + [code for code in target.localities if code not in set(with_plan["code"])]
+    st.multiselect("Địa phương được giao (chỉ cho cán bộ nhập liệu)", choices, default=list(target.localities),
+                   format_func=lambda code: names.get(code, code), placeholder="Chọn địa phương", key=localities_key)
+    st.form_submit_button("Lưu vai trò", on_click=change_role, args=(target.name, role_key, localities_key))
+    feedback(("role", target.name))
+with password_column, st.form(f"users_password_{target.id}"):
+    st.markdown("**Đặt lại mật khẩu**")
+    password_key, confirm_key = f"users_password_{target.id}_new", f"users_password_{target.id}_confirm"
+    st.text_input("Mật khẩu mới", type="password", max_chars=auth.MAX_PASSWORD_LENGTH, key=password_key)
+    st.text_input("Nhập lại mật khẩu mới", type="password", max_chars=auth.MAX_PASSWORD_LENGTH, key=confirm_key)
+    st.form_submit_button("Đặt mật khẩu", on_click=reset_password, args=(target.name, password_key, confirm_key))
+    feedback(("password", target.name))
+
+if target.active:
+    st.button("Vô hiệu hóa tài khoản này", disabled=is_self, on_click=set_active, args=(target.name, False),
+              icon=":material/person_off:", key="users_disable",
+              help="Không tự vô hiệu hóa tài khoản đang đăng nhập." if is_self else None)
+else:
+    st.button("Kích hoạt lại tài khoản này", on_click=set_active, args=(target.name, True),
+              icon=":material/person_check:", key="users_enable")
+feedback(("active", target.name))

@@ -25,6 +25,9 @@ FULL_PLAN = "KH_BENCH_DAY_DU"
 FULL_PLAN_TITLE = "Kế hoạch thử nghiệm hiệu năng (đủ 15 chỉ tiêu)"
 REAL_PLANS = ["KH_LAC_PHUONG_2026", "KH_171_NHI_CHIEU"]
 BENCH_USER = "bench"
+# The app asks for a login once an account exists; the page benchmarks log in as this admin.
+BENCH_ADMIN = "bench-admin"
+BENCH_PASSWORD = "do-thu-hieu-nang-2026"
 ENTERED_AT = "2026-01-15 08:00:00.000000"
 READING_INSERT = (
     "INSERT INTO reading (locality_code, indicator_code, year, numerator, denominator, value, note, "
@@ -43,9 +46,9 @@ class Database:
         return f"sqlite:///{self.path}"
 
 
-def run_kpi(url: str, *args: str) -> subprocess.CompletedProcess:
+def run_kpi(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "KPI_DATABASE_URL": url}
-    done = subprocess.run([sys.executable, "-m", "kpi", *args], cwd=PROJECT_DIR, env=env,
+    done = subprocess.run([sys.executable, "-m", "kpi", *args], cwd=PROJECT_DIR, env=env, input=stdin,
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"python -m kpi {' '.join(args)} failed:\n{done.stderr}")
@@ -81,6 +84,7 @@ def prepare_store(directory: Path, name: str, locality_count: int) -> Path:
     localities_file = directory / f"{name}_localities.csv"
     localities_frame(locality_count).to_csv(localities_file, index=False)
     run_kpi(url, "localities", str(localities_file))
+    run_kpi(url, "user", "add", BENCH_ADMIN, "--role", "admin", stdin=f"{BENCH_PASSWORD}\n{BENCH_PASSWORD}\n")
     return path
 
 

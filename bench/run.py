@@ -147,6 +147,8 @@ def bench_pages(city: data.Database, national: data.Database) -> list[list[str]]
     rows = []
     for database, first_goal in ((city, 1.0), (national, None)):
         result = python("bench/pages_render.py", env={**ENV, "KPI_DATABASE_URL": database.url}).report()
+        if "Tổng quan tiến độ đến năm 2030" not in result["titles"]:
+            raise RuntimeError(f"AppTest did not reach the overview: {result}")
         if result["exceptions"]:
             print(f"   lỗi trên trang ({database.localities} địa phương): {result['exceptions']}", flush=True)
         label = f"3. Tổng quan, {_n(database.localities)} địa phương: lần đầu / lần sau (cache)"
@@ -164,7 +166,7 @@ def bench_pages(city: data.Database, national: data.Database) -> list[list[str]]
 def bench_memory(national: data.Database) -> list[list[str]]:
     print("4. Bộ nhớ của ứng dụng ...", flush=True)
     env = {**ENV, "KPI_DATABASE_URL": national.url}
-    product = python("bench/app_memory.py", "dashboard.py", str(_free_port()), env=env).report()
+    product = python("bench/app_memory.py", "dashboard.py", str(_free_port()), "--login", env=env).report()
     baseline = python("bench/app_memory.py", "bench/plain_app.py", str(_free_port()), env=env).report()
     return [[f"4. RSS đỉnh của `streamlit run` khi phục vụ trang tổng quan, {_n(national.readings)} số liệu",
              f"{product['peak_mb']:.0f} MB", f"{baseline['peak_mb']:.0f} MB (Streamlit trơn)",

@@ -134,9 +134,9 @@ def bench_progress(national: data.Database, repeat: int) -> list[list[str]]:
     return [
         [f"2. `progress --year 2025 --json`, {_n(national.readings)} số liệu, {_n(records)} dòng kết quả (kể cả thành phố)",
          f"{_s(wall)}", f"{_s(bare)} (pandas groupby)", _ratio(wall, bare), "≤ 2 s và ≤ 5×",
-         _met(wall <= 2 and wall <= 5 * bare)],
+         f"≤ 2 s: {_met(wall <= 2)}; ≤ 5×: {_met(wall <= 5 * bare)}"],
         ["   thời gian CPU (user+sys) của cùng các lần chạy", f"{_s(cpu)}", f"{_s(bare_cpu)}", _ratio(cpu, bare_cpu),
-         "≤ 2 s và ≤ 5×", _met(cpu <= 2 and cpu <= 5 * bare_cpu)],
+         "≤ 2 s và ≤ 5×", f"≤ 2 s: {_met(cpu <= 2)}; ≤ 5×: {_met(cpu <= 5 * bare_cpu)}"],
         ["   bộ nhớ đỉnh", _mb(product), _mb(baseline), "", "", ""],
     ]
 

@@ -180,3 +180,15 @@ def served_navigation(monkeypatch):
         uses_pages_directory = False
 
     monkeypatch.setattr(script_runner, "PagesManager", Served)
+
+
+@pytest.fixture
+def fresh_streamlit_caches():
+    """AppTest keeps Streamlit's caches across instances in one process: every page test starts clean."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

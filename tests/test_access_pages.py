@@ -5,7 +5,6 @@ that the pages ask for them and say what happened."""
 import re
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kpi import approvals, auth, entry, queries, ui
@@ -20,14 +19,7 @@ WRITING_PAGES = ["pages/entry.py", "pages/upload.py"]
 ADMIN_PAGES = ["pages/approvals.py", "pages/users.py"]
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """AppTest keeps Streamlit's caches across instances in one process."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 @pytest.fixture

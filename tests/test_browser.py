@@ -2,13 +2,15 @@
 against a fresh database; create the first admin on the first-run screen, load the demo data,
 enter a year's figures through the form, create an editor on the Quản trị page, log in as that
 editor (after a refused wrong password) to upload its locality's file, approve the year as the
-admin, and see the overview change. Saves a screenshot of every page to docs/screenshots/ (shown
-in the README)."""
+admin, and see the overview change. Saves a screenshot of every page: to docs/screenshots/ (shown in
+the README) when KPI_SCREENSHOTS_DIR=docs/screenshots, else to a temporary folder, so that a test run
+leaves the working tree clean."""
 
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -27,7 +29,7 @@ from conftest import PROJECT_DIR
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("KPI_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="kpi-screenshots-"))
 WIDTH, HEIGHT = 1440, 900
 TIMEOUT_MS = 60_000
 THIS_YEAR = current_year()

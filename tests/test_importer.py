@@ -5,9 +5,7 @@ import io
 import os
 import time
 import unicodedata
-from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import event, select
@@ -18,11 +16,10 @@ from kpi.catalog import add_localities, load_catalog
 from kpi.db import make_engine
 from kpi.demo import load_demo
 from kpi.importer import ParsedFile, import_file, parse_file
-from kpi.models import ImportBatch
 from kpi.problems import Rejected
 from kpi.readings import COLUMN_LABELS, INPUT_COLUMNS, checksum, current_year
 from tests.shared_data import HAI_PHONG_UNITS
-from tests.test_tables import encode, patch_sheet, xlsx
+from tests.test_tables import encode, xlsx
 
 ENGLISH = INPUT_COLUMNS
 VIETNAMESE = [COLUMN_LABELS[c] for c in INPUT_COLUMNS]

@@ -3,7 +3,6 @@
 import tomllib
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kpi import entry, queries, ui
@@ -24,14 +23,7 @@ ADMIN = "quantri"
 PASSWORD = "mật khẩu thử nghiệm"
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """AppTest keeps Streamlit's caches across instances in one process."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from docx import Document
 from docx.table import Table
 from matplotlib.image import imread
@@ -96,7 +95,7 @@ def test_city_word_report_matches_the_engine_on_demo_data(demo_engine):
 
     assert "DỮ LIỆU MINH HỌA" in opening and "113 số liệu minh họa" in opening
     assert "DỮ LIỆU MINH HỌA" in document.sections[0].header.paragraphs[0].text
-    assert f"BÁO CÁO\nKết quả thực hiện các kế hoạch" in opening and f"thành phố Hải Phòng năm {YEAR}" in opening
+    assert "BÁO CÁO\nKết quả thực hiện các kế hoạch" in opening and f"thành phố Hải Phòng năm {YEAR}" in opening
     assert "Kế hoạch số 171/KH-UBND ngày 13/5/2026" in opening and "xã Lạc Phượng" in opening
     counts = city["status"].value_counts()
     for status, label in fmt.STATUS_LABELS.items():
@@ -301,14 +300,10 @@ def as_viewer(app: AppTest, account) -> AppTest:
 
 
 @pytest.fixture
-def page(engine, database_url, monkeypatch):
+def page(engine, database_url, monkeypatch, fresh_streamlit_caches):
     monkeypatch.setenv("KPI_DATABASE_URL", database_url)
     viewer = create_user(engine, "lanhdao", "mật khẩu thử nghiệm", "viewer")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield lambda: as_viewer(AppTest.from_file(str(PAGE), default_timeout=60), viewer)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    return lambda: as_viewer(AppTest.from_file(str(PAGE), default_timeout=60), viewer)
 
 
 def test_report_page_offers_both_downloads(demo_engine, page):

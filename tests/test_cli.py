@@ -1,13 +1,18 @@
 """`python -m kpi` in real processes against a real database file."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
 from kpi import queries
+from kpi.catalog import add_localities
 from kpi.demo import demo_rows
 from kpi.tables import read_table
+from conftest import PROJECT_DIR
 
 JSON_FIELDS = {"locality_code", "indicator_code", "as_of", "latest_year", "value", "numerator", "denominator",
                "target", "comparator", "status", "projected_2030", "reported", "expected"}
@@ -120,3 +125,17 @@ def test_many_localities_load_and_are_judged(initialised, engine, tmp_path):
     records = json.loads(initialised("progress", "--year", "2025", "--json").stdout)
     city = [r for r in records if r["locality_code"] == "HAI_PHONG" and r["indicator_code"] == "QPPL_TRINH_TU"]
     assert city[0]["expected"] == 3300 + 2
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(initialised, engine, database_url):
+    # More output than a pipe holds, so the writer is still writing when the reader goes away.
+    lines = ["code,name,kind,parent_code,ma_dvhc,plan_code"]
+    lines += [f"XA_{i:03d},xã Thử Nghiệm {i},xã,HAI_PHONG,,KH_171_NHI_CHIEU" for i in range(300)]
+    add_localities(engine, "\n".join(lines).encode(), "units.csv")
+    env = {**os.environ, "KPI_DATABASE_URL": database_url}
+    process = subprocess.Popen([sys.executable, "-m", "kpi", "progress", "--year", "2025"], cwd=PROJECT_DIR, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    process.stdout.read(10)
+    process.stdout.close()
+    assert process.wait(timeout=120) == 0
+    assert "Traceback" not in process.stderr.read().decode()

@@ -29,10 +29,31 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 CLI_USER = "dòng lệnh"
 
 
+# argparse words its errors in English; these are the phrases an official can meet.
+ARGPARSE_PHRASES = {
+    "the following arguments are required": "thiếu tham số bắt buộc",
+    "invalid choice": "lựa chọn không hợp lệ",
+    "invalid int value": "không phải số nguyên",
+    "unrecognized arguments": "tham số không hiểu được",
+    "expected one argument": "cần một giá trị",
+    "argument ": "tham số ",
+}
+
+
 class VietnameseParser(argparse.ArgumentParser):
     def error(self, message: str):
+        for english, vietnamese in ARGPARSE_PHRASES.items():
+            message = message.replace(english, vietnamese)
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"Lỗi cú pháp lệnh: {message}\nXem hướng dẫn: {self.prog} --help\n")
+
+
+def existing_file(text: str) -> Path:
+    """An input file, checked while parsing so a missing one is a usage error (exit 2) in every command."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"Không tìm thấy tệp: {text}")
+    return path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,13 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("init", help="tạo hoặc nâng cấp cơ sở dữ liệu và nạp danh mục (chạy lại an toàn)")
 
     localities = commands.add_parser("localities", help="thêm hoặc cập nhật địa phương từ tệp (theo mẫu data/localities.csv)")
-    localities.add_argument("file", type=Path, metavar="TỆP")
+    localities.add_argument("file", type=existing_file, metavar="TỆP")
 
     demo = commands.add_parser("demo", help="thêm số liệu minh họa cho các địa phương mẫu (chạy lại an toàn)")
     demo.add_argument("--remove", action="store_true", help="xóa toàn bộ số liệu minh họa")
 
     import_command = commands.add_parser("import", help="kiểm tra và nhập số liệu từ tệp .csv hoặc .xlsx (tất cả hoặc không gì cả)")
-    import_command.add_argument("file", type=Path, metavar="TỆP")
+    import_command.add_argument("file", type=existing_file, metavar="TỆP")
     import_command.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra và đếm, không ghi gì")
     import_command.add_argument("--user", metavar="TÊN", help="nhập dưới tài khoản này, theo quyền của nó, và ghi "
                                 "nhận số liệu là của nó; không ghi thì nhập với tư cách hệ thống (dòng lệnh)")
@@ -73,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_command.add_argument("file", type=Path, metavar="TỆP")
 
     restore_command = commands.add_parser("restore", help="khôi phục bản sao lưu vào một cơ sở dữ liệu trống")
-    restore_command.add_argument("file", type=Path, metavar="TỆP")
+    restore_command.add_argument("file", type=existing_file, metavar="TỆP")
     return parser
 
 
@@ -127,9 +148,6 @@ def run_init(engine: Engine, args) -> int:
 
 
 def run_localities(engine: Engine, args) -> int:
-    if not args.file.is_file():
-        print(f"Không tìm thấy tệp: {args.file}", file=sys.stderr)
-        return EXIT_USAGE
     count = add_localities(engine, args.file.read_bytes(), args.file.name)
     print(f"Đã thêm hoặc cập nhật {fmt.format_integer(count)} địa phương.")
     return EXIT_OK
@@ -145,9 +163,6 @@ def run_demo(engine: Engine, args) -> int:
 
 
 def run_import(engine: Engine, args) -> int:
-    if not args.file.is_file():
-        print(f"Không tìm thấy tệp: {args.file}", file=sys.stderr)
-        return EXIT_USAGE
     try:
         account = _account(engine, args.user) if args.user is not None else None
         parsed = parse_file(engine, args.file.read_bytes(), args.file.name)
@@ -306,9 +321,6 @@ def run_backup(engine: Engine, args) -> int:
 
 
 def run_restore(engine: Engine, args) -> int:
-    if not args.file.is_file():
-        print(f"Không tìm thấy tệp: {args.file}", file=sys.stderr)
-        return EXIT_USAGE
     try:
         count = restore(engine, args.file)
     except BackupError as error:

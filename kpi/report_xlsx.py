@@ -71,14 +71,24 @@ def _info_sheet(sheet, content: ReportContent) -> None:
         sheet.append([cell])
 
 
+def _identity(row) -> list:
+    """The columns both sheets start with: which locality and which indicator."""
+    return [row.locality_code, row.locality_name, _yes_no(row.is_aggregate), row.group, row.indicator_code,
+            row.indicator_name]
+
+
+def _figures(row) -> list:
+    """Numerator, denominator, then the percentage (ratios) or the value (counts, booleans), as numbers."""
+    ratio = row.kind == "ratio"
+    return [_number(row.numerator), _number(row.denominator),
+            _percent(row.numerator, row.denominator) if ratio else None, None if ratio else _number(row.value)]
+
+
 def _status_rows(content: ReportContent) -> list[list]:
     rows = []
     for row in content.described.itertuples():
-        ratio = row.kind == "ratio"
         rows.append([
-            row.locality_code, row.locality_name, _yes_no(row.is_aggregate), row.group, row.indicator_code,
-            row.indicator_name, row.as_of, _number(row.latest_year), _number(row.numerator), _number(row.denominator),
-            _percent(row.numerator, row.denominator) if ratio else None, None if ratio else _number(row.value),
+            *_identity(row), row.as_of, _number(row.latest_year), *_figures(row),
             row.value_text, row.target_text, _float(row.projected_2030), row.status_label,
             int(row.reported), int(row.expected),
         ])
@@ -88,11 +98,8 @@ def _status_rows(content: ReportContent) -> list[list]:
 def _reading_rows(content: ReportContent) -> list[list]:
     rows = []
     for row in content.series.itertuples():
-        ratio = row.kind == "ratio"
         rows.append([
-            row.locality_code, row.locality_name, _yes_no(row.is_aggregate), row.group, row.indicator_code,
-            row.indicator_name, int(row.year), _number(row.numerator), _number(row.denominator),
-            _percent(row.numerator, row.denominator) if ratio else None, None if ratio else _number(row.value),
+            *_identity(row), int(row.year), *_figures(row),
             fmt.format_value(row.kind, row.numerator, row.denominator, row.value),
             int(row.reported), int(row.expected),
             None if pd.isna(row.is_demo) else _yes_no(row.is_demo),

@@ -40,13 +40,15 @@ def catalog(engine: Engine) -> Catalog:
 
 
 def readings(engine: Engine, *, full: bool = False, localities: Sequence[str] | None = None,
-             up_to: int | None = None) -> pd.DataFrame:
-    """All readings, or those of some localities or up to a year; the engine's columns only unless
-    full (who, when, how, note, demo flag)."""
+             indicators: Sequence[str] | None = None, up_to: int | None = None) -> pd.DataFrame:
+    """All readings, or those of some localities, some indicators or up to a year; the engine's
+    columns only unless full (who, when, how, note, demo flag)."""
     columns = [Reading] if full else [getattr(Reading, c) for c in READING_COLUMNS]
     statement = select(*columns).order_by(Reading.locality_code, Reading.indicator_code, Reading.year)
     if localities is not None:
         statement = statement.where(Reading.locality_code.in_(list(localities)))
+    if indicators is not None:
+        statement = statement.where(Reading.indicator_code.in_(list(indicators)))
     if up_to is not None:
         statement = statement.where(Reading.year <= up_to)
     if full:

@@ -95,96 +95,213 @@ def yearly_series(readings: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     value is a percentage for ratios (NaN when the denominator is 0: "không phát sinh"), the number
     for counts, 0/1 for booleans. reported/expected is the completeness of that year.
     """
-    kinds = catalog.indicators.set_index("code")["kind"]
-    readings = readings.astype({"numerator": "Float64", "denominator": "Float64", "value": "Float64"})
-    own = readings[["locality_code", "indicator_code", "year", "numerator", "denominator", "value"]].copy()
-    own["kind"] = own["indicator_code"].map(kinds)
-    own["reported"], own["expected"], own["is_aggregate"] = 1, 1, False
-    own["value"] = _value(own)
+    expected = _expected_descendants(catalog)
+    localities = _CodeSpace(readings["locality_code"], expected["ancestor_code"], expected["descendant_code"])
+    indicators = _CodeSpace(readings["indicator_code"], expected["indicator_code"], catalog.indicators["code"])
+    # Kinds by indicator position: 0 ratio, 1 boolean, 2 count, -1 an indicator the catalogue lacks.
+    kind_of = indicators.lookup(catalog.indicators["kind"].tolist(), catalog.indicators["code"], missing=None)
+    kind_codes = np.array([_KINDS.index(k) if k in _KINDS else -1 for k in kind_of], dtype=np.int64)
 
-    aggregate = _aggregate(readings, _expected_descendants(catalog), kinds)
-    series = pd.concat([own[SERIES_COLUMNS], aggregate[SERIES_COLUMNS]], ignore_index=True)
-    series = series.drop_duplicates(["locality_code", "indicator_code", "year"])
-    return series.sort_values(["locality_code", "indicator_code", "year"], ignore_index=True)
+    own = {
+        "locality": localities.codes_of(readings["locality_code"]),
+        "indicator": indicators.codes_of(readings["indicator_code"]),
+        "year": readings["year"].to_numpy(dtype=np.int64),
+        "numerator": _floats(readings["numerator"]),
+        "denominator": _floats(readings["denominator"]),
+        "value": _floats(readings["value"]),
+    }
+    own["kind"] = kind_codes[own["indicator"]] if len(kind_codes) else np.full(len(readings), -1)
+    own["value"] = _value(own["kind"] == 0, own["numerator"], own["denominator"], own["value"])
+    own["reported"] = own["expected"] = np.ones(len(readings), dtype=np.int64)
+    own["is_aggregate"] = np.zeros(len(readings), dtype=bool)
+
+    aggregate = _aggregate(own, expected, localities, indicators, kind_codes)
+    # Own readings first: a locality with both a plan and children is judged on its own readings,
+    # and np.unique keeps the first row of each key, in key (= code, code, year) order.
+    rows = {name: np.concatenate([own[name], aggregate[name]]) for name in own}
+    first_year = int(rows["year"].min()) if len(rows["year"]) else 0
+    years = int(rows["year"].max()) - first_year + 1 if len(rows["year"]) else 1
+    key = (rows["locality"] * len(indicators) + rows["indicator"]) * years + (rows["year"] - first_year)
+    _, kept = np.unique(key, return_index=True)
+    rows = {name: values[kept] for name, values in rows.items()}
+    return pd.DataFrame({
+        "locality_code": localities.labels(rows["locality"]),
+        "indicator_code": indicators.labels(rows["indicator"]),
+        "year": rows["year"],
+        "kind": _labels(list(_KINDS), rows["kind"]),
+        "numerator": _nullable(rows["numerator"]),
+        "denominator": _nullable(rows["denominator"]),
+        "value": _nullable(rows["value"]),
+        "reported": rows["reported"],
+        "expected": rows["expected"],
+        "is_aggregate": rows["is_aggregate"],
+    }, columns=SERIES_COLUMNS)
 
 
-def _value(frame: pd.DataFrame) -> pd.Series:
-    ratio = frame["kind"] == "ratio"
+_KINDS = ("ratio", "boolean", "count")
+
+
+class _CodeSpace:
+    """Codes (locality or indicator) as integers: positions in their sorted list, so sorting by
+    integers sorts by code, and joins and groupings work on integers instead of strings."""
+
+    def __init__(self, *columns: pd.Series):
+        uniques = [pd.unique(column.dropna()) for column in columns]
+        self.codes = pd.Index(np.unique(np.concatenate([np.asarray(u, dtype=object) for u in uniques] or [[]])))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def codes_of(self, column: pd.Series) -> np.ndarray:
+        positions, uniques = pd.factorize(column)
+        return self.codes.get_indexer(uniques)[positions] if len(uniques) else np.zeros(0, dtype=np.int64)
+
+    def lookup(self, values: list, codes: pd.Series, missing) -> list:
+        """values given by code, rearranged by position (missing where a code has none)."""
+        by_position = [missing] * len(self.codes)
+        for position, value in zip(self.codes.get_indexer(codes), values):
+            if position >= 0:
+                by_position[position] = value
+        return by_position
+
+    def labels(self, positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        return _labels(self.codes.tolist(), positions)
+
+
+def _labels(names: list[str], positions: np.ndarray):
+    """Text column from positions into names; -1 is missing."""
+    return pd.array(np.array(names, dtype=object), dtype="str").take(positions, allow_fill=True)
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    return column.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _nullable(values: np.ndarray) -> pd.arrays.FloatingArray:
+    return pd.arrays.FloatingArray(values, np.isnan(values))
+
+
+def _value(ratio: np.ndarray, numerator: np.ndarray, denominator: np.ndarray, value: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        percent = (100 * frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0))
-    return percent.where(ratio, frame["value"]).astype("Float64")
+        percent = 100 * numerator / np.where(denominator > 0, denominator, np.nan)
+    return np.where(ratio, percent, value)
 
 
-def _aggregate(readings: pd.DataFrame, expected: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
-    if expected.empty:
-        return pd.DataFrame(columns=SERIES_COLUMNS)
-    expected_counts = expected.groupby(["ancestor_code", "indicator_code"]).size().rename("expected")
-    kind = readings["indicator_code"].map(kinds)
-    ratio = kind == "ratio"
-    boolean = kind == "boolean"
-    counted = ratio & (readings["denominator"] > 0)
+def _aggregate(own: dict, expected: pd.DataFrame, localities: _CodeSpace, indicators: _CodeSpace,
+               kind_codes: np.ndarray) -> dict:
+    if expected.empty or not len(own["year"]):
+        return {name: values[:0] for name, values in own.items()}
+    kind = own["kind"]
+    ratio, boolean = kind == 0, kind == 1
+    counted = ratio & (own["denominator"] > 0)
     # Ratios: Σ numerators / Σ denominators over children with denominator > 0 (weighted, not a
-    # mean of percentages). Booleans: children with 1 over children that reported. Each reading's
-    # share is worked out before it is joined to its ancestors, so the join carries numbers only.
-    contributions = pd.DataFrame({
-        "descendant_code": readings["locality_code"],
-        "indicator_code": readings["indicator_code"],
-        "year": readings["year"],
-        "agg_numerator": readings["numerator"].where(counted, 0).where(ratio, readings["value"].where(boolean)),
-        "agg_denominator": readings["denominator"].where(counted, 0).where(ratio, boolean.astype("Float64").where(boolean)),
-        "agg_value": readings["value"].where(~ratio & ~boolean),
-    })
-    reports = expected.merge(contributions, on=["descendant_code", "indicator_code"])
-    keys = ["ancestor_code", "indicator_code", "year"]
-    grouped = reports.groupby(keys).agg(
-        numerator=("agg_numerator", "sum"),
-        denominator=("agg_denominator", "sum"),
-        value=("agg_value", "sum"),
-        reported=("descendant_code", "nunique"),
-    ).reset_index()
-    grouped["kind"] = grouped["indicator_code"].map(kinds)
-    grouped = grouped.join(expected_counts, on=["ancestor_code", "indicator_code"])
-    grouped.loc[grouped["kind"] == "count", ["numerator", "denominator"]] = pd.NA
-    grouped.loc[grouped["kind"] == "boolean", "kind"] = "ratio"
-    grouped = grouped.astype({"numerator": "Float64", "denominator": "Float64", "value": "Float64"})
-    grouped["value"] = _value(grouped)
-    grouped["is_aggregate"] = True
-    return grouped.rename(columns={"ancestor_code": "locality_code"})
+    # mean of percentages). Booleans: children with 1 over children that reported. A missing
+    # figure adds nothing to a sum. Every share is a whole number, so sums are exact in any order.
+    shares = {
+        "numerator": np.where(ratio, np.where(counted, own["numerator"], 0), np.where(boolean, own["value"], np.nan)),
+        "denominator": np.where(ratio, np.where(counted, own["denominator"], 0), np.where(boolean, 1.0, np.nan)),
+        "value": np.where(~ratio & ~boolean, own["value"], np.nan),
+    }
+    ancestor = localities.codes_of(expected["ancestor_code"])
+    descendant = localities.codes_of(expected["descendant_code"])
+    expected_indicator = indicators.codes_of(expected["indicator_code"])
+    n_localities, n_indicators = len(localities), len(indicators)
+    # Each reading joined to every ancestor expecting it (the hierarchy's links, on integer keys).
+    links = pd.DataFrame({"link": descendant * n_indicators + expected_indicator, "ancestor": ancestor})
+    reading_links = pd.DataFrame({"link": own["locality"] * n_indicators + own["indicator"],
+                                  "reading": np.arange(len(kind))})
+    joined = reading_links.merge(links, on="link")
+    reading, joined_ancestor = joined["reading"].to_numpy(), joined["ancestor"].to_numpy()
+    year = own["year"][reading]
+    first_year = int(year.min()) if len(year) else 0
+    years = int(year.max()) - first_year + 1 if len(year) else 1
+    pair = joined_ancestor * n_indicators + own["indicator"][reading]
+    groups, group_of = np.unique(pair * years + (year - first_year), return_inverse=True)
+    sums = {name: np.bincount(group_of, weights=np.nan_to_num(values[reading], nan=0.0), minlength=len(groups))
+            for name, values in shares.items()}
+    group_pair = groups // years
+    expected_counts = np.bincount(ancestor * n_indicators + expected_indicator, minlength=n_localities * n_indicators)
+    group_kind = kind_codes[group_pair % n_indicators]
+    is_count = group_kind == 2
+    numerator = np.where(is_count, np.nan, sums["numerator"])
+    denominator = np.where(is_count, np.nan, sums["denominator"])
+    # Aggregated booleans are shares of localities: ratios.
+    group_kind = np.where(group_kind == 1, 0, group_kind)
+    return {
+        "locality": group_pair // n_indicators,
+        "indicator": group_pair % n_indicators,
+        "year": groups % years + first_year,
+        "numerator": numerator,
+        "denominator": denominator,
+        "value": _value(group_kind == 0, numerator, denominator, sums["value"]),
+        "kind": group_kind,
+        "reported": np.bincount(group_of, minlength=len(groups)),
+        "expected": expected_counts[group_pair],
+        "is_aggregate": np.ones(len(groups), dtype=bool),
+    }
 
 
 def statuses(series: pd.DataFrame, pairs: pd.DataFrame, as_of: int) -> pd.DataFrame:
     """One row per judged (locality, indicator) as of a year, with the fields of `progress --json`."""
-    known = series[(series["year"] <= as_of) & series["value"].notna()]
-    known = known.sort_values(["locality_code", "indicator_code", "year"])
-    groups = known.groupby(["locality_code", "indicator_code"], sort=False)
-    latest = groups.tail(1).set_index(["locality_code", "indicator_code"])
-    earliest = groups.head(1).set_index(["locality_code", "indicator_code"])
-    previous = groups.nth(-2).set_index(["locality_code", "indicator_code"])
-    counts = groups.size().rename("readings")
+    localities = _CodeSpace(series["locality_code"])
+    indicators = _CodeSpace(series["indicator_code"])
+    pair_of_row = localities.codes_of(series["locality_code"]) * len(indicators) + indicators.codes_of(series["indicator_code"])
+    year = series["year"].to_numpy(dtype=np.int64)
+    known = np.flatnonzero((year <= as_of) & series["value"].notna().to_numpy())
+    # Known readings of a pair, oldest first (yearly_series gives them in this order already).
+    order = np.lexsort((year[known], pair_of_row[known]))
+    if not np.array_equal(order, np.arange(len(known))):
+        known = known[order]
+    known_pair = pair_of_row[known]
+    starts = np.flatnonzero(np.r_[True, known_pair[1:] != known_pair[:-1]]) if len(known) else known[:0]
+    ends = np.r_[starts[1:], len(known)].astype(np.int64) - 1
+    counts = ends - starts + 1
 
-    result = pairs.set_index(["locality_code", "indicator_code"]).copy()
-    result["latest_year"] = latest["year"]
-    result["value"] = latest["value"]
-    result["numerator"] = latest["numerator"]
-    result["denominator"] = latest["denominator"]
-    result["earliest_year"] = earliest["year"]
-    result["earliest_value"] = earliest["value"]
-    result["previous_value"] = previous["value"]
-    result["readings"] = counts
-    result = result.reset_index()
-    result["readings"] = result["readings"].fillna(0).astype(int)
+    result = pairs.reset_index(drop=True).copy()
+    pair_locality = localities.codes.get_indexer(result["locality_code"])
+    pair_indicator = indicators.codes.get_indexer(result["indicator_code"])
+    pair_key = np.where((pair_locality >= 0) & (pair_indicator >= 0), pair_locality * len(indicators) + pair_indicator, -1)
+    group = _find(known_pair[starts], pair_key)
+    readings = _take(counts, group, 0)
+    latest = _take(known, _take(ends, group, -1), -1)
+    earliest = _take(known, _take(starts, group, -1), -1)
+    previous = np.where(readings >= 2, _take(known, _take(ends - 1, group, -1), -1), -1)
 
-    this_year = series[series["year"] == as_of].set_index(["locality_code", "indicator_code"])
-    this_year = this_year[["reported", "denominator"]].rename(columns={"denominator": "denominator_now"})
-    this_year = result.join(this_year, on=["locality_code", "indicator_code"])
-    result["reported"] = this_year["reported"].fillna(0).astype(int)
+    float_year = year.astype(np.float64)
+    result["latest_year"] = _take(float_year, latest, np.nan)
+    for name in ("value", "numerator", "denominator"):
+        result[name] = series[name].array.take(latest, allow_fill=True)
+    result["earliest_year"] = _take(float_year, earliest, np.nan)
+    result["earliest_value"] = series["value"].array.take(earliest, allow_fill=True)
+    result["previous_value"] = series["value"].array.take(previous, allow_fill=True)
+    result["readings"] = readings.astype(int)
+
+    # The row of the year asked about (one per pair at most).
+    this_year = np.flatnonzero(year == as_of)
+    this_year = this_year[np.argsort(pair_of_row[this_year], kind="stable")]
+    now = _take(this_year, _find(pair_of_row[this_year], pair_key), -1)
+    result["reported"] = _take(series["reported"].to_numpy(), now, 0).astype(int)
+    denominator_now = _take(_floats(series["denominator"]), now, np.nan)
     # "Không phát sinh" in the year asked about: a valid report with nothing to count.
-    result["not_applicable"] = ((result["kind"] == "ratio") & (this_year["denominator_now"] == 0)).fillna(False).astype(bool)
+    result["not_applicable"] = (result["kind"] == "ratio").to_numpy(dtype=bool) & (denominator_now == 0)
 
     result["status"], result["projected_2030"] = _judge(result)
     result["as_of"] = as_of
     result["latest_year"] = result["latest_year"].astype("Int64")
     return result[STATUS_COLUMNS + ["kind", "is_aggregate", "not_applicable"]]
+
+
+def _find(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Position of each key in sorted_keys, -1 where it is not there."""
+    if not len(sorted_keys):
+        return np.full(len(keys), -1)
+    slot = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return np.where(sorted_keys[slot] == keys, slot, -1)
+
+
+def _take(values: np.ndarray, positions: np.ndarray, missing) -> np.ndarray:
+    """values at positions; missing where the position is -1 (the appended last element)."""
+    return np.append(values, missing)[positions]
 
 
 def _judge(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -197,8 +197,9 @@ def run_progress(engine: Engine, args) -> int:
         return EXIT_USAGE
     assessment = assess(engine, args.year, args.locality, with_series=False)
     if args.json:
-        # Compact: the indented encoder is pure Python and took seconds for 3,300 localities.
-        print(json.dumps(_json_records(assessment.statuses), ensure_ascii=False))
+        from kpi.status_json import statuses_json  # orjson: only this command needs it
+
+        print(statuses_json(assessment.statuses))
         return EXIT_OK
     described = describe_statuses(assessment)
     if described.empty:
@@ -365,21 +366,3 @@ def _plain_table(group: pd.DataFrame) -> str:
             cells.append((text[: width - 1] + "…" if len(text) > width else text).ljust(width))
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
-
-
-def _json_records(statuses: pd.DataFrame) -> list[dict]:
-    """Column by column (not cell by cell): Python numbers, None where there is no figure."""
-    columns = [_json_column(statuses[key], cast) for key, cast in _JSON_FIELDS.items()]
-    return [dict(zip(_JSON_FIELDS, row)) for row in zip(*columns)]
-
-
-def _json_column(column: pd.Series, cast) -> list:
-    dtype = {int: "Int64", float: "Float64"}.get(cast, "object")
-    return column.astype(dtype).astype("object").where(column.notna(), None).tolist()
-
-
-_JSON_FIELDS = {
-    "locality_code": str, "indicator_code": str, "as_of": int, "latest_year": int, "value": float,
-    "numerator": int, "denominator": int, "target": float, "comparator": str, "status": str,
-    "projected_2030": float, "reported": int, "expected": int,
-}

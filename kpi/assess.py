@@ -29,12 +29,11 @@ def assess(engine: Engine, as_of: int, locality_code: str | None = None, *, with
     scope = None if locality_code is None else scope_codes(catalog.localities, locality_code)
     readings = queries.readings(engine, localities=_localities_read(catalog, scope),
                                 up_to=None if with_series else as_of)
-    series = progress.yearly_series(readings, catalog)
-    statuses = progress.statuses(series, progress.judged_pairs(catalog), as_of)
+    series, statuses = progress.evaluate(readings, catalog, as_of, with_series=with_series)
     if scope is not None:
         statuses = statuses[statuses["locality_code"].isin(scope)]
-        series = series[series["locality_code"].isin(scope)]
-    return Assessment(as_of, catalog, series.reset_index(drop=True) if with_series else None,
+        series = None if series is None else series[series["locality_code"].isin(scope)]
+    return Assessment(as_of, catalog, None if series is None else series.reset_index(drop=True),
                       statuses.reset_index(drop=True))
 
 

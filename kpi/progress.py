@@ -95,47 +95,20 @@ def yearly_series(readings: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     value is a percentage for ratios (NaN when the denominator is 0: "không phát sinh"), the number
     for counts, 0/1 for booleans. reported/expected is the completeness of that year.
     """
-    expected = _expected_descendants(catalog)
-    localities = _CodeSpace(readings["locality_code"], expected["ancestor_code"], expected["descendant_code"])
-    indicators = _CodeSpace(readings["indicator_code"], expected["indicator_code"], catalog.indicators["code"])
-    # Kinds by indicator position: 0 ratio, 1 boolean, 2 count, -1 an indicator the catalogue lacks.
-    kind_of = indicators.lookup(catalog.indicators["kind"].tolist(), catalog.indicators["code"], missing=None)
-    kind_codes = np.array([_KINDS.index(k) if k in _KINDS else -1 for k in kind_of], dtype=np.int64)
+    return _series_frame(_series_rows(readings, catalog))
 
-    own = {
-        "locality": localities.codes_of(readings["locality_code"]),
-        "indicator": indicators.codes_of(readings["indicator_code"]),
-        "year": readings["year"].to_numpy(dtype=np.int64),
-        "numerator": _floats(readings["numerator"]),
-        "denominator": _floats(readings["denominator"]),
-        "value": _floats(readings["value"]),
-    }
-    own["kind"] = kind_codes[own["indicator"]] if len(kind_codes) else np.full(len(readings), -1)
-    own["value"] = _value(own["kind"] == 0, own["numerator"], own["denominator"], own["value"])
-    own["reported"] = own["expected"] = np.ones(len(readings), dtype=np.int64)
-    own["is_aggregate"] = np.zeros(len(readings), dtype=bool)
 
-    aggregate = _aggregate(own, expected, localities, indicators, kind_codes)
-    # Own readings first: a locality with both a plan and children is judged on its own readings,
-    # and np.unique keeps the first row of each key, in key (= code, code, year) order.
-    rows = {name: np.concatenate([own[name], aggregate[name]]) for name in own}
-    first_year = int(rows["year"].min()) if len(rows["year"]) else 0
-    years = int(rows["year"].max()) - first_year + 1 if len(rows["year"]) else 1
-    key = (rows["locality"] * len(indicators) + rows["indicator"]) * years + (rows["year"] - first_year)
-    _, kept = np.unique(key, return_index=True)
-    rows = {name: values[kept] for name, values in rows.items()}
-    return pd.DataFrame({
-        "locality_code": localities.labels(rows["locality"]),
-        "indicator_code": indicators.labels(rows["indicator"]),
-        "year": rows["year"],
-        "kind": _labels(list(_KINDS), rows["kind"]),
-        "numerator": _nullable(rows["numerator"]),
-        "denominator": _nullable(rows["denominator"]),
-        "value": _nullable(rows["value"]),
-        "reported": rows["reported"],
-        "expected": rows["expected"],
-        "is_aggregate": rows["is_aggregate"],
-    }, columns=SERIES_COLUMNS)
+def statuses(series: pd.DataFrame, pairs: pd.DataFrame, as_of: int) -> pd.DataFrame:
+    """One row per judged (locality, indicator) as of a year, with the fields of `progress --json`."""
+    return _statuses(_rows_of(series), pairs, as_of)
+
+
+def evaluate(readings: pd.DataFrame, catalog: Catalog, as_of: int, *,
+             with_series: bool = True) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """yearly_series and statuses in one pass: the series as a table only when asked for (its text
+    columns are most of the time and memory of the engine at 600,000 readings)."""
+    rows = _series_rows(readings, catalog)
+    return (_series_frame(rows) if with_series else None), _statuses(rows, judged_pairs(catalog), as_of)
 
 
 _KINDS = ("ratio", "boolean", "count")
@@ -145,27 +118,116 @@ class _CodeSpace:
     """Codes (locality or indicator) as integers: positions in their sorted list, so sorting by
     integers sorts by code, and joins and groupings work on integers instead of strings."""
 
-    def __init__(self, *columns: pd.Series):
-        uniques = [pd.unique(column.dropna()) for column in columns]
-        self.codes = pd.Index(np.unique(np.concatenate([np.asarray(u, dtype=object) for u in uniques] or [[]])))
+    def __init__(self, *columns):
+        uniques = [np.asarray(pd.unique(pd.Series(column).dropna()), dtype=object) for column in columns]
+        self.codes = pd.Index(np.unique(np.concatenate(uniques)) if uniques else [], dtype=object)
+
+    @classmethod
+    def spanning(cls, main: pd.Series, *others) -> tuple["_CodeSpace", np.ndarray]:
+        """The space of main's codes and others', and main as positions (main hashed once)."""
+        positions, uniques = pd.factorize(main)
+        space = cls(uniques, *others)
+        return space, space.codes.get_indexer(uniques)[positions] if len(uniques) else positions
 
     def __len__(self) -> int:
         return len(self.codes)
 
-    def codes_of(self, column: pd.Series) -> np.ndarray:
+    def codes_of(self, column) -> np.ndarray:
         positions, uniques = pd.factorize(column)
-        return self.codes.get_indexer(uniques)[positions] if len(uniques) else np.zeros(0, dtype=np.int64)
+        return self.codes.get_indexer(uniques)[positions] if len(uniques) else positions
 
-    def lookup(self, values: list, codes: pd.Series, missing) -> list:
+    def by_position(self, codes: pd.Series, values: list, missing) -> list:
         """values given by code, rearranged by position (missing where a code has none)."""
-        by_position = [missing] * len(self.codes)
+        result = [missing] * len(self.codes)
         for position, value in zip(self.codes.get_indexer(codes), values):
             if position >= 0:
-                by_position[position] = value
-        return by_position
+                result[position] = value
+        return result
 
-    def labels(self, positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    def labels(self, positions: np.ndarray):
         return _labels(self.codes.tolist(), positions)
+
+
+@dataclass
+class _Rows:
+    """A yearly series as integer positions and plain arrays, NaN where a figure is missing; kind
+    is a position in _KINDS (-1: an indicator the catalogue lacks)."""
+
+    localities: _CodeSpace
+    indicators: _CodeSpace
+    columns: dict[str, np.ndarray]
+
+
+def _series_rows(readings: pd.DataFrame, catalog: Catalog) -> _Rows:
+    expected = _expected_descendants(catalog)
+    localities, locality = _CodeSpace.spanning(readings["locality_code"], expected["ancestor_code"],
+                                               expected["descendant_code"])
+    indicators, indicator = _CodeSpace.spanning(readings["indicator_code"], expected["indicator_code"],
+                                                catalog.indicators["code"])
+    kind_of = indicators.by_position(catalog.indicators["code"], catalog.indicators["kind"].tolist(), None)
+    kind_codes = np.array([_KINDS.index(k) if k in _KINDS else -1 for k in kind_of], dtype=np.int64)
+
+    own = {
+        "locality": locality,
+        "indicator": indicator,
+        "year": readings["year"].to_numpy(dtype=np.int64),
+        "kind": kind_codes[indicator] if len(kind_codes) else np.full(len(readings), -1),
+        "numerator": _floats(readings["numerator"]),
+        "denominator": _floats(readings["denominator"]),
+        "value": _floats(readings["value"]),
+    }
+    own["value"] = _value(own["kind"] == 0, own["numerator"], own["denominator"], own["value"])
+    own["reported"] = own["expected"] = np.ones(len(readings), dtype=np.int64)
+    own["is_aggregate"] = np.zeros(len(readings), dtype=bool)
+
+    aggregate = _aggregate(own, expected, localities, indicators, kind_codes)
+    # Own readings first: a locality with both a plan and children is judged on its own readings,
+    # and np.unique keeps the first row of each key, in key (= code, code, year) order.
+    year = np.concatenate([own["year"], aggregate["year"]])
+    first_year = int(year.min()) if len(year) else 0
+    years = int(year.max()) - first_year + 1 if len(year) else 1
+    key = np.concatenate([own["locality"], aggregate["locality"]]) * len(indicators)
+    key += np.concatenate([own["indicator"], aggregate["indicator"]])
+    key *= years
+    key += year - first_year
+    del year
+    _, kept = np.unique(key, return_index=True)
+    del key
+    columns = {}
+    for name in list(own):
+        columns[name] = np.concatenate([own.pop(name), aggregate.pop(name)])[kept]
+    return _Rows(localities, indicators, columns)
+
+
+def _series_frame(rows: _Rows) -> pd.DataFrame:
+    columns = rows.columns
+    return pd.DataFrame({
+        "locality_code": rows.localities.labels(columns["locality"]),
+        "indicator_code": rows.indicators.labels(columns["indicator"]),
+        "year": columns["year"],
+        "kind": _labels(list(_KINDS), columns["kind"]),
+        "numerator": _nullable(columns["numerator"]),
+        "denominator": _nullable(columns["denominator"]),
+        "value": _nullable(columns["value"]),
+        "reported": columns["reported"],
+        "expected": columns["expected"],
+        "is_aggregate": columns["is_aggregate"],
+    }, columns=SERIES_COLUMNS)
+
+
+def _rows_of(series: pd.DataFrame) -> _Rows:
+    """The figures statuses need from a series table."""
+    localities, locality = _CodeSpace.spanning(series["locality_code"])
+    indicators, indicator = _CodeSpace.spanning(series["indicator_code"])
+    return _Rows(localities, indicators, {
+        "locality": locality,
+        "indicator": indicator,
+        "year": series["year"].to_numpy(dtype=np.int64),
+        "numerator": _floats(series["numerator"]),
+        "denominator": _floats(series["denominator"]),
+        "value": _floats(series["value"]),
+        "reported": series["reported"].to_numpy(),
+    })
 
 
 def _labels(names: list[str], positions: np.ndarray):
@@ -241,14 +303,12 @@ def _aggregate(own: dict, expected: pd.DataFrame, localities: _CodeSpace, indica
     }
 
 
-def statuses(series: pd.DataFrame, pairs: pd.DataFrame, as_of: int) -> pd.DataFrame:
-    """One row per judged (locality, indicator) as of a year, with the fields of `progress --json`."""
-    localities = _CodeSpace(series["locality_code"])
-    indicators = _CodeSpace(series["indicator_code"])
-    pair_of_row = localities.codes_of(series["locality_code"]) * len(indicators) + indicators.codes_of(series["indicator_code"])
-    year = series["year"].to_numpy(dtype=np.int64)
-    known = np.flatnonzero((year <= as_of) & series["value"].notna().to_numpy())
-    # Known readings of a pair, oldest first (yearly_series gives them in this order already).
+def _statuses(rows: _Rows, pairs: pd.DataFrame, as_of: int) -> pd.DataFrame:
+    columns, n_indicators = rows.columns, len(rows.indicators)
+    pair_of_row = columns["locality"] * n_indicators + columns["indicator"]
+    year = columns["year"]
+    known = np.flatnonzero((year <= as_of) & ~np.isnan(columns["value"]))
+    # Known readings of a pair, oldest first (a series is in this order already).
     order = np.lexsort((year[known], pair_of_row[known]))
     if not np.array_equal(order, np.arange(len(known))):
         known = known[order]
@@ -258,9 +318,9 @@ def statuses(series: pd.DataFrame, pairs: pd.DataFrame, as_of: int) -> pd.DataFr
     counts = ends - starts + 1
 
     result = pairs.reset_index(drop=True).copy()
-    pair_locality = localities.codes.get_indexer(result["locality_code"])
-    pair_indicator = indicators.codes.get_indexer(result["indicator_code"])
-    pair_key = np.where((pair_locality >= 0) & (pair_indicator >= 0), pair_locality * len(indicators) + pair_indicator, -1)
+    pair_locality = rows.localities.codes.get_indexer(result["locality_code"])
+    pair_indicator = rows.indicators.codes.get_indexer(result["indicator_code"])
+    pair_key = np.where((pair_locality >= 0) & (pair_indicator >= 0), pair_locality * n_indicators + pair_indicator, -1)
     group = _find(known_pair[starts], pair_key)
     readings = _take(counts, group, 0)
     latest = _take(known, _take(ends, group, -1), -1)
@@ -270,18 +330,18 @@ def statuses(series: pd.DataFrame, pairs: pd.DataFrame, as_of: int) -> pd.DataFr
     float_year = year.astype(np.float64)
     result["latest_year"] = _take(float_year, latest, np.nan)
     for name in ("value", "numerator", "denominator"):
-        result[name] = series[name].array.take(latest, allow_fill=True)
+        result[name] = _nullable(_take(columns[name], latest, np.nan))
     result["earliest_year"] = _take(float_year, earliest, np.nan)
-    result["earliest_value"] = series["value"].array.take(earliest, allow_fill=True)
-    result["previous_value"] = series["value"].array.take(previous, allow_fill=True)
+    result["earliest_value"] = _take(columns["value"], earliest, np.nan)
+    result["previous_value"] = _take(columns["value"], previous, np.nan)
     result["readings"] = readings.astype(int)
 
     # The row of the year asked about (one per pair at most).
     this_year = np.flatnonzero(year == as_of)
     this_year = this_year[np.argsort(pair_of_row[this_year], kind="stable")]
     now = _take(this_year, _find(pair_of_row[this_year], pair_key), -1)
-    result["reported"] = _take(series["reported"].to_numpy(), now, 0).astype(int)
-    denominator_now = _take(_floats(series["denominator"]), now, np.nan)
+    result["reported"] = _take(columns["reported"], now, 0).astype(int)
+    denominator_now = _take(columns["denominator"], now, np.nan)
     # "Không phát sinh" in the year asked about: a valid report with nothing to count.
     result["not_applicable"] = (result["kind"] == "ratio").to_numpy(dtype=bool) & (denominator_now == 0)
 

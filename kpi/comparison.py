@@ -3,8 +3,10 @@ aggregate year by year with its completeness, and the indicator's definition in 
 """
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from kpi import formatting as fmt
+from kpi import progress, queries
 from kpi.overview import own_rows, search, unique_labels
 
 COMPARISON_HEADERS = {
@@ -32,6 +34,20 @@ def localities_compared(described: pd.DataFrame, localities: pd.DataFrame, indic
 
 def comparison_table(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[list(COMPARISON_HEADERS)].rename(columns=COMPARISON_HEADERS)
+
+
+def aggregate_series(engine: Engine, locality_code: str, indicator_code: str) -> pd.DataFrame:
+    """The engine's yearly series of one locality for one indicator, every year, read from that
+    indicator's readings of the locality and its descendants only: the same rows as the scope's
+    whole series (kpi.assess) at a fraction of the reading."""
+    catalog = queries.catalog(engine)
+    links = progress.ancestor_links(catalog.localities)
+    codes = {locality_code, *links.loc[links["ancestor_code"] == locality_code, "descendant_code"]}
+    everyone = codes >= set(catalog.localities["code"])
+    readings = queries.readings(engine, localities=None if everyone else sorted(codes), indicators=[indicator_code])
+    series = progress.yearly_series(readings, catalog)
+    return series[(series["locality_code"] == locality_code)
+                  & (series["indicator_code"] == indicator_code)].reset_index(drop=True)
 
 
 def aggregate_years(series: pd.DataFrame, locality_code: str, indicator_code: str) -> pd.DataFrame:

@@ -63,8 +63,7 @@ if parent_code is not None:
         ui.status_badge(status["status"])
         st.caption(f"Mục tiêu 2030: {status['target_text']} · Dự báo 2030: {status['projection_text']} · "
                    f"Báo cáo năm {year}: {status['completeness_text']}")
-        series = ui.assessment(year, parent_code).series
-        pair = series[(series["locality_code"] == parent_code) & (series["indicator_code"] == code)]
+        pair = ui.aggregate_series(year, parent_code, code)
         figure = charts.progress_figure(pair, status)
         left, right = st.columns([3, 2])
         if figure is None:

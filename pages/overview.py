@@ -1,6 +1,6 @@
 import streamlit as st
 
-from kpi import access_views, charts, overview, ui
+from kpi import access_views, overview, ui
 from kpi.demo import load_demo
 from kpi.formatting import format_completeness
 from kpi.presentation import status_table
@@ -69,7 +69,7 @@ if parent_code is not None:
     for column, row in zip(st.columns(len(counts)), counts.itertuples()):
         column.metric(ui.status_markdown(row.status), row.count)
 
-ranking = overview.ranking(statuses, localities, parent_code, query)
+ranking = ui.ranking(year, parent_code, query)
 if ranking.empty:
     st.info("Không có địa phương nào khớp với tìm kiếm." if query.strip() else "Chưa có địa phương nào có kế hoạch.")
     st.stop()
@@ -85,18 +85,17 @@ shown = overview.page(ranking, page_number, page_size)
 st.caption(f"Đang hiển thị {len(shown)} trong {len(ranking)} địa phương, xếp theo tỷ lệ chỉ tiêu đạt.")
 
 matrix_tab, ranking_tab, table_tab = st.tabs(["Ma trận chỉ tiêu", "Xếp hạng", "Bảng chi tiết"])
-codes = ([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist()
-described = ui.described(year, parent_code, tuple(codes))
+codes = tuple(([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist())
 with matrix_tab:
-    grid = overview.matrix(described, codes)
-    st.plotly_chart(charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover), config=PLOT_CONFIG, theme=None,
-                    key="overview_matrix")
+    st.plotly_chart(ui.matrix_chart(year, parent_code, codes), config=PLOT_CONFIG, theme=None, key="overview_matrix")
     st.caption("Màu ô theo mức đánh giá (chú giải ở trên). Ô trống: chỉ tiêu không có trong kế hoạch của địa phương. "
                "Cột tổng hợp ghi số địa phương đã báo cáo.")
 with ranking_tab:
-    st.plotly_chart(charts.ranking_figure(shown), config=PLOT_CONFIG, theme=None, key="overview_ranking")
-    ranking_shown = overview.ranking_table(ranking)
-    ranking_shown.insert(2, f"Phê duyệt năm {year}", access_views.approval_labels(ranking["locality_code"], approved))
+    st.plotly_chart(ui.ranking_chart(year, parent_code, query, page_number, page_size), config=PLOT_CONFIG, theme=None,
+                    key="overview_ranking")
+    # The page of the chart and the matrix: thousands of rows at once would not stay interactive.
+    ranking_shown = overview.ranking_table(shown)
+    ranking_shown.insert(2, f"Phê duyệt năm {year}", access_views.approval_labels(shown["locality_code"], approved))
     st.dataframe(ranking_shown, hide_index=True)
 with table_tab:
-    st.dataframe(status_table(described), hide_index=True)
+    st.dataframe(status_table(ui.described(year, parent_code, codes)), hide_index=True)

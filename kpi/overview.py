@@ -76,8 +76,9 @@ def own_rows(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str 
     """Statuses of the localities judged on their own plan (not aggregates), under a parent."""
     rows = statuses[~statuses["is_aggregate"].astype(bool)]
     if parent_code is not None:
-        children = localities.loc[localities["parent_code"] == parent_code, "code"]
-        rows = rows[rows["locality_code"].isin(children)]
+        children = pd.Index(localities.loc[localities["parent_code"] == parent_code, "code"])
+        # A hash lookup in the (unique) codes: several times faster than isin on Arrow strings.
+        rows = rows[children.get_indexer(rows["locality_code"]) >= 0]
     return rows
 
 
@@ -85,6 +86,24 @@ def reporting(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str
     """(localities that reported at least one figure for the year, localities with a plan)."""
     reported = own_rows(statuses, localities, parent_code).groupby("locality_code")["reported"].max()
     return int((reported > 0).sum()), int(len(reported))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the overview says of a scope above its tables: how many localities reported, which
+    localities are judged on their own plan, and (for a parent) its aggregate's status counts."""
+
+    reported: int
+    expected: int
+    locality_codes: pd.Series
+    counts: pd.DataFrame | None
+
+
+def summary(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str | None) -> Summary:
+    reported, expected = reporting(statuses, localities, parent_code)
+    codes = own_rows(statuses, localities, parent_code)["locality_code"].drop_duplicates().reset_index(drop=True)
+    counts = None if parent_code is None else status_counts(statuses, parent_code)
+    return Summary(reported, expected, codes, counts)
 
 
 def reporting_text(reported: int, expected: int) -> str:
@@ -102,7 +121,9 @@ def ranking(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str |
                *fmt.STATUS_ORDER]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    counts = pd.crosstab(rows["locality_code"], rows["status"]).reindex(columns=fmt.STATUS_ORDER, fill_value=0)
+    # groupby rather than crosstab: crosstab counts group by group in Python (a second at 3,300 localities).
+    counts = rows.groupby(["locality_code", "status"]).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=fmt.STATUS_ORDER, fill_value=0)
     table = counts.reset_index()
     names = localities.set_index("code")["name"]
     table["label"] = unique_labels(table["locality_code"], table["locality_code"].map(names))
@@ -110,8 +131,8 @@ def ranking(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str |
     table["share"] = 100 * table["achieved"] / table["judged"]
     table["achieved_text"] = [f"{a}/{j}" for a, j in zip(table["achieved"], table["judged"])]
     table["share_text"] = [fmt.format_ratio(a, j) for a, j in zip(table["achieved"], table["judged"])]
-    reported = rows.groupby("locality_code")["reported"].sum()
-    table["reported_text"] = [f"{int(reported[c])}/{j}" for c, j in zip(table["locality_code"], table["judged"])]
+    reported = rows.groupby("locality_code")["reported"].sum().reindex(counts.index)
+    table["reported_text"] = [f"{int(r)}/{j}" for r, j in zip(reported, table["judged"])]
     table = table.sort_values(["share", "achieved", "label"], ascending=[False, False, True], ignore_index=True)
     table["rank"] = table["share"].rank(method="min", ascending=False).astype(int)
     if query.strip():

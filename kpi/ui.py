@@ -133,6 +133,12 @@ def template(locality_code: str | None, year: int, file_format: str) -> bytes:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
+def overview_summary(as_of: int, scope: str | None) -> overview.Summary:
+    """kpi.overview.summary of the scope: a few numbers instead of every status on each rerun."""
+    return overview.summary(assessment(as_of, scope, with_series=False).statuses, localities(), scope)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
 def ranking(as_of: int, scope: str | None, query: str = "") -> pd.DataFrame:
     """kpi.overview.ranking of the scope, worked out once per year, scope and search."""
     return overview.ranking(assessment(as_of, scope, with_series=False).statuses, localities(), scope, query)

@@ -40,7 +40,7 @@ if latest is None:
 
 localities = ui.localities()
 parents = overview.parent_options(localities)
-names = dict(zip(localities["code"], localities["name"]))
+names = dict(zip(localities["code"].tolist(), localities["name"].tolist()))
 years = list(range(max(latest, current_year()), FIRST_YEAR - 1, -1))
 
 controls = st.columns([1, 2, 2])
@@ -54,19 +54,17 @@ else:
                                         key="overview_parent")
 query = controls[2].text_input("Tìm địa phương", key="overview_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
 
-statuses = ui.assessment(year, parent_code, with_series=False).statuses
-reported, expected = overview.reporting(statuses, localities, parent_code)
+summary = ui.overview_summary(year, parent_code)
 
 approved = ui.approvals(year)
-st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: {overview.reporting_text(reported, expected)}")
-in_scope = overview.own_rows(statuses, localities, parent_code)["locality_code"]
+st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: "
+             f"{overview.reporting_text(summary.reported, summary.expected)}")
 st.caption(f"Số liệu đã được phê duyệt (khóa): "
-           f"{format_completeness(access_views.approved_count(in_scope, approved), expected)}. "
+           f"{format_completeness(access_views.approved_count(summary.locality_codes, approved), summary.expected)}. "
            f"Xem từng địa phương ở cột «Phê duyệt năm {year}» của bảng xếp hạng.")
-if parent_code is not None:
+if summary.counts is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
-    counts = overview.status_counts(statuses, parent_code)
-    for column, row in zip(st.columns(len(counts)), counts.itertuples()):
+    for column, row in zip(st.columns(len(summary.counts)), summary.counts.itertuples()):
         column.metric(ui.status_markdown(row.status), row.count)
 
 ranking = ui.ranking(year, parent_code, query)

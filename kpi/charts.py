@@ -196,9 +196,11 @@ def ranking_figure(ranking: pd.DataFrame) -> go.Figure:
             textfont={"color": text_colour(fmt.STATUS_COLOURS[code]), "size": FONT_SIZE},
             hovertemplate=f"%{{y}}: %{{x}} chỉ tiêu {fmt.STATUS_LABELS[code].lower()}<extra></extra>",
         ))
-    for label, share, total in zip(labels, ranking["share_text"], ranking["judged"]):
-        figure.add_annotation(x=int(total), y=label, text=f" {share} đạt", showarrow=False, xanchor="left",
-                              font={"size": FONT_SIZE})
+    figure.update_layout(annotations=[
+        {"x": int(total), "y": label, "text": f" {share} đạt", "showarrow": False, "xanchor": "left",
+         "font": {"size": FONT_SIZE}}
+        for label, share, total in zip(labels, ranking["share_text"], ranking["judged"])
+    ])
     longest = int(ranking["judged"].max()) if len(ranking) else 1
     figure.update_xaxes(title="Số chỉ tiêu", range=[0, longest * 1.25], dtick=1 if longest <= 20 else None)
     figure.update_yaxes(autorange="reversed")

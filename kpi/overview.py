@@ -170,24 +170,30 @@ class Matrix:
     hover: pd.DataFrame
 
 
+# The columns of the described statuses a matrix is made of (describe_statuses gives many more).
+MATRIX_INPUT = ["locality_code", "locality_name", "indicator_code", "indicator_name", "position", "is_aggregate",
+                "status", "status_label", "value_text", "counts_text", "completeness_text"]
+
+
 def matrix(described: pd.DataFrame, locality_codes: list[str]) -> Matrix:
     """The localities given (in that order, an aggregate included if given) × their indicators."""
-    rows = described[described["locality_code"].isin(locality_codes)].copy()
+    rows = described.loc[described["locality_code"].isin(locality_codes), MATRIX_INPUT].copy()
     labels = dict(zip(locality_codes, unique_labels(pd.Series(locality_codes),
                                                     pd.Series(locality_codes).map(_names(described)))))
     aggregate = rows["is_aggregate"].astype(bool)
     rows["column"] = rows["locality_code"].map(labels)
     rows.loc[aggregate, "column"] = rows.loc[aggregate, "column"] + " (tổng hợp)"
     rows["detail"] = rows["counts_text"].where(~aggregate, rows["completeness_text"])
-    rows["hover"] = [
-        f"{r.locality_name} — {r.indicator_name}: {r.value_text} ({r.status_label})" for r in rows.itertuples()
-    ]
+    rows["hover"] = [f"{locality} — {indicator}: {value} ({status})" for locality, indicator, value, status
+                     in zip(rows["locality_name"], rows["indicator_name"], rows["value_text"], rows["status_label"])]
     order = [labels[c] + (" (tổng hợp)" if c in set(rows.loc[aggregate, "locality_code"]) else "")
              for c in locality_codes if c in set(rows["locality_code"])]
     indicators = rows.sort_values("position").drop_duplicates("indicator_code")["indicator_name"].tolist()
 
+    wide = rows.pivot(index="indicator_name", columns="column", values=["status", "value_text", "detail", "hover"])
+
     def pivot(values: str) -> pd.DataFrame:
-        return rows.pivot(index="indicator_name", columns="column", values=values).reindex(index=indicators, columns=order)
+        return wide[values].reindex(index=indicators, columns=order)
 
     return Matrix(status=pivot("status"), value=pivot("value_text"), detail=pivot("detail"), hover=pivot("hover"))
 

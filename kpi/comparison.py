@@ -36,18 +36,21 @@ def comparison_table(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[list(COMPARISON_HEADERS)].rename(columns=COMPARISON_HEADERS)
 
 
-def aggregate_series(engine: Engine, locality_code: str, indicator_code: str) -> pd.DataFrame:
-    """The engine's yearly series of one locality for one indicator, every year, read from that
-    indicator's readings of the locality and its descendants only: the same rows as the scope's
-    whole series (kpi.assess) at a fraction of the reading."""
+def locality_series(engine: Engine, locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
+    """The engine's yearly series of one locality (every indicator, or one), every year, read from
+    the readings of that locality and its descendants only (of that indicator only, if given): the
+    same rows as in the whole scope's series (kpi.assess), without keeping the scope's series."""
     catalog = queries.catalog(engine)
     links = progress.ancestor_links(catalog.localities)
     codes = {locality_code, *links.loc[links["ancestor_code"] == locality_code, "descendant_code"]}
     everyone = codes >= set(catalog.localities["code"])
-    readings = queries.readings(engine, localities=None if everyone else sorted(codes), indicators=[indicator_code])
+    readings = queries.readings(engine, localities=None if everyone else sorted(codes),
+                                indicators=None if indicator_code is None else [indicator_code])
     series = progress.yearly_series(readings, catalog)
-    return series[(series["locality_code"] == locality_code)
-                  & (series["indicator_code"] == indicator_code)].reset_index(drop=True)
+    keep = series["locality_code"] == locality_code
+    if indicator_code is not None:
+        keep &= series["indicator_code"] == indicator_code
+    return series[keep].reset_index(drop=True)
 
 
 def aggregate_years(series: pd.DataFrame, locality_code: str, indicator_code: str) -> pd.DataFrame:

@@ -145,10 +145,11 @@ def ranking(as_of: int, scope: str | None, query: str = "") -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
-def aggregate_series(as_of: int, locality_code: str, indicator_code: str) -> pd.DataFrame:
-    """One aggregate's yearly series, read for its one indicator only (not the whole scope's series).
-    as_of only keys the cache as the assessment beside it is keyed."""
-    return comparison.aggregate_series(engine(), locality_code, indicator_code)
+def locality_series(as_of: int, locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
+    """kpi.comparison.locality_series: one locality's yearly series (one indicator's, if given), not
+    the whole scope's (600,000 rows for the city at national scale, copied on every cache hit).
+    as_of keys it beside the statuses of that year it is drawn with."""
+    return comparison.locality_series(engine(), locality_code, indicator_code)
 
 
 # Figures are built once and shared by every session without a copy (st.cache_data would unpickle,

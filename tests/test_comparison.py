@@ -71,7 +71,7 @@ def readings_of_their_plans(engine, locality_codes: list[str], years: range) -> 
     return rows
 
 
-def test_one_indicators_aggregate_series_equals_the_whole_scope_series(demo_engine):
+def test_a_localitys_series_equals_its_rows_of_the_whole_scope_series(demo_engine):
     lines = ["code,name,kind,parent_code,ma_dvhc,plan_code", "CUM_THU,cụm Thử Nghiệm,đặc khu,HAI_PHONG,,",
              "XA_T1,xã Thử Một,xã,CUM_THU,,KH_171_NHI_CHIEU", "XA_T2,xã Thử Hai,xã,CUM_THU,,KH_LAC_PHUONG_2026"]
     add_localities(demo_engine, "\n".join(lines).encode(), "localities.csv")
@@ -82,10 +82,15 @@ def test_one_indicators_aggregate_series_equals_the_whole_scope_series(demo_engi
         whole = assess(demo_engine, 2025, parent).series
         for code in ONE_OF_EACH_KIND:
             expected = whole[(whole["locality_code"] == parent) & (whole["indicator_code"] == code)]
-            pd.testing.assert_frame_equal(comparison.aggregate_series(demo_engine, parent, code),
+            pd.testing.assert_frame_equal(comparison.locality_series(demo_engine, parent, code),
                                           expected.reset_index(drop=True))
             compared_pairs += not expected.empty
     assert compared_pairs == 2 * len(ONE_OF_EACH_KIND)
+    for locality in ("HAI_PHONG", "XA_T1"):
+        whole = assess(demo_engine, 2025, locality).series
+        expected = whole[whole["locality_code"] == locality].reset_index(drop=True)
+        assert expected["indicator_code"].nunique() > 5
+        pd.testing.assert_frame_equal(comparison.locality_series(demo_engine, locality), expected)
 
 
 def test_definition_names_numerator_denominator_and_source_plans(engine):

@@ -157,7 +157,7 @@ def test_overview_with_many_localities_draws_one_page_and_pages_on(demo_db):
 
 
 def plotted(app: AppTest, key: str, trace: str) -> list:
-    chart = next(chart for chart in app.get("plotly_chart") if key in chart.proto.id)
+    chart = next(chart for chart in app.get("plotly_chart") if chart.proto.id.endswith(key))
     return next(t["y"] for t in json.loads(chart.proto.spec)["data"] if t.get("name") == trace)
 
 
@@ -193,6 +193,21 @@ def test_locality_page_for_the_city_shows_aggregates_with_completeness(demo_db):
     assert app.selectbox(key="locality_code").value == "HAI_PHONG"
     assert any("số liệu tổng hợp" in i and "2/2 địa phương đã báo cáo" in i for i in texts(app.info))
     assert "Báo cáo năm 2025: 1/2 địa phương" in texts(app.caption)
+
+
+@pytest.mark.parametrize("locality", ["HAI_PHONG", "LAC_PHUONG"])
+def test_locality_page_draws_each_indicator_from_the_whole_scope_series(demo_db, locality):
+    app = open_page("pages/locality.py")
+    app.selectbox(key="locality_code").set_value(locality).run()
+    assert not app.exception
+    series = assess(demo_db, 2025, locality).series
+    drawn = 0
+    for code, pair in series[series["locality_code"] == locality].groupby("indicator_code"):
+        values = pair.sort_values("year")["value"].dropna().astype(float).tolist()
+        if values:
+            assert plotted(app, f"locality_chart_{code}", "Số liệu") == values
+            drawn += 1
+    assert drawn == len(app.get("plotly_chart")) > 5
 
 
 def test_indicator_page_compares_localities_and_defines_the_indicator(demo_db):

@@ -145,10 +145,9 @@ def ranking(as_of: int, scope: str | None, query: str = "") -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
-def locality_series(as_of: int, locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
+def locality_series(locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
     """kpi.comparison.locality_series: one locality's yearly series (one indicator's, if given), not
-    the whole scope's (600,000 rows for the city at national scale, copied on every cache hit).
-    as_of keys it beside the statuses of that year it is drawn with."""
+    the whole scope's (600,000 rows for the city at national scale, copied on every cache hit)."""
     return comparison.locality_series(engine(), locality_code, indicator_code)
 
 

@@ -63,7 +63,7 @@ if parent_code is not None:
         ui.status_badge(status["status"])
         st.caption(f"Mục tiêu 2030: {status['target_text']} · Dự báo 2030: {status['projection_text']} · "
                    f"Báo cáo năm {year}: {status['completeness_text']}")
-        pair = ui.locality_series(year, parent_code, code)
+        pair = ui.locality_series(parent_code, code)
         figure = charts.progress_figure(pair, status)
         left, right = st.columns([3, 2])
         if figure is None:

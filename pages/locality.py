@@ -19,7 +19,7 @@ code = controls[0].selectbox("Địa phương", ordered["code"].tolist(), format
 year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="locality_year")
 
 statuses = ui.assessment(year, code, with_series=False).statuses
-series = ui.locality_series(year, code)
+series = ui.locality_series(code)
 rows = ui.described(year, code, (code,))
 locality = localities.set_index("code").loc[code]
 plans = ui.plans().set_index("code")["title"]

@@ -53,7 +53,8 @@ else:
     if shown["value"].notna().any():
         st.plotly_chart(charts.comparison_figure(shown, indicator["kind"], indicator["comparator"], indicator["target"]),
                         config=PLOT_CONFIG, theme=None, key="indicator_comparison")
-    st.dataframe(comparison.comparison_table(compared), hide_index=True)
+    # The page of the chart: the table of thousands of localities at once would not stay interactive.
+    st.dataframe(comparison.comparison_table(shown), hide_index=True)
 
 if parent_code is not None:
     aggregate = described[(described["locality_code"] == parent_code) & (described["indicator_code"] == code)]

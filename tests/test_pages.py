@@ -195,6 +195,20 @@ def test_locality_page_for_the_city_shows_aggregates_with_completeness(demo_db):
     assert "Báo cáo năm 2025: 1/2 địa phương" in texts(app.caption)
 
 
+def test_indicator_page_with_many_localities_shows_one_page_and_pages_on(demo_db):
+    lines = ["code,name,kind,parent_code,ma_dvhc,plan_code"] + [
+        f"XA_{i:03d},xã Thử Nghiệm {i},xã,HAI_PHONG,,KH_171_NHI_CHIEU" for i in range(114)]
+    add_localities(demo_db, "\n".join(lines).encode(), "localities.csv")
+    app = open_page("pages/indicator.py")
+    app.selectbox(key="indicator_code").set_value("HO_TICH_DUNG_HAN").run()
+    first = shown_table(app, "Địa phương", "Năm số liệu")["Địa phương"].tolist()
+    assert first[:2] == ["xã Lạc Phượng", "phường Nhị Chiểu"] and len(first) == 20
+    app.number_input(key="indicator_page").set_value(2).run()
+    assert not app.exception
+    second = shown_table(app, "Địa phương", "Năm số liệu")["Địa phương"].tolist()
+    assert len(second) == 20 and not set(first) & set(second)
+
+
 @pytest.mark.parametrize("locality", ["HAI_PHONG", "LAC_PHUONG"])
 def test_locality_page_draws_each_indicator_from_the_whole_scope_series(demo_db, locality):
     app = open_page("pages/locality.py")

@@ -3,8 +3,10 @@ aggregate year by year with its completeness, and the indicator's definition in 
 """
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from kpi import formatting as fmt
+from kpi import progress, queries
 from kpi.overview import own_rows, search, unique_labels
 
 COMPARISON_HEADERS = {
@@ -32,6 +34,23 @@ def localities_compared(described: pd.DataFrame, localities: pd.DataFrame, indic
 
 def comparison_table(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[list(COMPARISON_HEADERS)].rename(columns=COMPARISON_HEADERS)
+
+
+def locality_series(engine: Engine, locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
+    """The engine's yearly series of one locality (every indicator, or one), every year, read from
+    the readings of that locality and its descendants only (of that indicator only, if given): the
+    same rows as in the whole scope's series (kpi.assess), without keeping the scope's series."""
+    catalog = queries.catalog(engine)
+    links = progress.ancestor_links(catalog.localities)
+    codes = {locality_code, *links.loc[links["ancestor_code"] == locality_code, "descendant_code"]}
+    everyone = codes >= set(catalog.localities["code"])
+    readings = queries.readings(engine, localities=None if everyone else sorted(codes),
+                                indicators=None if indicator_code is None else [indicator_code])
+    series = progress.yearly_series(readings, catalog)
+    keep = series["locality_code"] == locality_code
+    if indicator_code is not None:
+        keep &= series["indicator_code"] == indicator_code
+    return series[keep].reset_index(drop=True)
 
 
 def aggregate_years(series: pd.DataFrame, locality_code: str, indicator_code: str) -> pd.DataFrame:

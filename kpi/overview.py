@@ -76,8 +76,9 @@ def own_rows(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str 
     """Statuses of the localities judged on their own plan (not aggregates), under a parent."""
     rows = statuses[~statuses["is_aggregate"].astype(bool)]
     if parent_code is not None:
-        children = localities.loc[localities["parent_code"] == parent_code, "code"]
-        rows = rows[rows["locality_code"].isin(children)]
+        children = pd.Index(localities.loc[localities["parent_code"] == parent_code, "code"])
+        # A hash lookup in the (unique) codes: several times faster than isin on Arrow strings.
+        rows = rows[children.get_indexer(rows["locality_code"]) >= 0]
     return rows
 
 
@@ -85,6 +86,24 @@ def reporting(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str
     """(localities that reported at least one figure for the year, localities with a plan)."""
     reported = own_rows(statuses, localities, parent_code).groupby("locality_code")["reported"].max()
     return int((reported > 0).sum()), int(len(reported))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the overview says of a scope above its tables: how many localities reported, which
+    localities are judged on their own plan, and (for a parent) its aggregate's status counts."""
+
+    reported: int
+    expected: int
+    locality_codes: pd.Series
+    counts: pd.DataFrame | None
+
+
+def summary(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str | None) -> Summary:
+    reported, expected = reporting(statuses, localities, parent_code)
+    codes = own_rows(statuses, localities, parent_code)["locality_code"].drop_duplicates().reset_index(drop=True)
+    counts = None if parent_code is None else status_counts(statuses, parent_code)
+    return Summary(reported, expected, codes, counts)
 
 
 def reporting_text(reported: int, expected: int) -> str:
@@ -102,7 +121,9 @@ def ranking(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str |
                *fmt.STATUS_ORDER]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    counts = pd.crosstab(rows["locality_code"], rows["status"]).reindex(columns=fmt.STATUS_ORDER, fill_value=0)
+    # groupby rather than crosstab: crosstab counts group by group in Python (a second at 3,300 localities).
+    counts = rows.groupby(["locality_code", "status"]).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=fmt.STATUS_ORDER, fill_value=0)
     table = counts.reset_index()
     names = localities.set_index("code")["name"]
     table["label"] = unique_labels(table["locality_code"], table["locality_code"].map(names))
@@ -110,8 +131,8 @@ def ranking(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str |
     table["share"] = 100 * table["achieved"] / table["judged"]
     table["achieved_text"] = [f"{a}/{j}" for a, j in zip(table["achieved"], table["judged"])]
     table["share_text"] = [fmt.format_ratio(a, j) for a, j in zip(table["achieved"], table["judged"])]
-    reported = rows.groupby("locality_code")["reported"].sum()
-    table["reported_text"] = [f"{int(reported[c])}/{j}" for c, j in zip(table["locality_code"], table["judged"])]
+    reported = rows.groupby("locality_code")["reported"].sum().reindex(counts.index)
+    table["reported_text"] = [f"{int(r)}/{j}" for r, j in zip(reported, table["judged"])]
     table = table.sort_values(["share", "achieved", "label"], ascending=[False, False, True], ignore_index=True)
     table["rank"] = table["share"].rank(method="min", ascending=False).astype(int)
     if query.strip():
@@ -149,24 +170,30 @@ class Matrix:
     hover: pd.DataFrame
 
 
+# The columns of the described statuses a matrix is made of (describe_statuses gives many more).
+MATRIX_INPUT = ["locality_code", "locality_name", "indicator_code", "indicator_name", "position", "is_aggregate",
+                "status", "status_label", "value_text", "counts_text", "completeness_text"]
+
+
 def matrix(described: pd.DataFrame, locality_codes: list[str]) -> Matrix:
     """The localities given (in that order, an aggregate included if given) × their indicators."""
-    rows = described[described["locality_code"].isin(locality_codes)].copy()
+    rows = described.loc[described["locality_code"].isin(locality_codes), MATRIX_INPUT].copy()
     labels = dict(zip(locality_codes, unique_labels(pd.Series(locality_codes),
                                                     pd.Series(locality_codes).map(_names(described)))))
     aggregate = rows["is_aggregate"].astype(bool)
     rows["column"] = rows["locality_code"].map(labels)
     rows.loc[aggregate, "column"] = rows.loc[aggregate, "column"] + " (tổng hợp)"
     rows["detail"] = rows["counts_text"].where(~aggregate, rows["completeness_text"])
-    rows["hover"] = [
-        f"{r.locality_name} — {r.indicator_name}: {r.value_text} ({r.status_label})" for r in rows.itertuples()
-    ]
+    rows["hover"] = [f"{locality} — {indicator}: {value} ({status})" for locality, indicator, value, status
+                     in zip(rows["locality_name"], rows["indicator_name"], rows["value_text"], rows["status_label"])]
     order = [labels[c] + (" (tổng hợp)" if c in set(rows.loc[aggregate, "locality_code"]) else "")
              for c in locality_codes if c in set(rows["locality_code"])]
     indicators = rows.sort_values("position").drop_duplicates("indicator_code")["indicator_name"].tolist()
 
+    wide = rows.pivot(index="indicator_name", columns="column", values=["status", "value_text", "detail", "hover"])
+
     def pivot(values: str) -> pd.DataFrame:
-        return rows.pivot(index="indicator_name", columns="column", values=values).reindex(index=indicators, columns=order)
+        return wide[values].reindex(index=indicators, columns=order)
 
     return Matrix(status=pivot("status"), value=pivot("value_text"), detail=pivot("detail"), hover=pivot("hover"))
 

@@ -5,19 +5,19 @@ the login gate and the logged-in account, the demo banner and status badges.
 import re
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
 from kpi import approvals as approval_store
+from kpi import charts, comparison, overview, queries, report
 from kpi import formatting as fmt
-from kpi import queries, report
 from kpi.assess import Assessment, assess
 from kpi.auth import (MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLE_LABELS, Account, LoginRefused,
                       authenticate, create_first_admin, get_account, has_users)
 from kpi.catalog import load_catalog
 from kpi.db import database_url, make_engine
 from kpi.exporting import readings_export
-from kpi.overview import narrow
 from kpi.presentation import describe_statuses
 from kpi.problems import Rejected
 from kpi.rights import rights_of
@@ -72,7 +72,7 @@ def described(as_of: int, scope: str | None = None, locality_codes: tuple[str, .
               indicator_code: str | None = None) -> pd.DataFrame:
     """Statuses in words (kpi.presentation.describe_statuses), only for the localities or the
     indicator asked for: describing thousands of localities at once takes seconds."""
-    narrowed = narrow(assessment(as_of, scope, with_series=False), None if locality_codes is None else list(locality_codes), indicator_code)
+    narrowed = overview.narrow(assessment(as_of, scope, with_series=False), None if locality_codes is None else list(locality_codes), indicator_code)
     return describe_statuses(narrowed)
 
 
@@ -132,9 +132,56 @@ def template(locality_code: str | None, year: int, file_format: str) -> bytes:
     return template_bytes(engine(), locality_code, year, file_format)
 
 
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
+def overview_summary(as_of: int, scope: str | None) -> overview.Summary:
+    """kpi.overview.summary of the scope: a few numbers instead of every status on each rerun."""
+    return overview.summary(assessment(as_of, scope, with_series=False).statuses, localities(), scope)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
+def ranking(as_of: int, scope: str | None, query: str = "") -> pd.DataFrame:
+    """kpi.overview.ranking of the scope, worked out once per year, scope and search."""
+    return overview.ranking(assessment(as_of, scope, with_series=False).statuses, localities(), scope, query)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
+def locality_series(locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
+    """kpi.comparison.locality_series: one locality's yearly series (one indicator's, if given), not
+    the whole scope's (600,000 rows for the city at national scale, copied on every cache hit)."""
+    return comparison.locality_series(engine(), locality_code, indicator_code)
+
+
+# Figures are built once and shared by every session without a copy (st.cache_data would unpickle,
+# and so re-validate, a plotly figure on every rerun). Callers only draw them: st.plotly_chart reads
+# a copy of the figure and never changes it.
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64)
+def _matrix_chart(url: str, as_of: int, scope: str | None, locality_codes: tuple[str, ...]) -> go.Figure:
+    grid = overview.matrix(described(as_of, scope, locality_codes), list(locality_codes))
+    return charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover)
+
+
+def matrix_chart(as_of: int, scope: str | None, locality_codes: tuple[str, ...]) -> go.Figure:
+    """kpi.charts.matrix_figure of these localities (an aggregate first if given). Do not modify it."""
+    return _matrix_chart(database_url(), as_of, scope, locality_codes)
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64)
+def _ranking_chart(url: str, as_of: int, scope: str | None, query: str, page_number: int, page_size: int) -> go.Figure:
+    return charts.ranking_figure(overview.page(ranking(as_of, scope, query), page_number, page_size))
+
+
+def ranking_chart(as_of: int, scope: str | None, query: str, page_number: int, page_size: int) -> go.Figure:
+    """kpi.charts.ranking_figure of one page of the ranking. Do not modify it."""
+    return _ranking_chart(database_url(), as_of, scope, query, page_number, page_size)
+
+
 def invalidate() -> None:
     """After every write, so that a saved figure shows at once on every page."""
     st.cache_data.clear()
+    _matrix_chart.clear()
+    _ranking_chart.clear()
 
 
 def page_header(title: str, *, requires: str | None = None) -> Account:

@@ -53,7 +53,8 @@ else:
     if shown["value"].notna().any():
         st.plotly_chart(charts.comparison_figure(shown, indicator["kind"], indicator["comparator"], indicator["target"]),
                         config=PLOT_CONFIG, theme=None, key="indicator_comparison")
-    st.dataframe(comparison.comparison_table(compared), hide_index=True)
+    # The page of the chart: the table of thousands of localities at once would not stay interactive.
+    st.dataframe(comparison.comparison_table(shown), hide_index=True)
 
 if parent_code is not None:
     aggregate = described[(described["locality_code"] == parent_code) & (described["indicator_code"] == code)]
@@ -63,8 +64,7 @@ if parent_code is not None:
         ui.status_badge(status["status"])
         st.caption(f"Mục tiêu 2030: {status['target_text']} · Dự báo 2030: {status['projection_text']} · "
                    f"Báo cáo năm {year}: {status['completeness_text']}")
-        series = ui.assessment(year, parent_code).series
-        pair = series[(series["locality_code"] == parent_code) & (series["indicator_code"] == code)]
+        pair = ui.locality_series(parent_code, code)
         figure = charts.progress_figure(pair, status)
         left, right = st.columns([3, 2])
         if figure is None:

@@ -18,7 +18,8 @@ controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", ordered["code"].tolist(), format_func=names.get, key="locality_code")
 year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="locality_year")
 
-assessment = ui.assessment(year, code)
+statuses = ui.assessment(year, code, with_series=False).statuses
+series = ui.locality_series(code)
 rows = ui.described(year, code, (code,))
 locality = localities.set_index("code").loc[code]
 plans = ui.plans().set_index("code")["title"]
@@ -30,7 +31,7 @@ if rows.empty:
     st.stop()
 is_aggregate = bool(rows["is_aggregate"].iloc[0])
 if is_aggregate:
-    reported, expected = overview.reporting(assessment.statuses, localities, code)
+    reported, expected = overview.reporting(statuses, localities, code)
     st.info(f"Số liệu của {names[code]} là **số liệu tổng hợp** từ các địa phương cấp dưới "
             f"(tỷ lệ tính theo tổng tử số / tổng mẫu số). Năm {year}: {overview.reporting_text(reported, expected)}.")
 
@@ -41,8 +42,7 @@ for column, row in zip(st.columns(len(counts)), counts.itertuples()):
 for group, indicators in rows.sort_values("position").groupby("group", sort=False):
     st.header(group, divider="gray")
     for status in indicators.to_dict("records"):
-        series = assessment.series[(assessment.series["locality_code"] == code)
-                                   & (assessment.series["indicator_code"] == status["indicator_code"])]
+        pair = series[series["indicator_code"] == status["indicator_code"]]
         with st.container(border=True):
             text, chart = st.columns([2, 3])
             with text:
@@ -55,11 +55,11 @@ for group, indicators in rows.sort_values("position").groupby("group", sort=Fals
                 st.caption(f"Mục tiêu 2030: {status['target_text']} · Dự báo 2030: {status['projection_text']}")
                 if is_aggregate:
                     st.caption(f"Báo cáo năm {year}: {status['completeness_text']}")
-                quiet = charts.not_applicable_years(series)
+                quiet = charts.not_applicable_years(pair)
                 if quiet:
                     st.caption(f"{NOT_APPLICABLE}: năm {', '.join(map(str, quiet))}")
             with chart:
-                figure = charts.progress_figure(series, status)
+                figure = charts.progress_figure(pair, status)
                 if figure is None:
                     st.info(f"{NOT_APPLICABLE} trong mọi năm đã báo cáo." if quiet else "Chưa có số liệu.")
                 else:

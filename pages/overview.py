@@ -1,6 +1,6 @@
 import streamlit as st
 
-from kpi import access_views, charts, overview, ui
+from kpi import access_views, overview, ui
 from kpi.demo import load_demo
 from kpi.formatting import format_completeness
 from kpi.presentation import status_table
@@ -40,7 +40,7 @@ if latest is None:
 
 localities = ui.localities()
 parents = overview.parent_options(localities)
-names = dict(zip(localities["code"], localities["name"]))
+names = dict(zip(localities["code"].tolist(), localities["name"].tolist()))
 years = list(range(max(latest, current_year()), FIRST_YEAR - 1, -1))
 
 controls = st.columns([1, 2, 2])
@@ -54,22 +54,20 @@ else:
                                         key="overview_parent")
 query = controls[2].text_input("Tìm địa phương", key="overview_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
 
-statuses = ui.assessment(year, parent_code, with_series=False).statuses
-reported, expected = overview.reporting(statuses, localities, parent_code)
+summary = ui.overview_summary(year, parent_code)
 
 approved = ui.approvals(year)
-st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: {overview.reporting_text(reported, expected)}")
-in_scope = overview.own_rows(statuses, localities, parent_code)["locality_code"]
+st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: "
+             f"{overview.reporting_text(summary.reported, summary.expected)}")
 st.caption(f"Số liệu đã được phê duyệt (khóa): "
-           f"{format_completeness(access_views.approved_count(in_scope, approved), expected)}. "
+           f"{format_completeness(access_views.approved_count(summary.locality_codes, approved), summary.expected)}. "
            f"Xem từng địa phương ở cột «Phê duyệt năm {year}» của bảng xếp hạng.")
-if parent_code is not None:
+if summary.counts is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
-    counts = overview.status_counts(statuses, parent_code)
-    for column, row in zip(st.columns(len(counts)), counts.itertuples()):
+    for column, row in zip(st.columns(len(summary.counts)), summary.counts.itertuples()):
         column.metric(ui.status_markdown(row.status), row.count)
 
-ranking = overview.ranking(statuses, localities, parent_code, query)
+ranking = ui.ranking(year, parent_code, query)
 if ranking.empty:
     st.info("Không có địa phương nào khớp với tìm kiếm." if query.strip() else "Chưa có địa phương nào có kế hoạch.")
     st.stop()
@@ -85,18 +83,17 @@ shown = overview.page(ranking, page_number, page_size)
 st.caption(f"Đang hiển thị {len(shown)} trong {len(ranking)} địa phương, xếp theo tỷ lệ chỉ tiêu đạt.")
 
 matrix_tab, ranking_tab, table_tab = st.tabs(["Ma trận chỉ tiêu", "Xếp hạng", "Bảng chi tiết"])
-codes = ([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist()
-described = ui.described(year, parent_code, tuple(codes))
+codes = tuple(([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist())
 with matrix_tab:
-    grid = overview.matrix(described, codes)
-    st.plotly_chart(charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover), config=PLOT_CONFIG, theme=None,
-                    key="overview_matrix")
+    st.plotly_chart(ui.matrix_chart(year, parent_code, codes), config=PLOT_CONFIG, theme=None, key="overview_matrix")
     st.caption("Màu ô theo mức đánh giá (chú giải ở trên). Ô trống: chỉ tiêu không có trong kế hoạch của địa phương. "
                "Cột tổng hợp ghi số địa phương đã báo cáo.")
 with ranking_tab:
-    st.plotly_chart(charts.ranking_figure(shown), config=PLOT_CONFIG, theme=None, key="overview_ranking")
-    ranking_shown = overview.ranking_table(ranking)
-    ranking_shown.insert(2, f"Phê duyệt năm {year}", access_views.approval_labels(ranking["locality_code"], approved))
+    st.plotly_chart(ui.ranking_chart(year, parent_code, query, page_number, page_size), config=PLOT_CONFIG, theme=None,
+                    key="overview_ranking")
+    # The page of the chart and the matrix: thousands of rows at once would not stay interactive.
+    ranking_shown = overview.ranking_table(shown)
+    ranking_shown.insert(2, f"Phê duyệt năm {year}", access_views.approval_labels(shown["locality_code"], approved))
     st.dataframe(ranking_shown, hide_index=True)
 with table_tab:
-    st.dataframe(status_table(described), hide_index=True)
+    st.dataframe(status_table(ui.described(year, parent_code, codes)), hide_index=True)

@@ -3,6 +3,7 @@
 import math
 
 import pandas as pd
+import plotly.io as pio
 import pytest
 
 from kpi import charts, overview
@@ -121,6 +122,21 @@ def test_ranking_figure_stacks_one_bar_per_status_in_its_colour(demo_engine):
     achieved = figure.data[0]
     assert list(achieved.x) == ranking["achieved"].tolist()
     assert [a.text.strip() for a in figure.layout.annotations] == [f"{s} đạt" for s in ranking["share_text"]]
+
+
+def test_every_figure_is_drawn_on_the_white_template(lac_phuong):
+    assessment, described = lac_phuong
+    status = pd.DataFrame({"xã A": ["achieved"]}, index=["Chỉ tiêu"])
+    ranking = pd.DataFrame({"label": ["xã A"], "share_text": ["50,0%"], "judged": [2],
+                            **{code: [1 if code in ("achieved", "off_track") else 0] for code in fmt.STATUS_ORDER}})
+    rows = pd.DataFrame({"label": ["xã A"], "value": [95.0], "value_text": ["95,0%"], "status": ["on_track"]})
+    figures = [
+        charts.progress_figure(pair(assessment, "HOA_GIAI_THANH"), described.loc["HOA_GIAI_THANH"].to_dict()),
+        charts.matrix_figure(status, status, status, status), charts.ranking_figure(ranking),
+        charts.comparison_figure(rows, "ratio", ">=", 100.0),
+    ]
+    white = pio.templates["plotly_white"].to_plotly_json()
+    assert all(figure.layout.template.to_plotly_json() == white for figure in figures)
 
 
 def test_comparison_figure_leaves_out_localities_without_a_value():

@@ -127,3 +127,15 @@ def test_narrow_keeps_only_what_is_asked(demo_engine):
     narrowed = overview.narrow(assessment, ["NHI_CHIEU"], "PBGDPL_CBCC")
     assert narrowed.statuses[["locality_code", "indicator_code"]].values.tolist() == [["NHI_CHIEU", "PBGDPL_CBCC"]]
     assert narrowed.series is assessment.series
+
+
+def test_summary_says_what_reporting_own_rows_and_status_counts_say(demo_engine):
+    assessment = assess(demo_engine, 2025, "HAI_PHONG")
+    localities = assessment.catalog.localities
+    for parent in ("HAI_PHONG", None):
+        summary = overview.summary(assessment.statuses, localities, parent)
+        assert (summary.reported, summary.expected) == overview.reporting(assessment.statuses, localities, parent)
+        assert summary.locality_codes.tolist() == ["LAC_PHUONG", "NHI_CHIEU"]
+    assert overview.summary(assessment.statuses, localities, None).counts is None
+    assert overview.summary(assessment.statuses, localities, "HAI_PHONG").counts.equals(
+        overview.status_counts(assessment.statuses, "HAI_PHONG"))

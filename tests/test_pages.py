@@ -1,11 +1,12 @@
 """Every page through Streamlit's AppTest, against a real SQLite file built with the fixtures."""
 
+import json
 import tomllib
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import entry, queries, ui
+from kpi import comparison, entry, overview, queries, ui
 from kpi import formatting as fmt
 from kpi.assess import assess
 from kpi.auth import Account, create_user, get_account
@@ -134,6 +135,44 @@ def test_overview_with_many_localities_pages_and_searches(demo_db):
     assert sorted(ranking["Địa phương"]) == sorted(["xã Thử Nghiệm 11", *[f"xã Thử Nghiệm {i}" for i in range(110, 114)]])
 
 
+def test_overview_with_many_localities_draws_one_page_and_pages_on(demo_db):
+    lines = ["code,name,kind,parent_code,ma_dvhc,plan_code"] + [
+        f"XA_{i:03d},xã Thử Nghiệm {i},xã,HAI_PHONG,,KH_171_NHI_CHIEU" for i in range(114)]
+    add_localities(demo_db, "\n".join(lines).encode(), "localities.csv")
+    assessment = assess(demo_db, 2025, "HAI_PHONG")
+    ranked = overview.ranking(assessment.statuses, assessment.catalog.localities, "HAI_PHONG")["label"].tolist()
+    app = open_page(PAGES[0])
+    # Ten localities a page: the ranking table, and the detail table (15 indicators of ten localities
+    # and the aggregate), not every one of the 116.
+    assert shown_table(app, "Hạng", "Tỷ lệ đạt")["Địa phương"].tolist() == ranked[:10]
+    assert sum(len(frame.value) for frame in app.dataframe) <= 10 + 15 * 11
+    app.number_input(key="overview_page").set_value(2).run()
+    assert not app.exception
+    assert shown_table(app, "Hạng", "Tỷ lệ đạt")["Địa phương"].tolist() == ranked[10:20]
+    assert any("Đang hiển thị 10 trong 116 địa phương" in c for c in texts(app.caption))
+    assert any("2/116 địa phương đã báo cáo" in h for h in texts(app.subheader))
+    matrix = next(chart for chart in app.get("plotly_chart") if "overview_matrix" in chart.proto.id)
+    columns = json.loads(matrix.proto.spec)["data"][0]["x"]
+    assert len(columns) == 11 and "Thử Nghiệm" in columns[1]
+
+
+def plotted(app: AppTest, key: str, trace: str) -> list:
+    chart = next(chart for chart in app.get("plotly_chart") if chart.proto.id.endswith(key))
+    return next(t["y"] for t in json.loads(chart.proto.spec)["data"] if t.get("name") == trace)
+
+
+@pytest.mark.parametrize("code", ["HO_TICH_DUNG_HAN", "CHUAN_TIEP_CAN_PL"])
+def test_indicator_page_draws_the_aggregate_of_the_whole_scope(demo_db, code):
+    app = open_page("pages/indicator.py")
+    app.selectbox(key="indicator_code").set_value(code).run()
+    assert not app.exception
+    series = assess(demo_db, 2025, "HAI_PHONG").series
+    expected = comparison.aggregate_years(series, "HAI_PHONG", code)
+    assert shown_table(app, "Năm", "Báo cáo").values.tolist() == expected.values.tolist()
+    pair = series[(series["locality_code"] == "HAI_PHONG") & (series["indicator_code"] == code)].sort_values("year")
+    assert plotted(app, "indicator_aggregate_chart", "Số liệu") == pair["value"].dropna().astype(float).tolist()
+
+
 def test_locality_page_shows_statuses_of_the_engine(demo_db):
     app = open_page("pages/locality.py")
     app.selectbox(key="locality_code").set_value("LAC_PHUONG").run()
@@ -154,6 +193,35 @@ def test_locality_page_for_the_city_shows_aggregates_with_completeness(demo_db):
     assert app.selectbox(key="locality_code").value == "HAI_PHONG"
     assert any("số liệu tổng hợp" in i and "2/2 địa phương đã báo cáo" in i for i in texts(app.info))
     assert "Báo cáo năm 2025: 1/2 địa phương" in texts(app.caption)
+
+
+def test_indicator_page_with_many_localities_shows_one_page_and_pages_on(demo_db):
+    lines = ["code,name,kind,parent_code,ma_dvhc,plan_code"] + [
+        f"XA_{i:03d},xã Thử Nghiệm {i},xã,HAI_PHONG,,KH_171_NHI_CHIEU" for i in range(114)]
+    add_localities(demo_db, "\n".join(lines).encode(), "localities.csv")
+    app = open_page("pages/indicator.py")
+    app.selectbox(key="indicator_code").set_value("HO_TICH_DUNG_HAN").run()
+    first = shown_table(app, "Địa phương", "Năm số liệu")["Địa phương"].tolist()
+    assert first[:2] == ["xã Lạc Phượng", "phường Nhị Chiểu"] and len(first) == 20
+    app.number_input(key="indicator_page").set_value(2).run()
+    assert not app.exception
+    second = shown_table(app, "Địa phương", "Năm số liệu")["Địa phương"].tolist()
+    assert len(second) == 20 and not set(first) & set(second)
+
+
+@pytest.mark.parametrize("locality", ["HAI_PHONG", "LAC_PHUONG"])
+def test_locality_page_draws_each_indicator_from_the_whole_scope_series(demo_db, locality):
+    app = open_page("pages/locality.py")
+    app.selectbox(key="locality_code").set_value(locality).run()
+    assert not app.exception
+    series = assess(demo_db, 2025, locality).series
+    drawn = 0
+    for code, pair in series[series["locality_code"] == locality].groupby("indicator_code"):
+        values = pair.sort_values("year")["value"].dropna().astype(float).tolist()
+        if values:
+            assert plotted(app, f"locality_chart_{code}", "Số liệu") == values
+            drawn += 1
+    assert drawn == len(app.get("plotly_chart")) > 5
 
 
 def test_indicator_page_compares_localities_and_defines_the_indicator(demo_db):

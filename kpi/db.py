@@ -13,15 +13,16 @@ import time
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from kpi.problems import Problem, Rejected
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "kpi.sqlite3"
@@ -149,7 +150,10 @@ def is_retryable(error: DBAPIError) -> bool:
     return getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> "Config":
+    # Imported here: alembic adds a quarter of a second to every command that does not migrate.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -157,6 +161,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_schema(engine: Engine) -> None:
+    from alembic import command
+
     # As a writer, so that several app processes starting at once migrate one after another.
     command.upgrade(alembic_config(engine.execution_options(write=True)), "head")
 

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
 
 from kpi.problems import Problem, Rejected
 
@@ -202,6 +201,9 @@ def _xlsx_values(data: bytes) -> tuple[list[list], dict[tuple[int, int], str]]:
 
 
 def _first_sheet(data: bytes, *, data_only: bool) -> list[list]:
+    # Imported here: openpyxl takes a fifth of a second to import, which a CSV file does not need.
+    from openpyxl import load_workbook
+
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
         if not book.worksheets:

@@ -182,25 +182,25 @@ def locked_message(locality_name: str, locality_code: str, year: int, approved_b
 
 def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:
     """Every problem of every row, in row order."""
-    localities = pd.DataFrame(session.execute(select(Locality.code, Locality.plan_code)).all(),
-                              columns=["locality_code", "plan_code"])
-    indicators = pd.DataFrame(session.execute(select(Indicator.code, Indicator.kind, Indicator.name)).all(),
-                              columns=["indicator_code", "kind", "indicator_name"])
-    targets = pd.DataFrame(session.execute(select(PlanTarget.plan_code, PlanTarget.indicator_code)).all(),
-                           columns=["plan_code", "indicator_code"]).assign(in_plan=True)
-    rows = frame.merge(localities, on="locality_code", how="left", indicator="_locality")
-    rows = rows.merge(indicators, on="indicator_code", how="left")
-    rows = rows.merge(targets, on=["plan_code", "indicator_code"], how="left")
-    known_locality = rows["_locality"] == "both"
-    known_indicator = rows["kind"].notna()
-    ratio, count, boolean = (rows["kind"] == k for k in ("ratio", "count", "boolean"))
+    plans = dict(session.execute(select(Locality.code, Locality.plan_code)).all())
+    kinds = dict(session.execute(select(Indicator.code, Indicator.kind)).all())
+    targets = {f"{plan}\x1f{indicator}" for plan, indicator in
+               session.execute(select(PlanTarget.plan_code, PlanTarget.indicator_code)).all()}
+    # Lookups by map, not merges: a merge cost a third of a second the first time in a process.
+    rows = frame.reset_index(drop=True)
+    known_locality = rows["locality_code"].isin(list(plans))
+    kind = rows["indicator_code"].map(kinds)
+    known_indicator = kind.notna()
+    pair = rows["locality_code"].map(plans).fillna("").astype(str) + "\x1f" + rows["indicator_code"].astype(str)
+    in_plan = pair.isin(targets)
+    ratio, count, boolean = (kind == k for k in ("ratio", "count", "boolean"))
     has = {c: rows[c].notna() for c in FIGURES}
     this_year = current_year()
 
     checks = [
         (~known_locality, "locality_code", "Không có địa phương với mã hoặc tên này."),
         (~known_indicator, "indicator_code", "Không có chỉ tiêu với mã này."),
-        (known_locality & known_indicator & rows["in_plan"].isna(), "indicator_code",
+        (known_locality & known_indicator & ~in_plan, "indicator_code",
          "Chỉ tiêu này không có trong kế hoạch của địa phương."),
         (rows["year"].isna(), "year", "Thiếu năm."),
         (rows["year"].notna() & ((rows["year"] < FIRST_YEAR) | (rows["year"] > this_year)), "year",
@@ -227,6 +227,8 @@ def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> l
     found = []
     for mask, column, message in checks:
         mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            continue
         for row, value in zip(rows.loc[mask, ROW_COLUMN], rows.loc[mask, column]):
             found.append((row, Problem(int(row), labels.get(column, column), _shown(value), message)))
     found.sort(key=lambda pair: pair[0])

@@ -9,21 +9,16 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi import approvals, auth
 from kpi import formatting as fmt
 from kpi import queries
 from kpi.assess import assess
-from kpi.backup import BackupError, backup, restore
-from kpi.catalog import add_localities, load_catalog
 from kpi.db import make_engine
-from kpi.demo import load_demo
-from kpi.exporting import readings_export, write_table
-from kpi.importer import apply_parsed, parse_file
-from kpi.presentation import describe_statuses
 from kpi.models import Role
+from kpi.presentation import describe_statuses
 from kpi.problems import Problem, Rejected
-from kpi.readings import delete_demo
-from kpi.report import ScopeError
+
+# Every other kpi module is imported by the command that needs it: importing them all (openpyxl,
+# argon2, the report writers) cost each command, an import of 100,000 rows included, a second or more.
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 CLI_USER = "dòng lệnh"
@@ -141,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_init(engine: Engine, args) -> int:
+    from kpi.catalog import load_catalog
+
     load_catalog(engine)
     print(f"Đã khởi tạo cơ sở dữ liệu: {len(queries.indicators(engine))} chỉ tiêu, "
           f"{len(queries.plans(engine))} kế hoạch, {len(queries.localities(engine))} địa phương.")
@@ -148,12 +145,17 @@ def run_init(engine: Engine, args) -> int:
 
 
 def run_localities(engine: Engine, args) -> int:
+    from kpi.catalog import add_localities
+
     count = add_localities(engine, args.file.read_bytes(), args.file.name)
     print(f"Đã thêm hoặc cập nhật {fmt.format_integer(count)} địa phương.")
     return EXIT_OK
 
 
 def run_demo(engine: Engine, args) -> int:
+    from kpi.demo import load_demo
+    from kpi.readings import delete_demo
+
     if args.remove:
         print(f"Đã xóa {fmt.format_integer(delete_demo(engine))} số liệu minh họa.")
         return EXIT_OK
@@ -163,6 +165,8 @@ def run_demo(engine: Engine, args) -> int:
 
 
 def run_import(engine: Engine, args) -> int:
+    from kpi.importer import apply_parsed, parse_file
+
     try:
         account = _account(engine, args.user) if args.user is not None else None
         parsed = parse_file(engine, args.file.read_bytes(), args.file.name)
@@ -184,7 +188,9 @@ def run_import(engine: Engine, args) -> int:
     return EXIT_OK
 
 
-def _account(engine: Engine, name: str) -> auth.Account:
+def _account(engine: Engine, name: str):
+    from kpi import auth
+
     account = auth.get_account(engine, name)
     if account is None:
         raise Rejected([Problem(None, None, "", f"Không có tài khoản «{auth.normalize_name(name)}».")])
@@ -218,6 +224,8 @@ def run_progress(engine: Engine, args) -> int:
 
 
 def run_export(engine: Engine, args) -> int:
+    from kpi.exporting import readings_export, write_table
+
     if args.file.suffix.lower() not in (".csv", ".xlsx"):
         print("Tệp xuất phải có đuôi .csv hoặc .xlsx.", file=sys.stderr)
         return EXIT_USAGE
@@ -229,6 +237,7 @@ def run_export(engine: Engine, args) -> int:
 
 def run_report(engine: Engine, args) -> int:
     # Imported here: python-docx and matplotlib would add most of a second to every other command.
+    from kpi.report import ScopeError
     from kpi.report_docx import report_docx
     from kpi.report_xlsx import report_xlsx
 
@@ -247,6 +256,8 @@ def run_report(engine: Engine, args) -> int:
 
 
 def run_user(engine: Engine, args) -> int:
+    from kpi import auth
+
     if args.user_command == "add":
         account = auth.create_user(engine, args.name, _read_password(confirm=True), args.role, args.locality)
         scope = f", phụ trách: {', '.join(account.localities)}" if account.localities else ""
@@ -288,6 +299,8 @@ def _print_users(users: pd.DataFrame) -> None:
 
 
 def run_approve(engine: Engine, args) -> int:
+    from kpi import approvals
+
     state = approvals.approve(engine, args.locality, args.year, args.user, args.note)
     print(f"Đã phê duyệt số liệu năm {state.year} của {state.locality_code} "
           f"(«{state.approved_by}», {fmt.format_timestamp(state.approved_at)}); số liệu này đã bị khóa.")
@@ -295,12 +308,16 @@ def run_approve(engine: Engine, args) -> int:
 
 
 def run_reopen(engine: Engine, args) -> int:
+    from kpi import approvals
+
     approvals.reopen(engine, args.locality, args.year, args.user, args.note)
     print(f"Đã mở lại số liệu năm {args.year} của {args.locality}; có thể sửa lại.")
     return EXIT_OK
 
 
 def run_approvals(engine: Engine, args) -> int:
+    from kpi import approvals
+
     history = approvals.approval_history(engine, args.locality, args.year)
     if history.empty:
         print("Chưa có phê duyệt nào.")
@@ -312,6 +329,8 @@ def run_approvals(engine: Engine, args) -> int:
 
 
 def run_backup(engine: Engine, args) -> int:
+    from kpi.backup import BackupError, backup
+
     try:
         backup(engine, args.file)
     except BackupError as error:
@@ -322,6 +341,8 @@ def run_backup(engine: Engine, args) -> int:
 
 
 def run_restore(engine: Engine, args) -> int:
+    from kpi.backup import BackupError, restore
+
     try:
         count = restore(engine, args.file)
     except BackupError as error:

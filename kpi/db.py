@@ -13,15 +13,16 @@ import time
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Select, create_engine, event, text, true
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from kpi.problems import Problem, Rejected
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "kpi.sqlite3"
@@ -149,7 +150,10 @@ def is_retryable(error: DBAPIError) -> bool:
     return getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> "Config":
+    # Imported here: alembic adds a quarter of a second to every command that does not migrate.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -157,6 +161,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_schema(engine: Engine) -> None:
+    from alembic import command
+
     # As a writer, so that several app processes starting at once migrate one after another.
     command.upgrade(alembic_config(engine.execution_options(write=True)), "head")
 
@@ -170,15 +176,28 @@ def upsert(session: Session, model, rows: list[dict], key_columns: list[str]) ->
 def upsert_columns(session: Session, model, columns: dict[str, list], key_columns: list[str],
                    shared: dict | None = None) -> None:
     """upsert() with the rows given column by column, and values shared by every row."""
+    statement = _insert(session, model)
+    updated = {c: statement.excluded[c] for c in [*columns, *(shared or {})] if c not in key_columns}
+    execute_many(session, statement.on_conflict_do_update(index_elements=key_columns, set_=updated), columns, shared)
+
+
+def upsert_select(session: Session, model, rows: Select, key_columns: list[str]) -> None:
+    """upsert() of the rows a SELECT returns, its columns named as the table's: the rows stay in the database."""
+    columns = [column.name for column in rows.selected_columns]
+    # WHERE: SQLite would otherwise read the ON of ON CONFLICT as a join constraint of the SELECT.
+    statement = _insert(session, model).from_select(columns, rows.where(true()))
+    updated = {c: statement.excluded[c] for c in columns if c not in key_columns}
+    session.connection().execute(statement.on_conflict_do_update(index_elements=key_columns, set_=updated))
+
+
+def _insert(session: Session, model):
+    # The table, not the ORM class: an ORM bulk insert leaves out None values and so splits the rows
+    # into one statement per run of rows with the same non-null columns (thousands for a mixed file).
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    # The table, not the ORM class: an ORM bulk insert leaves out None values and so splits the rows
-    # into one statement per run of rows with the same non-null columns (thousands for a mixed file).
-    statement = insert(model.__table__)
-    updated = {c: statement.excluded[c] for c in [*columns, *(shared or {})] if c not in key_columns}
-    execute_many(session, statement.on_conflict_do_update(index_elements=key_columns, set_=updated), columns, shared)
+    return insert(model.__table__)
 
 
 def execute_many(session: Session, statement, columns: dict[str, list], shared: dict | None = None) -> None:

@@ -5,7 +5,9 @@ kpi.readings.apply_readings, as one import batch. Each problem names the row as 
 column header as written in the file, and the value found.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -44,6 +46,8 @@ class ParsedFile:
     checksum: str
     skipped_rows: tuple[int, ...] = ()
     """Rows naming a reading but holding no figure at all (a template row left empty): not imported."""
+    in_file_terms: Callable[[list[Problem]], list[Problem]] | None = field(default=None, repr=False, compare=False)
+    """The write path's problems as the file shows them (its text, its columns, in file order)."""
 
 
 def import_file(engine: Engine, data: bytes, file_name: str, *, user: Account | None = None,
@@ -57,11 +61,15 @@ def apply_parsed(engine: Engine, parsed: ParsedFile, *, user: Account | None = N
                  dry_run: bool = False) -> WriteResult:
     return apply_readings(engine, parsed.frame, user=user, user_name=user_name, source=Source.IMPORT,
                           file_name=parsed.file_name, file_checksum=parsed.checksum, dry_run=dry_run,
-                          column_labels=parsed.column_labels)
+                          column_labels=parsed.column_labels, explain=parsed.in_file_terms)
 
 
 def parse_file(engine: Engine, data: bytes, file_name: str) -> ParsedFile:
-    """The file's readings in the canonical columns, or Rejected with every problem found."""
+    """The file's readings in the canonical columns, or Rejected with every problem found.
+
+    A file whose cells all read well is checked against the database once, by the write path when it
+    is applied (apply_parsed), which reports in the file's terms; a file with problems of its own is
+    checked here as well, so that every problem comes in one list."""
     sheet = read_sheet(data, file_name, frozenset(HEADER_COLUMNS))
     positions, problems = _columns(sheet)
     if any(column not in positions for column in KEY) or problems:
@@ -84,11 +92,12 @@ def parse_file(engine: Engine, data: bytes, file_name: str) -> ParsedFile:
         if frame.empty:
             problems.append(Problem(None, None, "", "Tệp không có dòng nào có số liệu: hãy nhập tử số và mẫu số "
                                                     "(chỉ tiêu tỷ lệ) hoặc giá trị (chỉ tiêu số lượng, có/không)."))
-        else:
-            problems += _write_path_problems(session, frame, labels, problems, sheet, positions)
+        elif problems:
+            problems += _write_path_problems(validate(session, frame, labels), labels, problems, sheet, positions)
     if problems:
         raise Rejected(_in_file_order(problems, sheet.headers))
-    return ParsedFile(frame, labels, file_name, checksum(data), skipped)
+    explain = partial(_file_problems, labels=labels, sheet=sheet, positions=positions)
+    return ParsedFile(frame, labels, file_name, checksum(data), skipped, explain)
 
 
 def _columns(sheet: Sheet) -> tuple[dict[str, int], list[Problem]]:
@@ -262,6 +271,8 @@ ISSUE_MESSAGES = {
 def _issue_problems(cells: pd.DataFrame, issue: pd.Series, column: str, labels: dict[str, str],
                     expected: str) -> list[Problem]:
     problems = []
+    if not (issue != "").any():
+        return problems
     for code, message in ISSUE_MESSAGES.items():
         problems += _problems(cells, issue == code, column, labels, message.format(expected=expected))
     return problems
@@ -274,16 +285,21 @@ def _problems(cells: pd.DataFrame, mask: pd.Series, column: str, labels: dict[st
             for row, value in zip(cells.loc[mask, ROW_COLUMN], cells.loc[mask, column])]
 
 
-def _write_path_problems(session, frame: pd.DataFrame, labels: dict[str, str], found: list[Problem],
+def _file_problems(problems: list[Problem], *, labels: dict[str, str], sheet: Sheet,
+                   positions: dict[str, int]) -> list[Problem]:
+    return _in_file_order(_write_path_problems(problems, labels, [], sheet, positions), sheet.headers)
+
+
+def _write_path_problems(checked: list[Problem], labels: dict[str, str], found: list[Problem],
                          sheet: Sheet, positions: dict[str, int]) -> list[Problem]:
-    """The write path's own checks, shown with the text found in the file; a cell already reported
-    (not a number, an uncalculated formula) is not reported twice."""
+    """The write path's problems (`checked`), shown with the text found in the file; a cell already
+    reported (not a number, an uncalculated formula) is not reported twice."""
     reported = {(p.row, p.column) for p in found}
     label_column = {labels[c]: c for c in INPUT_COLUMNS if c in positions}
     raw = sheet.text.set_index(ROW_COLUMN)
     missing = {labels[c]: c for c in INPUT_COLUMNS if c not in positions}
     problems, lacking = [], {}
-    for problem in validate(session, frame, labels):
+    for problem in checked:
         if (problem.row, problem.column) in reported:
             continue
         if problem.column in missing:

@@ -2,7 +2,6 @@
 
 import argparse
 import getpass
-import json
 import sys
 from pathlib import Path
 

@@ -19,7 +19,12 @@ CODE_PATTERN = re.compile(r"^[A-Z0-9_]+$")
 
 
 def load_catalog(engine: Engine, data_dir: Path = DATA_DIR) -> None:
-    """Create or upgrade the schema and load indicators, plans and localities. Safe to repeat."""
+    """Create or upgrade the schema, load indicators and plans, and add the bundled localities that
+    are missing. Safe to repeat.
+
+    Localities already in the store are left as they are: they are changed only by a localities
+    file (add_localities), and the app loads the catalogue each time it starts.
+    """
     upgrade_schema(engine)
     indicators = _read_csv(data_dir / "indicators.csv")
     plans = _read_csv(data_dir / "plans.csv")
@@ -29,7 +34,9 @@ def load_catalog(engine: Engine, data_dir: Path = DATA_DIR) -> None:
         plan_titles = plans.drop_duplicates("plan_code")
         upsert(session, Plan, [{"code": r.plan_code, "title": r.plan_title} for r in plan_titles.itertuples()], ["code"])
         upsert(session, PlanTarget, _plan_target_rows(plans), ["plan_code", "indicator_code"])
-        _apply_localities(session, localities)
+        missing = localities[~localities["code"].isin(list(session.scalars(select(Locality.code))))]
+        if not missing.empty:
+            _apply_localities(session, missing)
 
 
 def add_localities(engine: Engine, data: bytes, file_name: str) -> int:

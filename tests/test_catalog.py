@@ -1,10 +1,11 @@
 import csv
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from kpi import queries
 from kpi.catalog import add_localities, load_catalog
+from kpi.db import write_session
 from kpi.models import Indicator, Locality, PlanTarget
 from kpi.problems import Rejected
 from tests.shared_data import HAI_PHONG_UNITS
@@ -39,6 +40,22 @@ def test_init_is_safe_to_repeat(engine):
     load_catalog(engine)
     load_catalog(engine)
     assert table_counts(engine) == before
+
+
+def test_loading_the_catalogue_again_keeps_localities_changed_by_a_file(engine):
+    data = (HEADER + "LAC_PHUONG,xã Lạc Phượng (mới),xã,HAI_PHONG,,KH_171_NHI_CHIEU\n").encode()
+    add_localities(engine, data, "units.csv")
+    load_catalog(engine)
+    localities = queries.localities(engine).set_index("code")
+    assert localities.loc["LAC_PHUONG", "name"] == "xã Lạc Phượng (mới)"
+    assert localities.loc["LAC_PHUONG", "plan_code"] == "KH_171_NHI_CHIEU"
+
+
+def test_loading_the_catalogue_adds_bundled_localities_that_are_missing(engine):
+    with write_session(engine) as session:
+        session.execute(delete(Locality).where(Locality.code == "LAC_PHUONG"))
+    load_catalog(engine)
+    assert "LAC_PHUONG" in set(queries.localities(engine)["code"])
 
 
 def test_localities_file_adds_and_updates(engine):

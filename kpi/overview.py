@@ -178,6 +178,10 @@ MATRIX_INPUT = ["locality_code", "locality_name", "indicator_code", "indicator_n
 def matrix(described: pd.DataFrame, locality_codes: list[str]) -> Matrix:
     """The localities given (in that order, an aggregate included if given) × their indicators."""
     rows = described.loc[described["locality_code"].isin(locality_codes), MATRIX_INPUT].copy()
+    if rows.empty:
+        # An empty pivot has no value levels to take the four grids from.
+        empty = pd.DataFrame(dtype=object)
+        return Matrix(status=empty, value=empty.copy(), detail=empty.copy(), hover=empty.copy())
     labels = dict(zip(locality_codes, unique_labels(pd.Series(locality_codes),
                                                     pd.Series(locality_codes).map(_names(described)))))
     aggregate = rows["is_aggregate"].astype(bool)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kpi.formatting import format_integer
 from kpi.problems import Problem, Rejected
 
 ROW_COLUMN = "excel_row"
@@ -79,10 +80,11 @@ def read_sheet(data: bytes, file_name: str, expected: frozenset[str] = frozenset
         for (r, c), formula in formulas.items():
             rows[r][c] = formula
         invisible = any(INVISIBLE_SEARCH.search(cell) for row in rows for cell in row)
-        return _sheet(_frame(rows, max(map(len, rows), default=0), ""), None, expected, invisible, values, formulas)
+        return _sheet(_frame(rows, max(map(len, rows), default=0), ""), _header_of(enumerate(rows), expected), None,
+                      invisible, values, formulas)
     text = _decode(data)
-    records, lengths = _csv_records(text, expected)
-    return _sheet(records, lengths, expected, bool(INVISIBLE_SEARCH.search(text)), None, {})
+    records = _csv_records(text, expected)
+    return _sheet(records.frame, records.header_index, records, bool(INVISIBLE_SEARCH.search(text)), None, {})
 
 
 def uncalculated_problems(sheet: Sheet, positions) -> list[Problem]:
@@ -139,8 +141,22 @@ def _strict(data: bytes, encoding: str) -> str:
                                                 "lại tệp dạng CSV UTF-8 hoặc .xlsx.")]) from None
 
 
-def _csv_records(text: str, expected: frozenset[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Every record (padded with "" to the widest) and how many cells each really has."""
+@dataclass(frozen=True)
+class CsvRecords:
+    """A CSV file's records as wide as its header row (padded with ""), where that header is (None
+    when no row has text), how many cells each record really has, and every cell of the longer ones."""
+
+    frame: pd.DataFrame
+    header_index: int | None
+    lengths: np.ndarray
+    long_rows: dict[int, list[str]]
+
+    def cells(self, index: int) -> list[str]:
+        row = self.long_rows.get(index)
+        return row if row is not None else self.frame.iloc[index].tolist()[:self.lengths[index]]
+
+
+def _csv_records(text: str, expected: frozenset[str]) -> CsvRecords:
     first_line, _, rest = text.partition("\n")
     hint = SEP_HINT.fullmatch(first_line.strip())
     if hint:
@@ -149,29 +165,53 @@ def _csv_records(text: str, expected: frozenset[str]) -> tuple[pd.DataFrame, np.
     else:
         separator = _separator(text, expected)
     if '"' not in text and text.count("\r") == text.count("\r\n"):
-        plain = _unquoted_records(text, separator)
+        plain = _unquoted_records(text, separator, expected)
         if plain is not None:
             return plain
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     lengths = np.fromiter(map(len, records), dtype=int, count=len(records))
-    return _frame(records, int(lengths.max(initial=0)), ""), lengths
+    header_index = _header_of(enumerate(records), expected)
+    width = 0 if header_index is None else int(lengths[header_index])
+    # Rows are cut to the header's width; the longer ones (errors to report) are kept whole aside,
+    # so that one row of thousands of cells does not make every row that wide.
+    long_rows = {int(i): records[i] for i in np.flatnonzero(lengths > width)}
+    return CsvRecords(_frame(records, width, ""), header_index, lengths, long_rows)
 
 
-def _unquoted_records(text: str, separator: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+def _unquoted_records(text: str, separator: str, expected: frozenset[str]) -> CsvRecords | None:
     """Without quotes, a record is a line and its cells are split at the separator, which pandas' C
-    reader does five times faster than the csv module (100,000 rows). None if the two would disagree."""
+    reader does five times faster than the csv module (100,000 rows). None if the two would disagree,
+    or if a row is wider than the header: pandas' reader sizes every row like the widest (a row of
+    3,000 cells among 20,000 took 270 MB), the csv module does not."""
     lines = text.split("\n")
     if lines[-1] == "":
         # csv.reader yields no record after the last line break.
         lines.pop()
     lengths = np.array([line.count(separator) + 1 if line not in ("", "\r") else 0 for line in lines], dtype=int)
-    width = int(lengths.max(initial=0))
-    if not width:
+    header_index = _header_of(((i, line.removesuffix("\r").split(separator)) for i, line in enumerate(lines)
+                               if line.translate(INVISIBLE).replace(separator, "").strip()), expected)
+    if header_index is None or (lengths > lengths[header_index]).any():
         return None
+    width = int(lengths[header_index])
     records = pd.read_csv(io.StringIO(text), sep=separator, header=None, names=range(width), dtype=str,
                           na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE, index_col=False,
                           engine="c")
-    return (records, lengths) if len(records) == len(lines) else None
+    return CsvRecords(records, header_index, lengths, {}) if len(records) == len(lines) else None
+
+
+def _header_of(records, expected: frozenset[str]) -> int | None:
+    """Where the header is among (index, cells) records: looked for in the first HEADER_SEARCH_ROWS
+    with text; None when no record has text."""
+    candidates = []
+    for index, cells in records:
+        cleaned = [_clean(c) for c in cells]
+        if any(cleaned):
+            candidates.append((index, cleaned))
+            if len(candidates) == HEADER_SEARCH_ROWS:
+                break
+    if not candidates:
+        return None
+    return candidates[_header_index([cleaned for _, cleaned in candidates], expected)][0]
 
 
 def _separator(text: str, expected: frozenset[str]) -> str:
@@ -270,19 +310,16 @@ def _clean(cell: str) -> str:
     return nfc(cell).translate(INVISIBLE).strip()
 
 
-def _sheet(records: pd.DataFrame, lengths: np.ndarray | None, expected: frozenset[str], invisible: bool,
+def _sheet(records: pd.DataFrame, header_index: int | None, csv_records: CsvRecords | None, invisible: bool,
            values: list[list] | None, formulas: dict[tuple[int, int], str]) -> Sheet:
-    """`records`: every row of the file as text; `lengths`: the cells each row of a CSV file really has;
-    `values`: a spreadsheet's cell values as read, for `numbers`."""
-    first = _first_rows(records)
-    if not first:
+    """`records`: every row of the file as text; `csv_records`: a CSV file's records, with how many
+    cells each really has; `values`: a spreadsheet's cell values as read, for `numbers`."""
+    if header_index is None:
         raise Rejected([Problem(None, None, "", "Tệp trống: không có dòng tiêu đề và dữ liệu.")])
-    header_index = first[_header_index([[_clean(c) for c in records.iloc[i]] for i in first], expected)]
     headers = [_clean(c) for c in records.iloc[header_index]]
     body = records.iloc[header_index + 1:]
     # Spreadsheet programs write every CSV row as wide as the header: a longer row has been shifted.
-    problems = [] if lengths is None else _wide_row_problems(body, lengths[header_index + 1:],
-                                                             int(lengths[header_index]), header_index + 2)
+    problems = [] if csv_records is None else _wide_row_problems(csv_records, header_index)
     while headers and not headers[-1]:
         headers.pop()
     width = max(len(headers), 1)
@@ -305,35 +342,21 @@ def _sheet(records: pd.DataFrame, lengths: np.ndarray | None, expected: frozense
     return Sheet(headers, header_index + 1, text[kept], numbers, uncalculated, problems)
 
 
-def _first_rows(records: pd.DataFrame) -> list[int]:
-    """Where the first rows with any text are (as many as the header is looked for in), read from the
-    top in growing slices: a file has its header near the top, and most files are long."""
-    first: list[int] = []
-    start, size = 0, 64
-    while start < len(records) and len(first) < HEADER_SEARCH_ROWS:
-        for offset, row in enumerate(records.iloc[start:start + size].to_numpy().tolist()):
-            if any(_clean(c) for c in row):
-                first.append(start + offset)
-                if len(first) == HEADER_SEARCH_ROWS:
-                    break
-        start, size = start + size, size * 2
-    return first
-
-
 def _frame(rows: list[list], width: int, blank) -> pd.DataFrame:
-    """Ragged rows cut or padded to the header's width."""
+    """Ragged rows cut or padded to `width`."""
     if any(len(row) != width for row in rows):
         rows = [row[:width] + [blank] * (width - len(row)) for row in rows]
     frame = pd.DataFrame(rows, columns=range(width), dtype=object) if rows else pd.DataFrame(columns=range(width), dtype=object)
     return frame.fillna(blank)
 
 
-def _wide_row_problems(body: pd.DataFrame, lengths: np.ndarray, width: int, first_row: int) -> list[Problem]:
+def _wide_row_problems(records: CsvRecords, header_index: int) -> list[Problem]:
     problems = []
-    for index in np.flatnonzero(lengths > width):
-        row = body.iloc[index].tolist()[:lengths[index]]
+    width = int(records.lengths[header_index])
+    for index in header_index + 1 + np.flatnonzero(records.lengths[header_index + 1:] > width):
+        row = records.cells(int(index))
         if any(c.strip() for c in row):
-            problems.append(Problem(int(first_row + index), None, "; ".join(c.strip() for c in row[width:] if c.strip()),
-                                    f"Dòng này có {len(row)} ô nhưng dòng tiêu đề chỉ có {width} cột. Có thể một số "
+            problems.append(Problem(int(index) + 1, None, "; ".join(c.strip() for c in row[width:] if c.strip()),
+                                    f"Dòng này có {format_integer(len(row))} ô nhưng dòng tiêu đề chỉ có {format_integer(width)} cột. Có thể một số "
                                     "viết với dấu phẩy (ví dụ 12,5) chưa được đặt trong ngoặc kép, hoặc thiếu tiêu đề cột."))
     return problems

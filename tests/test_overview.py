@@ -139,3 +139,9 @@ def test_summary_says_what_reporting_own_rows_and_status_counts_say(demo_engine)
     assert overview.summary(assessment.statuses, localities, None).counts is None
     assert overview.summary(assessment.statuses, localities, "HAI_PHONG").counts.equals(
         overview.status_counts(assessment.statuses, "HAI_PHONG"))
+
+
+def test_matrix_of_localities_with_nothing_described_is_empty(demo_engine):
+    described = describe_statuses(assess(demo_engine, 2024))
+    grid = overview.matrix(described.iloc[0:0], ["LAC_PHUONG"])
+    assert grid.status.empty and grid.value.empty and grid.detail.empty and grid.hover.empty

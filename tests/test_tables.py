@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from kpi.problems import Rejected
-from kpi.tables import ROW_COLUMN, UNCALCULATED_MESSAGE, header_key, read_sheet, read_table
+from kpi.tables import ROW_COLUMN, UNCALCULATED_MESSAGE, _csv_records, header_key, read_sheet, read_table
 
 TONES = "\u0300\u0301\u0303\u0309\u0323"
 NAME = "xã Lạc Phượng"
@@ -118,6 +118,21 @@ def test_a_row_wider_than_the_header_is_reported_with_its_row():
     with pytest.raises(Rejected) as rejected:
         read_table(b"a,b\n1,2\n12,5,3\n12,5,\n", "a.csv")
     assert [(p.row, p.value) for p in rejected.value.problems] == [(3, "3"), (4, "")]
+
+
+@pytest.mark.parametrize("quote", ["", '"'])
+def test_one_very_wide_row_is_reported_without_widening_every_row(quote):
+    header = "a,b,c"
+    lines = [header, "1,2,3", f"{quote}4{quote}," + "x," * 3000 + "tail", "5,6,7"]
+    text = "\n".join(lines) + "\n"
+    # Rows are kept no wider than the rows the header is looked for in: one row of thousands of
+    # cells in a long file made every row that wide (gigabytes at 100,000 rows).
+    assert _csv_records(text, frozenset()).frame.shape == (4, 3)
+    with pytest.raises(Rejected) as rejected:
+        read_table(text.encode(), "a.csv")
+    [problem] = rejected.value.problems
+    assert problem.row == 3 and problem.value.endswith("x; x; tail")
+    assert "Dòng này có 3.002 ô nhưng dòng tiêu đề chỉ có 3 cột" in problem.message
 
 
 def test_trailing_separators_as_wide_as_the_header_are_fine():

@@ -1,13 +1,9 @@
 """Entry point: `streamlit run dashboard.py`."""
 
-from pathlib import Path
-
 import streamlit as st
 
 from kpi import ui
 from kpi.rights import rights_of
-
-HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030", page_icon=":material/balance:", layout="wide")
 
@@ -20,9 +16,8 @@ pages = [
     st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
     st.Page("pages/locality.py", title="Địa phương", icon=":material/location_city:"),
     st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/flag:"),
+    st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"),
 ]
-if (HERE / "pages" / "report.py").exists():
-    pages.append(st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"))
 # A viewer is not shown the pages it may not use; the pages refuse it too, and the write path refuses
 # whatever reaches it.
 if rights.may_write:

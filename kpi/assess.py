@@ -27,7 +27,7 @@ def assess(engine: Engine, as_of: int, locality_code: str | None = None, *, with
     """
     catalog = queries.catalog(engine)
     scope = None if locality_code is None else scope_codes(catalog.localities, locality_code)
-    readings = queries.readings(engine, localities=_localities_read(catalog, scope),
+    readings = queries.readings(engine, localities=localities_read(catalog, scope),
                                 up_to=None if with_series else as_of)
     series, statuses = progress.evaluate(readings, catalog, as_of, with_series=with_series)
     if scope is not None:
@@ -42,7 +42,7 @@ def scope_codes(localities: pd.DataFrame, locality_code: str) -> list[str]:
     return [locality_code, *children]
 
 
-def _localities_read(catalog: Catalog, scope: list[str] | None) -> list[str] | None:
+def localities_read(catalog: Catalog, scope: list[str] | None) -> list[str] | None:
     """The scope and every descendant of it (their readings make its aggregates); None for all."""
     if scope is None:
         return None

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from kpi import formatting as fmt
 from kpi import progress, queries
+from kpi.assess import localities_read
 from kpi.overview import own_rows, search, unique_labels
 
 COMPARISON_HEADERS = {
@@ -41,16 +42,10 @@ def locality_series(engine: Engine, locality_code: str, indicator_code: str | No
     the readings of that locality and its descendants only (of that indicator only, if given): the
     same rows as in the whole scope's series (kpi.assess), without keeping the scope's series."""
     catalog = queries.catalog(engine)
-    links = progress.ancestor_links(catalog.localities)
-    codes = {locality_code, *links.loc[links["ancestor_code"] == locality_code, "descendant_code"]}
-    everyone = codes >= set(catalog.localities["code"])
-    readings = queries.readings(engine, localities=None if everyone else sorted(codes),
+    readings = queries.readings(engine, localities=localities_read(catalog, [locality_code]),
                                 indicators=None if indicator_code is None else [indicator_code])
     series = progress.yearly_series(readings, catalog)
-    keep = series["locality_code"] == locality_code
-    if indicator_code is not None:
-        keep &= series["indicator_code"] == indicator_code
-    return series[keep].reset_index(drop=True)
+    return series[series["locality_code"] == locality_code].reset_index(drop=True)
 
 
 def aggregate_years(series: pd.DataFrame, locality_code: str, indicator_code: str) -> pd.DataFrame:

@@ -11,7 +11,6 @@ import random
 import sqlite3
 import time
 from contextlib import contextmanager
-from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
@@ -169,16 +168,12 @@ def upgrade_schema(engine: Engine) -> None:
 
 def upsert(session: Session, model, rows: list[dict], key_columns: list[str]) -> None:
     """Insert rows, or update every other given column where the key already exists."""
-    if rows:
-        upsert_columns(session, model, {key: [row[key] for row in rows] for key in rows[0]}, key_columns)
-
-
-def upsert_columns(session: Session, model, columns: dict[str, list], key_columns: list[str],
-                   shared: dict | None = None) -> None:
-    """upsert() with the rows given column by column, and values shared by every row."""
+    if not rows:
+        return
+    columns = {key: [row[key] for row in rows] for key in rows[0]}
     statement = _insert(session, model)
-    updated = {c: statement.excluded[c] for c in [*columns, *(shared or {})] if c not in key_columns}
-    execute_many(session, statement.on_conflict_do_update(index_elements=key_columns, set_=updated), columns, shared)
+    updated = {c: statement.excluded[c] for c in columns if c not in key_columns}
+    execute_many(session, statement.on_conflict_do_update(index_elements=key_columns, set_=updated), columns)
 
 
 def upsert_select(session: Session, model, rows: Select, key_columns: list[str]) -> None:
@@ -200,27 +195,23 @@ def _insert(session: Session, model):
     return insert(model.__table__)
 
 
-def execute_many(session: Session, statement, columns: dict[str, list], shared: dict | None = None) -> None:
-    """One INSERT for every row, its parameters handed to the driver ready-made.
+def execute_many(session: Session, statement, columns: dict[str, list]) -> None:
+    """One INSERT for every row, its parameters (given column by column) handed to the driver ready-made.
 
     SQLAlchemy prepares every parameter of every row in Python, which was most of the time of a
     100,000-row import; here a column's bind processor (datetimes, booleans) runs only where its
-    type has one, and a value shared by every row is processed once.
+    type has one.
     """
     count = len(next(iter(columns.values()), []))
     if not count:
         return
     connection = session.connection()
     dialect = connection.dialect
-    shared = shared or {}
-    compiled = statement.compile(dialect=dialect, column_keys=[*columns, *shared])
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
     ready = {}
-    for key, value in [*columns.items(), *shared.items()]:
+    for key, values in columns.items():
         process = statement.table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        if key in shared:
-            ready[key] = repeat(process(value) if process else value, count)
-        else:
-            ready[key] = [process(v) for v in value] if process else value
+        ready[key] = [process(v) for v in values] if process else values
     names = compiled.positiontup
     if names is None:
         parameters = [dict(zip(ready, row)) for row in zip(*ready.values())]

@@ -47,6 +47,11 @@ def current_year() -> int:
     return datetime.now(LOCAL_TIME).year
 
 
+def year_choices(newest: int) -> list[int]:
+    """The years a figure can be about, newest first: the year pickers of every page."""
+    return list(range(newest, FIRST_YEAR - 1, -1))
+
+
 def checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -14,7 +14,6 @@ from kpi import formatting as fmt
 from kpi import queries
 from kpi.assess import Assessment, assess
 from kpi.presentation import describe_statuses
-from kpi.readings import FIRST_YEAR
 
 # The tables show the figures of up to this many years, ending at the report's year.
 YEARS_SHOWN = 5
@@ -111,11 +110,6 @@ def scope_choices(localities: pd.DataFrame) -> dict[str, str]:
         row.code: f"{row.name} (toàn {row.kind})" if root else row.name
         for row, root in zip(ordered.itertuples(), is_root.reindex(ordered.index))
     }
-
-
-def year_choices(current_year: int) -> list[int]:
-    """Years a report can be made for, newest first."""
-    return list(range(current_year, FIRST_YEAR - 1, -1))
 
 
 def file_name(locality_code: str, year: int, suffix: str) -> str:

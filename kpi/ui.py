@@ -61,10 +61,10 @@ def ensure_database() -> None:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
-def assessment(as_of: int, locality_code: str | None = None, with_series: bool = True) -> Assessment:
-    """with_series=False where no trend is drawn: a city's yearly series is 600,000 rows at national
-    scale, and every cache hit copies it."""
-    return assess(engine(), as_of, locality_code, with_series=with_series)
+def assessment(as_of: int, locality_code: str | None = None) -> Assessment:
+    """Statuses only: a city's yearly series is 600,000 rows at national scale, and every cache hit
+    would copy it; trends are read per locality (locality_series)."""
+    return assess(engine(), as_of, locality_code, with_series=False)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
@@ -72,7 +72,7 @@ def described(as_of: int, scope: str | None = None, locality_codes: tuple[str, .
               indicator_code: str | None = None) -> pd.DataFrame:
     """Statuses in words (kpi.presentation.describe_statuses), only for the localities or the
     indicator asked for: describing thousands of localities at once takes seconds."""
-    narrowed = overview.narrow(assessment(as_of, scope, with_series=False), None if locality_codes is None else list(locality_codes), indicator_code)
+    narrowed = overview.narrow(assessment(as_of, scope), None if locality_codes is None else list(locality_codes), indicator_code)
     return describe_statuses(narrowed)
 
 
@@ -135,13 +135,13 @@ def template(locality_code: str | None, year: int, file_format: str) -> bytes:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
 def overview_summary(as_of: int, scope: str | None) -> overview.Summary:
     """kpi.overview.summary of the scope: a few numbers instead of every status on each rerun."""
-    return overview.summary(assessment(as_of, scope, with_series=False).statuses, localities(), scope)
+    return overview.summary(assessment(as_of, scope).statuses, localities(), scope)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
 def ranking(as_of: int, scope: str | None, query: str = "") -> pd.DataFrame:
     """kpi.overview.ranking of the scope, worked out once per year, scope and search."""
-    return overview.ranking(assessment(as_of, scope, with_series=False).statuses, localities(), scope, query)
+    return overview.ranking(assessment(as_of, scope).statuses, localities(), scope, query)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
@@ -157,31 +157,23 @@ def locality_series(locality_code: str, indicator_code: str | None = None) -> pd
 
 
 @st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64)
-def _matrix_chart(url: str, as_of: int, scope: str | None, locality_codes: tuple[str, ...]) -> go.Figure:
+def matrix_chart(as_of: int, scope: str | None, locality_codes: tuple[str, ...]) -> go.Figure:
+    """kpi.charts.matrix_figure of these localities (an aggregate first if given). Do not modify it."""
     grid = overview.matrix(described(as_of, scope, locality_codes), list(locality_codes))
     return charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover)
 
 
-def matrix_chart(as_of: int, scope: str | None, locality_codes: tuple[str, ...]) -> go.Figure:
-    """kpi.charts.matrix_figure of these localities (an aggregate first if given). Do not modify it."""
-    return _matrix_chart(database_url(), as_of, scope, locality_codes)
-
-
 @st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64)
-def _ranking_chart(url: str, as_of: int, scope: str | None, query: str, page_number: int, page_size: int) -> go.Figure:
-    return charts.ranking_figure(overview.page(ranking(as_of, scope, query), page_number, page_size))
-
-
 def ranking_chart(as_of: int, scope: str | None, query: str, page_number: int, page_size: int) -> go.Figure:
     """kpi.charts.ranking_figure of one page of the ranking. Do not modify it."""
-    return _ranking_chart(database_url(), as_of, scope, query, page_number, page_size)
+    return charts.ranking_figure(overview.page(ranking(as_of, scope, query), page_number, page_size))
 
 
 def invalidate() -> None:
     """After every write, so that a saved figure shows at once on every page."""
     st.cache_data.clear()
-    _matrix_chart.clear()
-    _ranking_chart.clear()
+    matrix_chart.clear()
+    ranking_chart.clear()
 
 
 def page_header(title: str, *, requires: str | None = None) -> Account:
@@ -355,7 +347,7 @@ def approvals(year: int) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
 def report_scopes() -> dict[str, str]:
-    return report.scope_choices(queries.localities(engine()))
+    return report.scope_choices(localities())
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)

@@ -5,7 +5,7 @@ import streamlit as st
 from kpi import access_views, approvals, entry, ui
 from kpi.formatting import format_timestamp
 from kpi.problems import Rejected
-from kpi.readings import FIRST_YEAR, current_year
+from kpi.readings import current_year, year_choices
 
 FEEDBACK_KEY = "approvals_feedback"
 
@@ -36,7 +36,7 @@ if with_plan.empty:
     st.stop()
 names = dict(zip(localities["code"], localities["name"]))
 latest = ui.latest_year() or current_year()
-years = list(range(current_year(), FIRST_YEAR - 1, -1))
+years = year_choices(current_year())
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", with_plan["code"].tolist(), format_func=names.get, key="approvals_locality")

@@ -4,7 +4,7 @@ from kpi import entry, ui, views
 from kpi.formatting import format_integer, format_target
 from kpi.models import Source
 from kpi.problems import Rejected
-from kpi.readings import FIRST_YEAR, apply_readings, current_year, locked_message
+from kpi.readings import apply_readings, current_year, locked_message, year_choices
 from kpi.rights import rights_of
 
 FEEDBACK_KEY = "entry_feedback"
@@ -42,7 +42,7 @@ if not writable:
     st.info("Tài khoản này chưa được giao địa phương nào có kế hoạch. Hãy liên hệ quản trị viên.", icon=":material/info:")
     st.stop()
 names = dict(zip(localities["code"], localities["name"]))
-years = list(range(current_year(), FIRST_YEAR - 1, -1))
+years = year_choices(current_year())
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", writable, format_func=names.get, key="entry_locality")

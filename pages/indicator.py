@@ -1,7 +1,7 @@
 import streamlit as st
 
 from kpi import charts, comparison, overview, ui
-from kpi.readings import FIRST_YEAR, current_year
+from kpi.readings import current_year, year_choices
 
 PLOT_CONFIG = {"displayModeBar": False}
 PAGE_SIZE = 20
@@ -14,7 +14,7 @@ names = dict(zip(localities["code"], localities["name"]))
 indicator_names = dict(zip(indicators["code"], indicators["name"]))
 parents = overview.parent_options(localities)
 latest = ui.latest_year() or current_year()
-years = list(range(max(latest, current_year()), FIRST_YEAR - 1, -1))
+years = year_choices(max(latest, current_year()))
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Chỉ tiêu", indicators["code"].tolist(), format_func=indicator_names.get,

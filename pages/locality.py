@@ -2,7 +2,7 @@ import streamlit as st
 
 from kpi import charts, overview, ui
 from kpi.formatting import NOT_APPLICABLE
-from kpi.readings import FIRST_YEAR, current_year
+from kpi.readings import current_year, year_choices
 
 PLOT_CONFIG = {"displayModeBar": False}
 
@@ -12,13 +12,12 @@ localities = ui.localities()
 ordered = localities.sort_values(["parent_code", "name"], na_position="first")
 names = dict(zip(localities["code"], localities["name"]))
 latest = ui.latest_year() or current_year()
-years = list(range(max(latest, current_year()), FIRST_YEAR - 1, -1))
+years = year_choices(max(latest, current_year()))
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", ordered["code"].tolist(), format_func=names.get, key="locality_code")
 year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="locality_year")
 
-statuses = ui.assessment(year, code, with_series=False).statuses
 series = ui.locality_series(code)
 rows = ui.described(year, code, (code,))
 locality = localities.set_index("code").loc[code]
@@ -31,9 +30,10 @@ if rows.empty:
     st.stop()
 is_aggregate = bool(rows["is_aggregate"].iloc[0])
 if is_aggregate:
-    reported, expected = overview.reporting(statuses, localities, code)
+    summary = ui.overview_summary(year, code)
     st.info(f"Số liệu của {names[code]} là **số liệu tổng hợp** từ các địa phương cấp dưới "
-            f"(tỷ lệ tính theo tổng tử số / tổng mẫu số). Năm {year}: {overview.reporting_text(reported, expected)}.")
+            f"(tỷ lệ tính theo tổng tử số / tổng mẫu số). Năm {year}: "
+            f"{overview.reporting_text(summary.reported, summary.expected)}.")
 
 counts = overview.status_counts(rows, code)
 for column, row in zip(st.columns(len(counts)), counts.itertuples()):

@@ -4,7 +4,7 @@ from kpi import access_views, overview, ui
 from kpi.demo import load_demo
 from kpi.formatting import format_completeness
 from kpi.presentation import status_table
-from kpi.readings import FIRST_YEAR, current_year
+from kpi.readings import current_year, year_choices
 from kpi.rights import rights_of
 
 PAGE_SIZES = [10, 20, 50]
@@ -41,7 +41,7 @@ if latest is None:
 localities = ui.localities()
 parents = overview.parent_options(localities)
 names = dict(zip(localities["code"].tolist(), localities["name"].tolist()))
-years = list(range(max(latest, current_year()), FIRST_YEAR - 1, -1))
+years = year_choices(max(latest, current_year()))
 
 controls = st.columns([1, 2, 2])
 year = controls[0].selectbox("Năm", years, index=years.index(latest), key="overview_year")

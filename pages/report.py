@@ -5,8 +5,8 @@ from functools import partial
 import streamlit as st
 
 from kpi import ui
-from kpi.readings import current_year
-from kpi.report import DOCX_MIME, XLSX_MIME, file_name, year_choices
+from kpi.readings import current_year, year_choices
+from kpi.report import DOCX_MIME, XLSX_MIME, file_name
 from kpi.report_docx import report_docx
 from kpi.report_xlsx import report_xlsx
 

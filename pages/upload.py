@@ -3,7 +3,7 @@ import streamlit as st
 from kpi import importer, ui, views
 from kpi.formatting import format_integer
 from kpi.problems import Rejected
-from kpi.readings import FIRST_YEAR, current_year
+from kpi.readings import current_year, year_choices
 from kpi.rights import rights_of
 from kpi.templates import template_file_name
 
@@ -40,7 +40,7 @@ if not writable:
     st.info("Tài khoản này chưa được giao địa phương nào có kế hoạch. Hãy liên hệ quản trị viên.", icon=":material/info:")
     st.stop()
 names = dict(zip(localities["code"], localities["name"]))
-years = list(range(current_year(), FIRST_YEAR - 1, -1))
+years = year_choices(current_year())
 
 st.header("1. Tải mẫu tệp số liệu", divider="gray")
 st.caption("Mẫu có sẵn mã và tên các chỉ tiêu trong kế hoạch của địa phương, điền sẵn số liệu đã có. "

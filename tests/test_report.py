@@ -19,7 +19,8 @@ from kpi.auth import create_user
 from kpi.models import Source
 from kpi.presentation import describe_statuses
 from kpi.readings import apply_readings, input_frame
-from kpi.report import ScopeError, ranking, scope_choices, subject_code, year_choices
+from kpi.readings import year_choices
+from kpi.report import ScopeError, ranking, scope_choices, subject_code
 from kpi.report_docx import report_docx
 from kpi.report_xlsx import READINGS_SHEET, STATUS_SHEET, report_xlsx
 from kpi.ui import ACCOUNT_KEY

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-REAL_UNITS = Path("/work/shared/data/hai_phong_units.csv")
+REAL_UNITS = PROJECT_DIR / "tests" / "data" / "hai_phong_units.csv"
 SEED = 20261122
 YEARS = list(range(2015, 2027))
 FULL_PLAN = "KH_BENCH_DAY_DU"

@@ -1,9 +1,5 @@
-"""The team's shared data sits beside the checkout (../shared); worktrees may sit deeper."""
+"""Real-world data the tests use, kept in the repository (see tests/data/README.md)."""
 
 from pathlib import Path
 
-HAI_PHONG_UNITS = next(
-    folder / "shared" / "data" / "hai_phong_units.csv"
-    for folder in Path(__file__).resolve().parents
-    if (folder / "shared" / "data" / "hai_phong_units.csv").is_file()
-)
+HAI_PHONG_UNITS = Path(__file__).resolve().parent / "data" / "hai_phong_units.csv"

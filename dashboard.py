@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from kpi import ui
-from kpi.rights import rights_of
+from kpi.app import cache, session
+from kpi.store.rights import rights_of
 
 st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030", page_icon=":material/balance:", layout="wide")
 
-ui.ensure_database()
-account = ui.login_gate()
+cache.ensure_database()
+account = session.login_gate()
 rights = rights_of(account)
-ui.account_sidebar(account)
+session.account_sidebar(account)
 
 pages = [
     st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),

@@ -90,8 +90,8 @@ def prepare_store(directory: Path, name: str, locality_count: int) -> Path:
 
 def _add_full_plan(url: str, catalog_dir: Path) -> None:
     """A plan is configuration: the bench adds one with every indicator through load_catalog."""
-    from kpi.catalog import DATA_DIR, load_catalog
-    from kpi.db import make_engine
+    from kpi.files.catalogue import DATA_DIR, load_catalog
+    from kpi.store.db import make_engine
 
     catalog_dir.mkdir(exist_ok=True)
     for name in ("indicators.csv", "localities.csv"):

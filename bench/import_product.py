@@ -1,4 +1,4 @@
-"""The product's write path on a pre-parsed frame: kpi.readings.apply_readings (validate, classify,
+"""The product's write path on a pre-parsed frame: kpi.store.readings.apply_readings (validate, classify,
 upsert, history, batch) over the rows of FILE.csv, timed without the parsing.
 
 python bench/import_product.py DATABASE FILE.csv
@@ -8,13 +8,12 @@ import sys
 import time
 
 import pandas as pd
-
 from measure import report
 
 
 def main(database: str, file_name: str) -> None:
-    from kpi.db import make_engine
-    from kpi.readings import apply_readings, input_frame
+    from kpi.store.db import make_engine
+    from kpi.store.readings import apply_readings, input_frame
 
     frame = pd.read_csv(file_name, dtype={"note": str}, keep_default_na=False, na_values={"numerator": [""],
                         "denominator": [""], "value": [""]})

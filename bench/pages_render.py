@@ -12,9 +12,8 @@ python bench/pages_render.py --plain    baseline: a page that draws a small read
 import sys
 import time
 
-from streamlit.testing.v1 import AppTest
-
 from measure import PROJECT_DIR, report
+from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 300
 
@@ -35,16 +34,16 @@ def main(plain: bool) -> None:
         import alembic.command  # noqa: F401
 
         from bench.data import BENCH_ADMIN
-        from kpi import ui
-        from kpi.auth import get_account
-        from kpi.db import make_engine
+        from kpi.app import session
+        from kpi.store.accounts import get_account
+        from kpi.store.db import make_engine
 
         account = get_account(make_engine(), BENCH_ADMIN)
     def new_session() -> AppTest:
         if plain:
             return AppTest.from_function(plain_page)
         app = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=TIMEOUT)
-        app.session_state[ui.ACCOUNT_KEY] = account  # logged in, as test_pages.py does
+        app.session_state[session.ACCOUNT_KEY] = account  # logged in, as test_pages.py does
         return app
 
     def render(app: AppTest) -> float:

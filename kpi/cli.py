@@ -10,12 +10,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi import formatting as fmt
-from kpi import queries
-from kpi.assess import assess
-from kpi.db import make_engine
-from kpi.models import Role
-from kpi.presentation import describe_statuses
+from kpi.engine.assess import assess
+from kpi.engine.describe import describe_statuses
 from kpi.problems import Problem, Rejected
+from kpi.store import queries
+from kpi.store.db import make_engine
+from kpi.vocabulary import Role
 
 # Every other kpi module is imported by the command that needs it: importing them all (openpyxl,
 # argon2, the report writers) cost each command, an import of 100,000 rows included, a second or more.
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_init(engine: Engine, args) -> int:
-    from kpi.catalog import load_catalog
+    from kpi.files.catalogue import load_catalog
 
     load_catalog(engine)
     print(f"Đã khởi tạo cơ sở dữ liệu: {len(queries.indicators(engine))} chỉ tiêu, "
@@ -148,7 +148,7 @@ def run_init(engine: Engine, args) -> int:
 
 
 def run_localities(engine: Engine, args) -> int:
-    from kpi.catalog import add_localities
+    from kpi.files.catalogue import add_localities
 
     count = add_localities(engine, args.file.read_bytes(), args.file.name)
     print(f"Đã thêm hoặc cập nhật {fmt.format_integer(count)} địa phương.")
@@ -156,8 +156,8 @@ def run_localities(engine: Engine, args) -> int:
 
 
 def run_demo(engine: Engine, args) -> int:
-    from kpi.demo import load_demo
-    from kpi.readings import delete_demo
+    from kpi.store.demo import load_demo
+    from kpi.store.readings import delete_demo
 
     if args.remove:
         print(f"Đã xóa {fmt.format_integer(delete_demo(engine))} số liệu minh họa.")
@@ -168,7 +168,7 @@ def run_demo(engine: Engine, args) -> int:
 
 
 def run_import(engine: Engine, args) -> int:
-    from kpi.importer import apply_parsed, parse_file
+    from kpi.files.importer import apply_parsed, parse_file
 
     try:
         account = _account(engine, args.user) if args.user is not None else None
@@ -192,7 +192,7 @@ def run_import(engine: Engine, args) -> int:
 
 
 def _account(engine: Engine, name: str):
-    from kpi import auth
+    from kpi.store import accounts as auth
 
     account = auth.get_account(engine, name)
     if account is None:
@@ -206,7 +206,7 @@ def run_progress(engine: Engine, args) -> int:
         return EXIT_USAGE
     assessment = assess(engine, args.year, args.locality, with_series=False)
     if args.json:
-        from kpi.status_json import statuses_json  # orjson: only this command needs it
+        from kpi.engine.status_json import statuses_json  # orjson: only this command needs it
 
         print(statuses_json(assessment.statuses))
         return EXIT_OK
@@ -227,7 +227,7 @@ def run_progress(engine: Engine, args) -> int:
 
 
 def run_export(engine: Engine, args) -> int:
-    from kpi.exporting import readings_export, write_table
+    from kpi.files.export import readings_export, write_table
 
     if args.file.suffix.lower() not in (".csv", ".xlsx"):
         print("Tệp xuất phải có đuôi .csv hoặc .xlsx.", file=sys.stderr)
@@ -240,9 +240,9 @@ def run_export(engine: Engine, args) -> int:
 
 def run_report(engine: Engine, args) -> int:
     # Imported here: python-docx and matplotlib would add most of a second to every other command.
-    from kpi.report import ScopeError
-    from kpi.report_docx import report_docx
-    from kpi.report_xlsx import report_xlsx
+    from kpi.report.content import ScopeError
+    from kpi.report.docx import report_docx
+    from kpi.report.xlsx import report_xlsx
 
     render = {".docx": report_docx, ".xlsx": report_xlsx}.get(args.file.suffix.lower())
     if render is None:
@@ -259,7 +259,7 @@ def run_report(engine: Engine, args) -> int:
 
 
 def run_user(engine: Engine, args) -> int:
-    from kpi import auth
+    from kpi.store import accounts as auth
 
     if args.user_command == "add":
         account = auth.create_user(engine, args.name, _read_password(confirm=True), args.role, args.locality)
@@ -302,7 +302,7 @@ def _print_users(users: pd.DataFrame) -> None:
 
 
 def run_approve(engine: Engine, args) -> int:
-    from kpi import approvals
+    from kpi.store import approvals
 
     state = approvals.approve(engine, args.locality, args.year, args.user, args.note)
     print(f"Đã phê duyệt số liệu năm {state.year} của {state.locality_code} "
@@ -311,7 +311,7 @@ def run_approve(engine: Engine, args) -> int:
 
 
 def run_reopen(engine: Engine, args) -> int:
-    from kpi import approvals
+    from kpi.store import approvals
 
     approvals.reopen(engine, args.locality, args.year, args.user, args.note)
     print(f"Đã mở lại số liệu năm {args.year} của {args.locality}; có thể sửa lại.")
@@ -319,7 +319,7 @@ def run_reopen(engine: Engine, args) -> int:
 
 
 def run_approvals(engine: Engine, args) -> int:
-    from kpi import approvals
+    from kpi.store import approvals
 
     history = approvals.approval_history(engine, args.locality, args.year)
     if history.empty:
@@ -332,7 +332,7 @@ def run_approvals(engine: Engine, args) -> int:
 
 
 def run_backup(engine: Engine, args) -> int:
-    from kpi.backup import BackupError, backup
+    from kpi.store.backup import BackupError, backup
 
     try:
         backup(engine, args.file)
@@ -344,7 +344,7 @@ def run_backup(engine: Engine, args) -> int:
 
 
 def run_restore(engine: Engine, args) -> int:
-    from kpi.backup import BackupError, restore
+    from kpi.store.backup import BackupError, restore
 
     try:
         count = restore(engine, args.file)

@@ -2,9 +2,10 @@
 
 import math
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+from kpi.vocabulary import Kind
+from kpi.years import LOCAL_TIME  # noqa: F401  (re-exported: times are formatted in it)
+
 NOT_APPLICABLE = "Không phát sinh"
 NO_VALUE = "—"
 
@@ -29,7 +30,7 @@ STATUS_ORDER = list(STATUS_LABELS)
 
 COMPARATOR_LABELS = {">=": "≥", "<=": "≤", "=": "=", "decrease": "giảm dần"}
 SOURCE_LABELS = {"form": "Biểu mẫu", "import": "Nhập tệp", "cli": "Dòng lệnh", "demo": "Dữ liệu minh họa"}
-KIND_LABELS = {"ratio": "Tỷ lệ", "count": "Số lượng", "boolean": "Có/Không"}
+KIND_LABELS = {Kind.RATIO: "Tỷ lệ", Kind.COUNT: "Số lượng", Kind.BOOLEAN: "Có/Không"}
 
 
 def format_integer(number: int | float | None) -> str:
@@ -78,9 +79,9 @@ def format_boolean(value: int | None) -> str:
 
 def format_value(kind: str, numerator=None, denominator=None, value=None) -> str:
     """A reading's figure as shown: '90,0%', 'Không phát sinh', '1.234', 'Có'."""
-    if kind == "ratio":
+    if kind == Kind.RATIO:
         return format_ratio(_int_or_none(numerator), _int_or_none(denominator))
-    if kind == "boolean":
+    if kind == Kind.BOOLEAN:
         return format_boolean(_int_or_none(value))
     return format_integer(_int_or_none(value))
 
@@ -96,12 +97,12 @@ def format_counts(numerator, denominator, unit: str | None = None) -> str:
 def format_target(kind: str, comparator: str, target: float | None) -> str:
     if comparator == "decrease":
         return "Giảm dần so với năm trước"
-    if kind == "boolean":
+    if kind == Kind.BOOLEAN:
         return "Có (hằng năm)"
     if target is None:
         return NO_VALUE
     number = format_integer(target) if float(target).is_integer() else format_decimal(target)
-    suffix = "%" if kind == "ratio" else ""
+    suffix = "%" if kind == Kind.RATIO else ""
     return f"{COMPARATOR_LABELS[comparator]} {number}{suffix}"
 
 

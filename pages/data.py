@@ -1,17 +1,18 @@
 import streamlit as st
 
-from kpi import ui, views
-from kpi.exporting import table_bytes
+from kpi.app import cache, session
+from kpi.app import tables as views
+from kpi.files.export import table_bytes
 from kpi.formatting import format_integer
-from kpi.rights import rights_of
+from kpi.store.rights import rights_of
+from kpi.vocabulary import MIME_TYPES, YES
 
 SHOWN_ROWS = 5_000
 DEMO_CHOICES = {"all": "Tất cả", "real": "Chỉ số liệu thật", "demo": "Chỉ dữ liệu minh họa"}
-MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
-account = ui.page_header("Dữ liệu")
+account = session.page_header("Dữ liệu")
 
-readings = ui.readings_for_export()
+readings = cache.readings_for_export()
 if readings.empty:
     st.info("Chưa có số liệu nào. Nhập số liệu bằng biểu mẫu hoặc tải tệp lên.", icon=":material/info:")
     if rights_of(account).may_write:
@@ -19,15 +20,15 @@ if readings.empty:
         st.page_link("pages/upload.py", label="Tải tệp lên", icon=":material/upload_file:")
     st.stop()
 
-demo_count = int((readings["is_demo"] == "có").sum())
+demo_count = int((readings["is_demo"] == YES).sum())
 if demo_count:
     st.markdown(f"Có **{format_integer(len(readings))}** số liệu, trong đó **{format_integer(demo_count)}** "
                 "là dữ liệu minh họa (cột «is_demo» = có trong tệp tải về).")
 else:
     st.markdown(f"Có **{format_integer(len(readings))}** số liệu, tất cả là số liệu thật (không có dữ liệu minh họa).")
 
-localities = ui.localities()
-indicators = ui.indicators()
+localities = cache.localities()
+indicators = cache.indicators()
 locality_names = dict(zip(localities["code"], localities["name"]))
 indicator_names = dict(zip(indicators["code"], indicators["name"]))
 first, last = int(readings["year"].min()), int(readings["year"].max())
@@ -48,7 +49,7 @@ st.caption(f"{format_integer(len(chosen))} số liệu khớp bộ lọc. Tệp 
 downloads = st.columns(4)
 for column, file_format in zip(downloads, ("xlsx", "csv")):
     column.download_button(f"Tải {file_format.upper()}", lambda f=file_format: table_bytes(chosen, f),
-                           file_name=f"so_lieu.{file_format}", mime=MIME[file_format], icon=":material/download:",
+                           file_name=f"so_lieu.{file_format}", mime=MIME_TYPES[file_format], icon=":material/download:",
                            key=f"data_download_{file_format}", disabled=chosen.empty)
 if len(chosen) > SHOWN_ROWS:
     st.caption(f"Bảng dưới đây hiển thị {format_integer(SHOWN_ROWS)} dòng đầu; tệp tải về có đủ mọi dòng.")

@@ -1,11 +1,13 @@
 import streamlit as st
 
-from kpi import entry, ui, views
+from kpi.app import cache, choices, entry, session, widgets
+from kpi.app import tables as views
 from kpi.formatting import format_integer, format_target
-from kpi.models import Source
 from kpi.problems import Rejected
-from kpi.readings import apply_readings, current_year, locked_message, year_choices
-from kpi.rights import rights_of
+from kpi.store.readings import apply_readings, locked_message
+from kpi.store.rights import rights_of
+from kpi.vocabulary import Kind, Source
+from kpi.years import current_year, year_choices
 
 FEEDBACK_KEY = "entry_feedback"
 
@@ -13,7 +15,7 @@ FEEDBACK_KEY = "entry_feedback"
 def save(locality_code: str, year: int, fields, stored: dict) -> None:
     """Runs before the page redraws, so the errors can be drawn next to their fields."""
     feedback = {"scope": (locality_code, year), "fields": {}, "general": []}
-    account = ui.account()
+    account = session.account()
     figures = entry.form_figures(fields, st.session_state, locality_code, year)
     submission = entry.submission(fields, figures, locality_code, year, stored)
     if account is None:
@@ -22,18 +24,18 @@ def save(locality_code: str, year: int, fields, stored: dict) -> None:
         feedback["nothing"] = True
     else:
         try:
-            feedback["saved"] = apply_readings(ui.engine(), submission.frame, user=account, source=Source.FORM)
+            feedback["saved"] = apply_readings(cache.engine(), submission.frame, user=account, source=Source.FORM)
         except Rejected as rejected:
             feedback["fields"], feedback["general"] = entry.problems_by_field(rejected.problems, submission.indicator_of_row)
         else:
-            ui.invalidate()
+            cache.invalidate()
     st.session_state[FEEDBACK_KEY] = feedback
 
 
-account = ui.page_header("Nhập số liệu", requires=ui.WRITE)
+account = session.page_header("Nhập số liệu", requires=session.WRITE)
 
-localities = ui.localities()
-with_plan = localities[localities["plan_code"].notna()].sort_values("name")
+localities = cache.localities()
+with_plan = choices.with_plan(localities)
 if with_plan.empty:
     st.info("Chưa có địa phương nào có kế hoạch. Thêm địa phương và kế hoạch bằng `python -m kpi localities TỆP`.")
     st.stop()
@@ -48,17 +50,17 @@ controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", writable, format_func=names.get, key="entry_locality")
 year = controls[1].selectbox("Năm", years, key="entry_year")
 plan_code = with_plan.set_index("code").loc[code, "plan_code"]
-st.caption(f"Kế hoạch: {ui.plans().set_index('code')['title'].get(plan_code, plan_code)}")
+st.caption(f"Kế hoạch: {cache.plans().set_index('code')['title'].get(plan_code, plan_code)}")
 
-fields = entry.plan_fields(ui.indicators(), ui.plan_targets(), plan_code)
-readings = ui.readings()
+fields = entry.plan_fields(cache.indicators(), cache.plan_targets(), plan_code)
+readings = cache.readings()
 stored = entry.stored_figures(readings, code, year)
 previous = entry.stored_figures(readings, code, year - 1)
 defaults = {
     entry.widget_key(code, year, f.code, name): entry.widget_default(f.kind, name, stored.get(f.code))
     for f in fields.itertuples() for name in entry.FIELDS
 }
-approval = ui.approval(code, year)
+approval = cache.approval(code, year)
 locked = approval is not None
 current = entry.form_figures(fields, {k: st.session_state.get(k, v) for k, v in defaults.items()}, code, year)
 
@@ -74,29 +76,29 @@ if feedback.get("nothing"):
 if feedback["fields"] or feedback["general"]:
     st.error("Chưa lưu: số liệu có lỗi, xem thông báo bên dưới từng ô. Không có số liệu nào được ghi.", icon=":material/error:")
 for message in feedback["general"]:
-    st.error(ui.plain(message))
+    st.error(widgets.plain(message))
 if locked:
-    st.info(ui.plain(locked_message(names[code], code, year, approval.approved_by, approval.approved_at)), icon=":material/lock:")
+    st.info(widgets.plain(locked_message(names[code], code, year, approval.approved_by, approval.approved_at)), icon=":material/lock:")
 
 st.markdown(f"Có {len(stored)}/{len(fields)} chỉ tiêu đã có số liệu năm {year}. "
             "Chỉ những chỉ tiêu có thay đổi được ghi; chỉ tiêu để trống hoàn toàn không bị xóa. "
-            f"Người nhập được ghi là tài khoản «{ui.plain(account.name)}».")
+            f"Người nhập được ghi là tài khoản «{widgets.plain(account.name)}».")
 
 with st.form(f"entry_form_{code}_{year}"):
     for group, group_fields in fields.groupby("group", sort=False):
         st.subheader(group, divider="gray")
         for f in group_fields.itertuples():
-            def key(name: str) -> str:
-                return entry.widget_key(code, year, f.code, name)
+            def key(name: str, indicator_code: str = f.code) -> str:
+                return entry.widget_key(code, year, indicator_code, name)
 
-            def errors(name: str) -> None:
-                for message in feedback["fields"].get((f.code, name), []):
+            def errors(name: str, indicator_code: str = f.code) -> None:
+                for message in feedback["fields"].get((indicator_code, name), []):
                     st.error(message)
 
             st.markdown(f"**{f.name}**")
             st.caption(f"Mục tiêu 2030: {format_target(f.kind, f.comparator, f.target)}")
             columns = st.columns([1, 1, 2])
-            if f.kind == "ratio":
+            if f.kind == Kind.RATIO:
                 with columns[0]:
                     st.number_input(f"Tử số: {f.numerator_label}", min_value=0, step=1, value=defaults[key("numerator")],
                                     key=key("numerator"), disabled=locked)
@@ -106,7 +108,7 @@ with st.form(f"entry_form_{code}_{year}"):
                                     value=defaults[key("denominator")], key=key("denominator"),
                                     help="Nhập 0 nếu trong năm không phát sinh.", disabled=locked)
                     errors("denominator")
-            elif f.kind == "count":
+            elif f.kind == Kind.COUNT:
                 with columns[0]:
                     st.number_input(f"Số lượng ({f.unit})" if f.unit else "Số lượng", min_value=0, step=1,
                                     value=defaults[key("value")], key=key("value"), disabled=locked)
@@ -130,14 +132,13 @@ st.header("Lịch sử số liệu", divider="gray")
 field_names = dict(zip(fields["code"], fields["name"]))
 history_code = st.selectbox("Chỉ tiêu", fields["code"].tolist(), format_func=field_names.get, key="entry_history_indicator")
 kind = fields.set_index("code").loc[history_code, "kind"]
-history = ui.history(code, history_code, year)
+history = cache.history(code, history_code, year)
 st.markdown(f"**Các lần ghi số liệu năm {year}** (mới nhất trước)")
 if history.empty:
     st.caption(f"Chưa có số liệu năm {year}.")
 else:
     st.dataframe(views.history_table(history, kind), hide_index=True)
-earlier = readings[(readings["locality_code"] == code) & (readings["indicator_code"] == history_code)
-                   & (readings["year"] < year)].sort_values("year", ascending=False)
+earlier = entry.earlier_figures(readings, code, history_code, year)
 st.markdown("**Các năm trước**")
 if earlier.empty:
     st.caption("Chưa có số liệu các năm trước.")

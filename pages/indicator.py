@@ -1,19 +1,19 @@
 import streamlit as st
 
-from kpi import charts, comparison, overview, ui
-from kpi.readings import current_year, year_choices
+from kpi.app import cache, charts, overview, session, widgets
+from kpi.app import indicator as comparison
+from kpi.years import current_year, year_choices
 
-PLOT_CONFIG = {"displayModeBar": False}
 PAGE_SIZE = 20
 
-ui.page_header("Chỉ tiêu")
+session.page_header("Chỉ tiêu")
 
-indicators = ui.indicators()
-localities = ui.localities()
+indicators = cache.indicators()
+localities = cache.localities()
 names = dict(zip(localities["code"], localities["name"]))
 indicator_names = dict(zip(indicators["code"], indicators["name"]))
 parents = overview.parent_options(localities)
-latest = ui.latest_year() or current_year()
+latest = cache.latest_year() or current_year()
 years = year_choices(max(latest, current_year()))
 
 controls = st.columns([3, 1])
@@ -27,7 +27,7 @@ parent_code = parents["code"].iloc[0] if len(parents) == 1 else None
 if len(parents) > 1:
     parent_code = st.selectbox("Cấp trên", parents["code"].tolist(), format_func=names.get, key="indicator_parent")
 
-definition = comparison.definition(indicator, ui.plan_targets(), ui.plans())
+definition = comparison.definition(indicator, cache.plan_targets(), cache.plans())
 with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ tiêu", expanded=True):
     for label, text in definition["parts"].items():
         st.markdown(f"**{label}:** {text}")
@@ -37,7 +37,7 @@ with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ ti
 
 st.header(f"Giá trị mới nhất của từng địa phương (tính đến năm {year})", divider="gray")
 query = st.text_input("Tìm địa phương", key="indicator_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
-described = ui.described(year, parent_code, None, code)
+described = cache.described(year, parent_code, None, code)
 compared = comparison.localities_compared(described, localities, code, parent_code, query)
 
 if compared.empty:
@@ -52,7 +52,7 @@ else:
     shown = overview.page(compared, page_number, PAGE_SIZE)
     if shown["value"].notna().any():
         st.plotly_chart(charts.comparison_figure(shown, indicator["kind"], indicator["comparator"], indicator["target"]),
-                        config=PLOT_CONFIG, theme=None, key="indicator_comparison")
+                        config=widgets.PLOT_CONFIG, theme=None, key="indicator_comparison")
     # The page of the chart: the table of thousands of localities at once would not stay interactive.
     st.dataframe(comparison.comparison_table(shown), hide_index=True)
 
@@ -61,14 +61,14 @@ if parent_code is not None:
     if not aggregate.empty:
         status = aggregate.iloc[0].to_dict()
         st.header(f"{names[parent_code]}: số liệu tổng hợp qua các năm", divider="gray")
-        ui.status_badge(status["status"])
+        widgets.status_badge(status["status"])
         st.caption(f"Mục tiêu 2030: {status['target_text']} · Dự báo 2030: {status['projection_text']} · "
                    f"Báo cáo năm {year}: {status['completeness_text']}")
-        pair = ui.locality_series(parent_code, code)
+        pair = cache.locality_series(parent_code, code)
         figure = charts.progress_figure(pair, status)
         left, right = st.columns([3, 2])
         if figure is None:
             left.info("Chưa có số liệu tổng hợp.")
         else:
-            left.plotly_chart(figure, config=PLOT_CONFIG, theme=None, key="indicator_aggregate_chart")
+            left.plotly_chart(figure, config=widgets.PLOT_CONFIG, theme=None, key="indicator_aggregate_chart")
         right.dataframe(comparison.aggregate_years(pair, parent_code, code), hide_index=True)

@@ -1,27 +1,27 @@
 import streamlit as st
 
-from kpi import charts, overview, ui
+from kpi.app import cache, charts, choices, overview, session, widgets
+from kpi.app import locality as locality_model
+from kpi.engine import scope
 from kpi.formatting import NOT_APPLICABLE
-from kpi.readings import current_year, year_choices
+from kpi.years import current_year, year_choices
 
-PLOT_CONFIG = {"displayModeBar": False}
+session.page_header("Địa phương")
 
-ui.page_header("Địa phương")
-
-localities = ui.localities()
-ordered = localities.sort_values(["parent_code", "name"], na_position="first")
+localities = cache.localities()
+ordered = choices.hierarchy_order(localities)
 names = dict(zip(localities["code"], localities["name"]))
-latest = ui.latest_year() or current_year()
+latest = cache.latest_year() or current_year()
 years = year_choices(max(latest, current_year()))
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", ordered["code"].tolist(), format_func=names.get, key="locality_code")
 year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="locality_year")
 
-series = ui.locality_series(code)
-rows = ui.described(year, code, (code,))
+series = cache.locality_series(code)
+rows = cache.described(year, code, (code,))
 locality = localities.set_index("code").loc[code]
-plans = ui.plans().set_index("code")["title"]
+plans = cache.plans().set_index("code")["title"]
 
 if isinstance(locality["plan_code"], str):
     st.markdown(f"**Kế hoạch:** {plans.get(locality['plan_code'], locality['plan_code'])}")
@@ -30,24 +30,24 @@ if rows.empty:
     st.stop()
 is_aggregate = bool(rows["is_aggregate"].iloc[0])
 if is_aggregate:
-    summary = ui.overview_summary(year, code)
+    summary = cache.overview_summary(year, code)
     st.info(f"Số liệu của {names[code]} là **số liệu tổng hợp** từ các địa phương cấp dưới "
             f"(tỷ lệ tính theo tổng tử số / tổng mẫu số). Năm {year}: "
             f"{overview.reporting_text(summary.reported, summary.expected)}.")
 
-counts = overview.status_counts(rows, code)
+counts = scope.status_counts(rows, code)
 for column, row in zip(st.columns(len(counts)), counts.itertuples()):
-    column.metric(ui.status_markdown(row.status), row.count)
+    column.metric(widgets.status_markdown(row.status), row.count)
 
 for group, indicators in rows.sort_values("position").groupby("group", sort=False):
     st.header(group, divider="gray")
     for status in indicators.to_dict("records"):
-        pair = series[series["indicator_code"] == status["indicator_code"]]
+        pair = locality_model.indicator_series(series, status["indicator_code"])
         with st.container(border=True):
             text, chart = st.columns([2, 3])
             with text:
                 st.markdown(f"**{status['indicator_name']}**")
-                ui.status_badge(status["status"])
+                widgets.status_badge(status["status"])
                 st.metric(f"Giá trị mới nhất ({status['latest_year_text']})", status["value_text"],
                           help="Năm gần nhất có số liệu tính được.")
                 if status["counts_text"]:
@@ -63,4 +63,4 @@ for group, indicators in rows.sort_values("position").groupby("group", sort=Fals
                 if figure is None:
                     st.info(f"{NOT_APPLICABLE} trong mọi năm đã báo cáo." if quiet else "Chưa có số liệu.")
                 else:
-                    st.plotly_chart(figure, config=PLOT_CONFIG, theme=None, key=f"locality_chart_{status['indicator_code']}")
+                    st.plotly_chart(figure, config=widgets.PLOT_CONFIG, theme=None, key=f"locality_chart_{status['indicator_code']}")

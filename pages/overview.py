@@ -1,19 +1,19 @@
 import streamlit as st
 
-from kpi import access_views, overview, ui
-from kpi.demo import load_demo
+from kpi.app import access as access_views
+from kpi.app import cache, overview, session, widgets
+from kpi.engine.describe import status_table
 from kpi.formatting import format_completeness
-from kpi.presentation import status_table
-from kpi.readings import current_year, year_choices
-from kpi.rights import rights_of
+from kpi.store.demo import load_demo
+from kpi.store.rights import rights_of
+from kpi.years import current_year, year_choices
 
 PAGE_SIZES = [10, 20, 50]
-PLOT_CONFIG = {"displayModeBar": False}
 
-account = ui.page_header("Tổng quan tiến độ đến năm 2030")
+account = session.page_header("Tổng quan tiến độ đến năm 2030")
 rights = rights_of(account)
 
-latest = ui.latest_year()
+latest = cache.latest_year()
 if latest is None:
     if not rights.may_write:
         st.info("**Chưa có số liệu nào.** Số liệu do cán bộ nhập liệu và quản trị viên nhập; trang này sẽ hiện tiến độ "
@@ -32,13 +32,13 @@ if latest is None:
         with start[2], st.container(border=True):
             st.markdown("**Xem thử** với dữ liệu minh họa (được đánh dấu là dữ liệu demo, có thể xóa sau).")
             if st.button("Nạp dữ liệu minh họa", key="overview_load_demo"):
-                load_demo(ui.engine())
-                ui.invalidate()
+                load_demo(cache.engine())
+                cache.invalidate()
                 st.rerun()
     st.caption("Dòng lệnh tương ứng: `python -m kpi import TỆP --user TÊN_ĐĂNG_NHẬP`, `python -m kpi demo`.")
     st.stop()
 
-localities = ui.localities()
+localities = cache.localities()
 parents = overview.parent_options(localities)
 names = dict(zip(localities["code"].tolist(), localities["name"].tolist()))
 years = year_choices(max(latest, current_year()))
@@ -54,9 +54,9 @@ else:
                                         key="overview_parent")
 query = controls[2].text_input("Tìm địa phương", key="overview_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
 
-summary = ui.overview_summary(year, parent_code)
+summary = cache.overview_summary(year, parent_code)
 
-approved = ui.approvals(year)
+approved = cache.approvals(year)
 st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: "
              f"{overview.reporting_text(summary.reported, summary.expected)}")
 st.caption(f"Số liệu đã được phê duyệt (khóa): "
@@ -65,9 +65,9 @@ st.caption(f"Số liệu đã được phê duyệt (khóa): "
 if summary.counts is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
     for column, row in zip(st.columns(len(summary.counts)), summary.counts.itertuples()):
-        column.metric(ui.status_markdown(row.status), row.count)
+        column.metric(widgets.status_markdown(row.status), row.count)
 
-ranking = ui.ranking(year, parent_code, query)
+ranking = cache.ranking(year, parent_code, query)
 if ranking.empty:
     st.info("Không có địa phương nào khớp với tìm kiếm." if query.strip() else "Chưa có địa phương nào có kế hoạch.")
     st.stop()
@@ -85,15 +85,15 @@ st.caption(f"Đang hiển thị {len(shown)} trong {len(ranking)} địa phươn
 matrix_tab, ranking_tab, table_tab = st.tabs(["Ma trận chỉ tiêu", "Xếp hạng", "Bảng chi tiết"])
 codes = tuple(([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist())
 with matrix_tab:
-    st.plotly_chart(ui.matrix_chart(year, parent_code, codes), config=PLOT_CONFIG, theme=None, key="overview_matrix")
+    st.plotly_chart(cache.matrix_chart(year, parent_code, codes), config=widgets.PLOT_CONFIG, theme=None, key="overview_matrix")
     st.caption("Màu ô theo mức đánh giá (chú giải ở trên). Ô trống: chỉ tiêu không có trong kế hoạch của địa phương. "
                "Cột tổng hợp ghi số địa phương đã báo cáo.")
 with ranking_tab:
-    st.plotly_chart(ui.ranking_chart(year, parent_code, query, page_number, page_size), config=PLOT_CONFIG, theme=None,
+    st.plotly_chart(cache.ranking_chart(year, parent_code, query, page_number, page_size), config=widgets.PLOT_CONFIG, theme=None,
                     key="overview_ranking")
     # The page of the chart and the matrix: thousands of rows at once would not stay interactive.
     ranking_shown = overview.ranking_table(shown)
     ranking_shown.insert(2, f"Phê duyệt năm {year}", access_views.approval_labels(shown["locality_code"], approved))
     st.dataframe(ranking_shown, hide_index=True)
 with table_tab:
-    st.dataframe(status_table(ui.described(year, parent_code, codes)), hide_index=True)
+    st.dataframe(status_table(cache.described(year, parent_code, codes)), hide_index=True)

@@ -1,28 +1,30 @@
 import streamlit as st
 
-from kpi import importer, ui, views
+from kpi.app import cache, choices, session, widgets
+from kpi.app import tables as views
+from kpi.files import importer
+from kpi.files.templates import template_file_name
 from kpi.formatting import format_integer
 from kpi.problems import Rejected
-from kpi.readings import current_year, year_choices
-from kpi.rights import rights_of
-from kpi.templates import template_file_name
+from kpi.store.rights import rights_of
+from kpi.vocabulary import MIME_TYPES
+from kpi.years import current_year, year_choices
 
 APPLIED_KEY = "upload_applied"
-MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def apply(data: bytes, file_name: str, checksum: str) -> None:
-    account = ui.account()
+    account = session.account()
     if account is None:
         st.session_state[APPLIED_KEY] = {"checksum": checksum, "logged_out": True}
         return
     try:
-        result = importer.import_file(ui.engine(), data, file_name, user=account)
+        result = importer.import_file(cache.engine(), data, file_name, user=account)
     except Rejected as rejected:
         st.session_state[APPLIED_KEY] = {"checksum": checksum, "problems": rejected.problems}
     else:
         st.session_state[APPLIED_KEY] = {"checksum": checksum, "result": result}
-        ui.invalidate()
+        cache.invalidate()
 
 
 def counts_text(result) -> str:
@@ -30,11 +32,11 @@ def counts_text(result) -> str:
             f"{format_integer(result.unchanged)} không đổi")
 
 
-account = ui.page_header("Tải tệp lên", requires=ui.WRITE)
+account = session.page_header("Tải tệp lên", requires=session.WRITE)
 rights = rights_of(account)
 
-localities = ui.localities()
-with_plan = localities[localities["plan_code"].notna()].sort_values("name")
+localities = cache.localities()
+with_plan = choices.with_plan(localities)
 writable = rights.writable(with_plan["code"].tolist())
 if not writable:
     st.info("Tài khoản này chưa được giao địa phương nào có kế hoạch. Hãy liên hệ quản trị viên.", icon=":material/info:")
@@ -55,22 +57,22 @@ template_year = controls[1].selectbox("Năm", years, key="upload_template_year")
 buttons = st.columns(4)
 for column, file_format in zip(buttons, ("xlsx", "csv")):
     column.download_button(
-        f"Tải mẫu {file_format.upper()}", ui.template(template_locality, template_year, file_format),
+        f"Tải mẫu {file_format.upper()}", cache.template(template_locality, template_year, file_format),
         file_name=template_file_name(template_locality, template_year, file_format),
-        mime=MIME[file_format], icon=":material/download:", key=f"upload_template_{file_format}",
+        mime=MIME_TYPES[file_format], icon=":material/download:", key=f"upload_template_{file_format}",
     )
 
 st.header("2. Tải tệp số liệu lên", divider="gray")
 st.caption("Tệp được kiểm tra toàn bộ trước: nếu có một dòng sai, không dòng nào được ghi. "
            "Xem trước kết quả rồi bấm «Áp dụng» để ghi. "
-           f"Người nhập được ghi là tài khoản «{ui.plain(account.name)}»"
+           f"Người nhập được ghi là tài khoản «{widgets.plain(account.name)}»"
            + ("." if rights.may_administer else "; tệp chỉ được có số liệu của các địa phương được giao cho tài khoản này."))
 uploaded = st.file_uploader("Chọn tệp CSV hoặc XLSX", type=["csv", "xlsx"], key="upload_file")
 if uploaded is not None:
     data = uploaded.getvalue()
     try:
-        parsed = importer.parse_file(ui.engine(), data, uploaded.name)
-        preview = importer.apply_parsed(ui.engine(), parsed, user=account, dry_run=True)
+        parsed = importer.parse_file(cache.engine(), data, uploaded.name)
+        preview = importer.apply_parsed(cache.engine(), parsed, user=account, dry_run=True)
     except Rejected as rejected:
         st.error(f"Tệp «{uploaded.name}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
                  "Sửa các lỗi dưới đây (theo dòng và cột trong tệp) rồi tải lên lại.", icon=":material/error:")
@@ -90,7 +92,7 @@ if uploaded is not None:
             metrics[0].metric("Sẽ tạo mới", format_integer(preview.created))
             metrics[1].metric("Sẽ cập nhật", format_integer(preview.updated))
             metrics[2].metric("Không đổi", format_integer(preview.unchanged))
-            st.dataframe(views.preview_table(parsed.frame, ui.indicators().set_index("code")["kind"]), hide_index=True)
+            st.dataframe(views.preview_table(parsed.frame, cache.indicators().set_index("code")["kind"]), hide_index=True)
             if parsed.skipped_rows:
                 st.caption("Bỏ qua các dòng không có số liệu: " + ", ".join(map(str, parsed.skipped_rows)) + ".")
             if preview.created + preview.updated == 0:
@@ -99,7 +101,7 @@ if uploaded is not None:
                       args=(data, uploaded.name, parsed.checksum), key="upload_apply")
 
 st.header("3. Các lần nhập số liệu trước", divider="gray")
-batches = ui.import_batches()
+batches = cache.import_batches()
 if batches.empty:
     st.caption("Chưa có lần nhập nào.")
 else:

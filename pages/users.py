@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from kpi import access_views, auth, ui
-from kpi.models import Role
+from kpi.app import access as access_views
+from kpi.app import cache, choices, session, widgets
 from kpi.problems import Rejected
+from kpi.store import accounts as auth
+from kpi.vocabulary import Role
 
 FEEDBACK_KEY = "users_feedback"
 
@@ -40,29 +42,29 @@ def create() -> None:
                                    state["users_new_password"])
     if passwords_differ("create", "users_new_password", "users_new_confirm"):
         return
-    if report("create", lambda: auth.create_user(ui.engine(), name, password, role, codes),
+    if report("create", lambda: auth.create_user(cache.engine(), name, password, role, codes),
               f"Đã tạo tài khoản «{auth.normalize_name(name)}» ({auth.ROLE_LABELS.get(role, role)})."):
         state.update(empty_create_form())
 
 
 def change_role(name: str, role_key: str, localities_key: str) -> None:
     role = st.session_state[role_key]
-    report(("role", name), lambda: auth.set_role(ui.engine(), name, role, st.session_state[localities_key]),
+    report(("role", name), lambda: auth.set_role(cache.engine(), name, role, st.session_state[localities_key]),
            f"Đã đổi vai trò của «{name}» thành {auth.ROLE_LABELS[role]}.")
 
 
 def reset_password(name: str, password_key: str, confirm_key: str) -> None:
     password = st.session_state[password_key]
     if not passwords_differ(("password", name), password_key, confirm_key):
-        report(("password", name), lambda: auth.set_password(ui.engine(), name, password),
+        report(("password", name), lambda: auth.set_password(cache.engine(), name, password),
                f"Đã đặt mật khẩu mới cho «{name}».")
 
 
 def set_active(name: str, active: bool) -> None:
     if active:
-        report(("active", name), lambda: auth.enable_user(ui.engine(), name), f"Đã kích hoạt lại tài khoản «{name}».")
+        report(("active", name), lambda: auth.enable_user(cache.engine(), name), f"Đã kích hoạt lại tài khoản «{name}».")
     else:
-        report(("active", name), lambda: auth.disable_user(ui.engine(), name),
+        report(("active", name), lambda: auth.disable_user(cache.engine(), name),
                f"Đã vô hiệu hóa tài khoản «{name}»: tài khoản này không đăng nhập và không ghi được số liệu nữa.")
 
 
@@ -75,15 +77,15 @@ def feedback(section) -> None:
     _, succeeded, messages = held
     for message in messages:
         if succeeded:
-            st.success(ui.plain(message), icon=":material/check_circle:")
+            st.success(widgets.plain(message), icon=":material/check_circle:")
         else:
-            st.error(ui.plain(message), icon=":material/error:")
+            st.error(widgets.plain(message), icon=":material/error:")
 
 
-account = ui.page_header("Quản trị tài khoản", requires=ui.ADMINISTER)
-engine = ui.engine()
-localities = ui.localities()
-with_plan = localities[localities["plan_code"].notna()].sort_values("name")
+account = session.page_header("Quản trị tài khoản", requires=session.ADMINISTER)
+engine = cache.engine()
+localities = cache.localities()
+with_plan = choices.with_plan(localities)
 names = dict(zip(localities["code"], localities["name"]))
 roles = list(auth.ROLE_LABELS)
 
@@ -116,7 +118,7 @@ st.header("Sửa một tài khoản", divider="gray")
 chosen = st.selectbox("Tài khoản", users["name"].tolist(), key="users_chosen")
 target = auth.get_account(engine, chosen)
 is_self = target.id == account.id
-st.markdown(f"**{ui.plain(target.name)}** — {auth.ROLE_LABELS[target.role]}, "
+st.markdown(f"**{widgets.plain(target.name)}** — {auth.ROLE_LABELS[target.role]}, "
             f"{'đang hoạt động' if target.active else 'đã vô hiệu hóa'}.")
 
 role_column, password_column = st.columns(2)

@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from kpi.catalog import load_catalog
-from kpi.db import make_engine
-from kpi.demo import load_demo
+from kpi.files.catalogue import load_catalog
+from kpi.store.db import make_engine
+from kpi.store.demo import load_demo
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql"]

@@ -5,13 +5,14 @@ that the pages ask for them and say what happened."""
 import re
 
 import pytest
+from conftest import PROJECT_DIR
 from streamlit.testing.v1 import AppTest
 
-from kpi import approvals, auth, entry, queries, ui
-from kpi.auth import LOGIN_REFUSED, create_user, get_account
-from kpi.demo import load_demo
-
-from conftest import PROJECT_DIR
+from kpi.app import entry, session, widgets
+from kpi.store import accounts as auth
+from kpi.store import approvals, queries
+from kpi.store.accounts import LOGIN_REFUSED, create_user, get_account
+from kpi.store.demo import load_demo
 
 DASHBOARD = str(PROJECT_DIR / "dashboard.py")
 PASSWORD = "mật khẩu thử nghiệm"
@@ -52,7 +53,7 @@ def run_app(account=None, page: str | None = None) -> AppTest:
     """The app in a new browser session, logged in as `account` (a login tested separately)."""
     app = AppTest.from_file(DASHBOARD, default_timeout=60)
     if account is not None:
-        app.session_state[ui.ACCOUNT_KEY] = account
+        app.session_state[session.ACCOUNT_KEY] = account
     app.run()
     if page is not None:
         app.switch_page(page).run()
@@ -128,7 +129,7 @@ def test_login_refuses_a_wrong_password_or_name_alike_then_logs_in_and_out(accou
 
     button(app.sidebar, "Đăng xuất").click().run()
     assert texts(app.title) == ["Đăng nhập"]
-    assert ui.ACCOUNT_KEY not in app.session_state
+    assert session.ACCOUNT_KEY not in app.session_state
 
 
 def test_repeated_failures_make_the_login_wait_and_say_how_long(accounts):
@@ -150,7 +151,7 @@ def test_a_disabled_account_cannot_log_in_and_its_open_session_ends(accounts, ap
     app.run()
     assert texts(app.title) == ["Đăng nhập"]
     assert any("không còn hoạt động" in i for i in texts(app.info))
-    assert ui.ACCOUNT_KEY not in app.session_state
+    assert session.ACCOUNT_KEY not in app.session_state
 
     log_in(app, "canbo_lp", PASSWORD)
     assert texts(app.error) == [LOGIN_REFUSED]
@@ -177,7 +178,7 @@ def test_navigation_follows_the_role(accounts):
 @pytest.mark.parametrize("page", WRITING_PAGES + ADMIN_PAGES)
 def test_a_viewer_opening_a_page_directly_is_refused(accounts, page):
     app = AppTest.from_file(str(PROJECT_DIR / page), default_timeout=60)
-    app.session_state[ui.ACCOUNT_KEY] = accounts["viewer"]
+    app.session_state[session.ACCOUNT_KEY] = accounts["viewer"]
     app.run()
     assert not app.exception
     assert len(app.error) == 1
@@ -187,7 +188,7 @@ def test_a_viewer_opening_a_page_directly_is_refused(accounts, page):
 
 def test_an_editor_opening_an_admin_page_directly_is_refused(accounts):
     app = AppTest.from_file(str(PROJECT_DIR / "pages" / "users.py"), default_timeout=60)
-    app.session_state[ui.ACCOUNT_KEY] = accounts["editor"]
+    app.session_state[session.ACCOUNT_KEY] = accounts["editor"]
     app.run()
     assert texts(app.error) == ["Trang này chỉ dành cho quản trị viên."]
     assert not app.dataframe and not app.get("form")
@@ -340,12 +341,12 @@ def test_an_admin_approves_and_reopens_and_the_overview_shows_it(accounts, app_d
 
 
 def test_user_text_is_inert_in_markdown():
-    assert ui.plain("[bấm](https://x.example) *đậm* :red[đỏ] $x$ a_b_c 1.234") == (
+    assert widgets.plain("[bấm](https://x.example) *đậm* :red[đỏ] $x$ a_b_c 1.234") == (
         "\\[bấm\\](https://x.example) \\*đậm\\* :red\\[đỏ\\] \\$x\\$ a\\_b\\_c 1.234")
 
 
 def test_no_page_renders_html():
-    sources = [PROJECT_DIR / "dashboard.py", PROJECT_DIR / "kpi" / "ui.py", *sorted((PROJECT_DIR / "pages").glob("*.py"))]
+    sources = [PROJECT_DIR / "dashboard.py", *sorted((PROJECT_DIR / "kpi" / "app").glob("*.py")), *sorted((PROJECT_DIR / "pages").glob("*.py"))]
     for source in sources:
         text = source.read_text(encoding="utf-8")
         assert "unsafe_allow_html" not in text and "st.html(" not in text and "components.html" not in text, source

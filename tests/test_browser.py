@@ -16,15 +16,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT_DIR
 from playwright.sync_api import Page, expect, sync_playwright
 
-from kpi import approvals, queries
-from kpi.auth import LOGIN_REFUSED, get_account
-from kpi.db import make_engine
-from kpi.entry import widget_key
-from kpi.readings import current_year
-
-from conftest import PROJECT_DIR
+from kpi.app.entry import widget_key
+from kpi.store import approvals, queries
+from kpi.store.accounts import LOGIN_REFUSED, get_account
+from kpi.store.db import make_engine
+from kpi.years import current_year
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

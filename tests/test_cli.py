@@ -7,12 +7,12 @@ import sys
 
 import pandas as pd
 import pytest
-
-from kpi import queries
-from kpi.catalog import add_localities
-from kpi.demo import demo_rows
-from kpi.tables import read_table
 from conftest import PROJECT_DIR
+
+from kpi.files.catalogue import add_localities
+from kpi.files.sheets import read_table
+from kpi.store import queries
+from kpi.store.demo import demo_rows
 
 JSON_FIELDS = {"locality_code", "indicator_code", "as_of", "latest_year", "value", "numerator", "denominator",
                "target", "comparator", "status", "projected_2030", "reported", "expected"}

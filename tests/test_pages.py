@@ -4,17 +4,20 @@ import json
 import tomllib
 
 import pytest
+from conftest import PROJECT_DIR
 from streamlit.testing.v1 import AppTest
 
-from kpi import comparison, entry, overview, queries, ui
 from kpi import formatting as fmt
-from kpi.assess import assess
-from kpi.auth import Account, create_user, get_account
-from kpi.catalog import add_localities
-from kpi.demo import load_demo
-from kpi.readings import apply_readings, current_year, input_frame
-
-from conftest import PROJECT_DIR
+from kpi.app import cache, entry, session, widgets
+from kpi.app import indicator as comparison
+from kpi.engine import scope as overview
+from kpi.engine.assess import assess
+from kpi.files.catalogue import add_localities
+from kpi.store import queries
+from kpi.store.accounts import Account, create_user, get_account
+from kpi.store.demo import load_demo
+from kpi.store.readings import apply_readings, input_frame
+from kpi.years import current_year
 
 DASHBOARD = str(PROJECT_DIR / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/locality.py", "pages/indicator.py", "pages/entry.py", "pages/upload.py",
@@ -44,7 +47,7 @@ def demo_db(app_db):
 def open_page(page: str, account: Account | None = None) -> AppTest:
     """The page as the logged-in admin (or the given account) sees it."""
     app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    app.session_state[ui.ACCOUNT_KEY] = account or get_account(ui.engine(), ADMIN)
+    app.session_state[session.ACCOUNT_KEY] = account or get_account(cache.engine(), ADMIN)
     # Pages take their URL from their file name, so AppTest can open one without a first run.
     app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -96,7 +99,7 @@ def test_overview_counts_and_table_match_the_engine(demo_db):
     statuses = assess(demo_db, 2025, "HAI_PHONG").statuses
     city = statuses[statuses["locality_code"] == "HAI_PHONG"]["status"].value_counts()
     shown = {m.label: int(m.value) for m in app.metric}
-    assert shown == {ui.status_markdown(s): int(city.get(s, 0)) for s in fmt.STATUS_ORDER}
+    assert shown == {widgets.status_markdown(s): int(city.get(s, 0)) for s in fmt.STATUS_ORDER}
     assert any("2/2 địa phương đã báo cáo" in h for h in texts(app.subheader))
 
     table = shown_table(app, "Địa phương", "Nhóm", "Đánh giá")
@@ -180,7 +183,7 @@ def test_locality_page_shows_statuses_of_the_engine(demo_db):
     statuses = assess(demo_db, 2025, "LAC_PHUONG").statuses
     own = statuses[statuses["locality_code"] == "LAC_PHUONG"]
     badges = [m.value for m in app.markdown if m.value.startswith(":") and "-badge[" in m.value]
-    assert sorted(badges) == sorted(ui.status_markdown(s) for s in own["status"])
+    assert sorted(badges) == sorted(widgets.status_markdown(s) for s in own["status"])
     assert "Hòa giải ở cơ sở" in texts(app.header)
     assert "Số liệu: 45/50 vụ việc" in texts(app.caption)
     assert "Không phát sinh: năm 2025" in texts(app.caption)
@@ -348,7 +351,7 @@ def test_data_page_filters_and_tells_demo_from_real(demo_db):
 def test_config_gives_each_status_badge_its_chart_colour_and_caps_uploads():
     config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     for status, colour in fmt.STATUS_COLOURS.items():
-        assert config["theme"][f"{ui.STATUS_BADGE_COLOURS[status]}Color"] == colour
+        assert config["theme"][f"{widgets.STATUS_BADGE_COLOURS[status]}Color"] == colour
     assert config["server"]["enableXsrfProtection"] is True
     assert 1 <= config["server"]["maxUploadSize"] <= 50
     assert config["server"]["headless"] is True

@@ -1,0 +1,241 @@
+"""Plotly figures for the pages: pure functions of DataFrames, testable without Streamlit.
+
+Every colour that means a status comes from kpi.formatting.STATUS_COLOURS; every number a user
+reads is formatted by kpi.formatting (hover texts) or by plotly with Vietnamese separators.
+"""
+
+import html
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from kpi import formatting as fmt
+from kpi.engine.progress import TARGET_YEAR
+from kpi.vocabulary import Kind
+
+FONT_SIZE = 16
+# Plotly's separators: decimal mark first, then the thousands mark ("85,5", "1.234").
+VIETNAMESE_SEPARATORS = ",."
+LINE_COLOUR = "#1f3a5f"
+TARGET_COLOUR = "#57606a"
+NOT_APPLICABLE_FILL = "#eaeef2"
+DARK_TEXT, LIGHT_TEXT = "#1f2328", "#ffffff"
+WRAP_WIDTH = 44
+
+# Every figure of the app is drawn on plotly's white template. As plotly's default it is applied to
+# each new figure as already validated; set on each figure instead, plotly validated a copy of the
+# whole template every time (a third of the time of building a figure).
+pio.templates.default = "plotly_white"
+
+
+def safe_text(text: str) -> str:
+    """Plotly reads a small subset of HTML in labels; user-supplied names must stay plain text."""
+    return html.escape(str(text), quote=False)
+
+
+def wrap(text: str, width: int = WRAP_WIDTH) -> str:
+    """A long label on several lines (plotly breaks lines only at <br>)."""
+    lines, current = [], ""
+    for word in str(text).split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    lines.append(current)
+    return "<br>".join(safe_text(line) for line in lines)
+
+
+def text_colour(background: str) -> str:
+    """Dark or light text, whichever reads better on the background (WCAG relative luminance)."""
+    red, green, blue = (int(background.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    return DARK_TEXT if luminance > 0.30 else LIGHT_TEXT
+
+
+def _style(figure: go.Figure, height: int) -> go.Figure:
+    figure.update_layout(
+        height=height, separators=VIETNAMESE_SEPARATORS,
+        font={"size": FONT_SIZE}, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        hoverlabel={"font_size": FONT_SIZE},
+    )
+    return figure
+
+
+def _present(number) -> bool:
+    return number is not None and number is not pd.NA and not (isinstance(number, float) and number != number)
+
+
+def progress_figure(series: pd.DataFrame, status: Mapping) -> go.Figure | None:
+    """One indicator of one locality (or aggregate) by year: readings, the 2030 target as a line,
+    the projection to 2030 dashed, and the "không phát sinh" years marked, never drawn as zero.
+
+    series: the engine's yearly series for the pair (year, value, numerator, denominator, reported,
+    expected). status: the described status row (kind, base_kind, comparator, target, status,
+    projected_2030, latest_year, value, unit). None when no year has a value: nothing to draw.
+    """
+    series = series.sort_values("year")
+    known = series[series["value"].notna()]
+    if known.empty:
+        return None
+    kind, comparator = status["kind"], status["comparator"]
+    is_boolean = kind == Kind.BOOLEAN
+    unit = "địa phương" if status.get("base_kind") == Kind.BOOLEAN else status.get("unit")
+    colour = fmt.STATUS_COLOURS[status["status"]]
+    first_year = int(series["year"].min())
+
+    figure = go.Figure()
+    hover = [
+        f"Năm {int(r.year)}: {fmt.format_value(kind, r.numerator, r.denominator, r.value)}"
+        + (f" ({fmt.format_counts(r.numerator, r.denominator, unit)})" if kind == Kind.RATIO else "")
+        + (f" — {fmt.format_completeness(r.reported, r.expected)}" if status.get("is_aggregate") else "")
+        for r in known.itertuples()
+    ]
+    figure.add_trace(go.Scatter(
+        x=known["year"].astype(int).tolist(), y=known["value"].astype(float).tolist(), name="Số liệu",
+        mode="lines+markers", line={"color": LINE_COLOUR, "width": 3}, marker={"size": 10},
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+    ))
+
+    target = status.get("target")
+    if comparator != "decrease" and _present(target):
+        target_text = fmt.format_target(status.get("base_kind") or kind, comparator, target)
+        if status.get("is_aggregate") and status.get("base_kind") == Kind.BOOLEAN:
+            target_text = "Có (100% địa phương)"
+        figure.add_trace(go.Scatter(
+            x=[first_year, TARGET_YEAR], y=[float(target), float(target)], name=f"Mục tiêu 2030: {target_text}",
+            mode="lines", line={"color": TARGET_COLOUR, "width": 2, "dash": "dot"}, hoverinfo="skip",
+        ))
+
+    projected = status.get("projected_2030")
+    if _present(projected) and _present(status.get("value")) and _present(status.get("latest_year")):
+        projected_text = fmt.format_percent(projected) if kind == Kind.RATIO else fmt.format_decimal(projected)
+        figure.add_trace(go.Scatter(
+            x=[int(status["latest_year"]), TARGET_YEAR], y=[float(status["value"]), float(projected)],
+            name=f"Dự báo 2030: {projected_text}", mode="lines+markers",
+            line={"color": colour, "width": 3, "dash": "dash"}, marker={"size": [0, 10], "color": colour},
+            hovertemplate=f"Dự báo năm {TARGET_YEAR}: {projected_text}<extra></extra>",
+        ))
+
+    for year in not_applicable_years(series):
+        figure.add_vrect(x0=year - 0.4, x1=year + 0.4, fillcolor=NOT_APPLICABLE_FILL, line_width=0, layer="below")
+        figure.add_annotation(x=year, y=0.5, yref="paper", text=fmt.NOT_APPLICABLE, textangle=-90,
+                              showarrow=False, font={"size": 13, "color": TARGET_COLOUR})
+
+    figure.update_xaxes(range=[first_year - 0.5, TARGET_YEAR + 0.5], dtick=1, tickformat="d")
+    if kind == Kind.RATIO:
+        figure.update_yaxes(range=[0, 105], ticksuffix="%")
+    elif is_boolean:
+        figure.update_yaxes(range=[-0.2, 1.2], tickvals=[0, 1], ticktext=["Không", "Có"])
+    else:
+        figure.update_yaxes(rangemode="tozero", tickformat=",d")
+    figure.update_layout(legend={"orientation": "h", "y": -0.15, "font": {"size": 14}})
+    return _style(figure, 340)
+
+
+def not_applicable_years(series: pd.DataFrame) -> list[int]:
+    """Years of a ratio reported with denominator 0: "không phát sinh"."""
+    ratio = series["kind"] == Kind.RATIO
+    zero = series["denominator"].astype("Float64").eq(0).fillna(False).astype(bool)
+    return sorted(int(y) for y in series.loc[ratio & zero, "year"])
+
+
+def matrix_figure(status: pd.DataFrame, value: pd.DataFrame, detail: pd.DataFrame, hover: pd.DataFrame) -> go.Figure:
+    """Indicators (rows) × localities (columns), each cell coloured by its status, with its value
+    and, smaller, its counts.
+
+    The frames share index (indicator names) and columns (locality labels); a cell whose status is
+    missing is outside that locality's plan and stays blank.
+    """
+    codes = fmt.STATUS_ORDER
+    position = {code: i for i, code in enumerate(codes)}
+    z = status.apply(lambda column: column.map(lambda s: position.get(s) if isinstance(s, str) else None))
+    scale = []
+    for i, code in enumerate(codes):
+        scale += [[i / len(codes), fmt.STATUS_COLOURS[code]], [(i + 1) / len(codes), fmt.STATUS_COLOURS[code]]]
+    rows = [wrap(name) for name in status.index]
+    columns = [wrap(name, 18) for name in status.columns]
+    figure = go.Figure(go.Heatmap(
+        z=z.astype(float).to_numpy(), x=columns, y=rows, colorscale=scale, zmin=-0.5, zmax=len(codes) - 0.5,
+        showscale=False, xgap=3, ygap=3, customdata=hover.map(safe_text).to_numpy(),
+        hovertemplate="%{customdata}<extra></extra>",
+    ))
+    # One layout update with every label: add_annotation validates the whole layout each call.
+    labels = []
+    cells = zip(status.to_numpy(), value.to_numpy(), detail.to_numpy())
+    for row_label, (row_codes, row_values, row_details) in zip(rows, cells):
+        for column_label, code, shown_value, shown_detail in zip(columns, row_codes, row_values, row_details):
+            if isinstance(code, str):
+                shown = f"<b>{safe_text(shown_value)}</b>"
+                if shown_detail:
+                    shown += f"<br><span style='font-size:{FONT_SIZE - 3}px'>{safe_text(shown_detail)}</span>"
+                labels.append({"x": column_label, "y": row_label, "text": shown, "showarrow": False,
+                               "font": {"size": FONT_SIZE, "color": text_colour(fmt.STATUS_COLOURS[code])}})
+    figure.update_layout(annotations=labels)
+    figure.update_xaxes(side="top", tickangle=0, showgrid=False, zeroline=False)
+    figure.update_yaxes(autorange="reversed", showgrid=False, zeroline=False)
+    row_height = 30 + 22 * max(1, max((label.count("<br>") for label in rows), default=0))
+    return _style(figure, 90 + row_height * len(rows))
+
+
+def ranking_figure(ranking: pd.DataFrame) -> go.Figure:
+    """Localities ranked by share of targets achieved: one bar each, split into status counts."""
+    labels = [wrap(name, 30) for name in ranking["label"]]
+    figure = go.Figure()
+    for code in fmt.STATUS_ORDER:
+        counts = ranking[code].astype(int)
+        figure.add_trace(go.Bar(
+            y=labels, x=counts.tolist(), name=fmt.STATUS_LABELS[code], orientation="h",
+            marker={"color": fmt.STATUS_COLOURS[code]}, text=[str(c) if c else "" for c in counts],
+            textposition="inside", insidetextanchor="middle",
+            textfont={"color": text_colour(fmt.STATUS_COLOURS[code]), "size": FONT_SIZE},
+            hovertemplate=f"%{{y}}: %{{x}} chỉ tiêu {fmt.STATUS_LABELS[code].lower()}<extra></extra>",
+        ))
+    figure.update_layout(annotations=[
+        {"x": int(total), "y": label, "text": f" {share} đạt", "showarrow": False, "xanchor": "left",
+         "font": {"size": FONT_SIZE}}
+        for label, share, total in zip(labels, ranking["share_text"], ranking["judged"])
+    ])
+    longest = int(ranking["judged"].max()) if len(ranking) else 1
+    figure.update_xaxes(title="Số chỉ tiêu", range=[0, longest * 1.25], dtick=1 if longest <= 20 else None)
+    figure.update_yaxes(autorange="reversed")
+    _style(figure, 150 + 48 * len(ranking))
+    figure.update_layout(barmode="stack", bargap=0.25, margin={"t": 70},
+                         legend={"orientation": "h", "traceorder": "normal", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    return figure
+
+
+def comparison_figure(rows: pd.DataFrame, kind: str, comparator: str, target) -> go.Figure:
+    """One indicator across localities: latest value of each against the target, sorted.
+
+    rows: label, value, value_text, status (one row per locality, already sorted). Localities
+    without a value (no data, "không phát sinh") are left out rather than drawn as zero.
+    """
+    rows = rows[rows["value"].notna()]
+    labels = [wrap(name, 30) for name in rows["label"]]
+    colours = [fmt.STATUS_COLOURS[s] for s in rows["status"]]
+    figure = go.Figure(go.Bar(
+        y=labels, x=rows["value"].astype(float).tolist(), orientation="h", marker={"color": colours},
+        text=[safe_text(t) for t in rows["value_text"]], textposition="outside", cliponaxis=False,
+        customdata=[safe_text(f"{label}: {value} — {fmt.STATUS_LABELS[s]}")
+                    for label, value, s in zip(rows["label"], rows["value_text"], rows["status"])],
+        hovertemplate="%{customdata}<extra></extra>", showlegend=False,
+    ))
+    if comparator != "decrease" and _present(target):
+        figure.add_vline(x=float(target), line_dash="dot", line_color=TARGET_COLOUR, line_width=2,
+                         annotation_text=f"Mục tiêu: {fmt.format_target(kind, comparator, target)}",
+                         annotation_position="top")
+    if kind == Kind.RATIO:
+        figure.update_xaxes(range=[0, 115], ticksuffix="%")
+    elif kind == Kind.BOOLEAN:
+        figure.update_xaxes(range=[0, 1.3], tickvals=[0, 1], ticktext=["Không", "Có"])
+    else:
+        figure.update_xaxes(rangemode="tozero", tickformat=",d")
+    figure.update_yaxes(autorange="reversed")
+    return _style(figure, 110 + 44 * len(rows))

@@ -1,0 +1,103 @@
+"""Tables the pages show besides statuses: problems, import batches, a figure's history, the
+readings list and its filter. Vietnamese headers, figures formatted by kpi.formatting.
+"""
+
+import pandas as pd
+
+from kpi import formatting as fmt
+from kpi.problems import Problem
+from kpi.vocabulary import COLUMN_LABELS, FIGURES, NO, ROW_COLUMN, YES, YES_NO_TEXT
+
+
+def problems_table(problems: list[Problem]) -> pd.DataFrame:
+    """Every problem by row and column, as the official fixing the file reads it."""
+    return pd.DataFrame({
+        "Dòng": [fmt.NO_VALUE if p.row is None else str(p.row) for p in problems],
+        "Cột": [p.column or fmt.NO_VALUE for p in problems],
+        "Giá trị": [p.value for p in problems],
+        "Lỗi": [p.message for p in problems],
+    })
+
+
+def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Lần nhập": batches["id"].astype(int).astype(str).tolist(),
+        "Thời điểm": [fmt.format_timestamp(t) for t in batches["created_at"]],
+        "Người nhập": batches["user_name"].tolist(),
+        "Cách nhập": batches["source"].map(lambda s: fmt.SOURCE_LABELS.get(s, s)).tolist(),
+        "Tệp": batches["file_name"].fillna(fmt.NO_VALUE).tolist(),
+        "Tạo mới": batches["created"].map(fmt.format_integer).tolist(),
+        "Cập nhật": batches["updated"].map(fmt.format_integer).tolist(),
+        "Không đổi": batches["unchanged"].map(fmt.format_integer).tolist(),
+    })
+
+
+def history_table(history: pd.DataFrame, kind: str, *, with_year: bool = False) -> pd.DataFrame:
+    """Figures as written (a reading's revisions, or one reading per year): what, who, when, how."""
+    table = pd.DataFrame({
+        "Thời điểm": [fmt.format_timestamp(t) for t in history["entered_at"]],
+        "Số liệu": [fmt.format_value(kind, r.numerator, r.denominator, r.value) for r in history.itertuples()],
+        "Tử số/Mẫu số": [fmt.format_counts(r.numerator, r.denominator) for r in history.itertuples()],
+        "Người nhập": history["entered_by"].tolist(),
+        "Cách nhập": history["source"].map(lambda s: fmt.SOURCE_LABELS.get(s, s)).tolist(),
+        "Ghi chú": history["note"].fillna("").tolist(),
+        "Dữ liệu minh họa": history["is_demo"].map(YES_NO_TEXT).tolist(),
+    })
+    if with_year:
+        table.insert(0, "Năm", history["year"].astype(int).astype(str).tolist())
+    return table
+
+
+def filter_readings(readings: pd.DataFrame, *, locality_codes: list[str], indicator_codes: list[str],
+                    years: tuple[int, int], demo: str) -> pd.DataFrame:
+    """Readings in the export layout, narrowed by the page's filters (an empty list: all).
+
+    demo: "all", "real" (only real figures) or "demo" (only demo figures).
+    """
+    keep = readings["year"].between(*years)
+    if locality_codes:
+        keep &= readings["locality_code"].isin(locality_codes)
+    if indicator_codes:
+        keep &= readings["indicator_code"].isin(indicator_codes)
+    if demo != "all":
+        keep &= readings["is_demo"].eq(YES if demo == "demo" else NO)
+    return readings[keep].reset_index(drop=True)
+
+
+READINGS_HEADERS = {
+    "locality_name": "Địa phương", "indicator_name": "Chỉ tiêu", "year": "Năm", "figure": "Số liệu",
+    "numerator": COLUMN_LABELS["numerator"], "denominator": COLUMN_LABELS["denominator"],
+    "value": COLUMN_LABELS["value"], "note": COLUMN_LABELS["note"], "entered_by": "Người nhập",
+    "entered_text": "Thời điểm", "source_text": "Cách nhập", "is_demo": "Dữ liệu minh họa",
+}
+
+
+def readings_table(readings: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
+    """The readings list as users read it; kinds maps indicator_code -> kind."""
+    table = readings.copy()
+    kind = table["indicator_code"].map(kinds)
+    table["figure"] = [fmt.format_value(k, r.numerator, r.denominator, r.value) for k, r in zip(kind, table.itertuples())]
+    table["year"] = table["year"].astype(str)
+    table["entered_text"] = [fmt.format_timestamp(t) for t in table["entered_at"]]
+    table["source_text"] = table["source"].map(lambda s: fmt.SOURCE_LABELS.get(s, s))
+    for column in FIGURES:
+        table[column] = table[column].map(lambda n: "" if pd.isna(n) else fmt.format_integer(n))
+    table["note"] = table["note"].fillna("")
+    return table[list(READINGS_HEADERS)].rename(columns=READINGS_HEADERS)
+
+
+def preview_table(frame: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
+    """Parsed rows of an uploaded file, numbered as in the file, with the figure as it will be
+    read (kinds maps indicator_code -> kind), so a misplaced column shows before anything is written."""
+    table = pd.DataFrame({
+        "Dòng": frame[ROW_COLUMN].astype(str).tolist(),
+        COLUMN_LABELS["locality_code"]: frame["locality_code"].tolist(),
+        COLUMN_LABELS["indicator_code"]: frame["indicator_code"].tolist(),
+        COLUMN_LABELS["year"]: frame["year"].astype(str).tolist(),
+        "Số liệu": [fmt.format_value(k, r.numerator, r.denominator, r.value)
+                    for k, r in zip(frame["indicator_code"].map(kinds), frame.itertuples())],
+    })
+    for column in FIGURES:
+        table[COLUMN_LABELS[column]] = [("" if pd.isna(v) else fmt.format_integer(v)) for v in frame[column]]
+    table[COLUMN_LABELS["note"]] = frame["note"].fillna("").tolist()
+    return table

@@ -1,0 +1,45 @@
+"""Small pieces every page draws the same way: status badges in the statuses' colours, user
+text made inert in Markdown, and the plotly chart settings.
+
+Part of kpi.app, the only Streamlit-aware code.
+"""
+
+import re
+
+import streamlit as st
+
+from kpi import formatting as fmt
+
+# Charts are read, not edited: no plotly toolbar (its tooltips are English).
+PLOT_CONFIG = {"displayModeBar": False}
+
+
+# Streamlit's named colours, set to kpi.formatting.STATUS_COLOURS in .streamlit/config.toml, so a
+# badge has the same colour as the status in every chart.
+STATUS_BADGE_COLOURS = {
+    "achieved": "green",
+    "on_track": "blue",
+    "off_track": "orange",
+    "regressing": "red",
+    "insufficient_data": "violet",
+    "no_data": "gray",
+}
+
+
+def status_badge(status: str) -> None:
+    st.badge(fmt.STATUS_LABELS[status], color=STATUS_BADGE_COLOURS[status])
+
+
+def status_markdown(status: str) -> str:
+    """A status as a coloured badge inside Markdown (labels are ours, never user text)."""
+    return f":{STATUS_BADGE_COLOURS[status]}-badge[{fmt.STATUS_LABELS[status]}]"
+
+
+# Streamlit never renders this text as HTML, but as Markdown `*`, `_`, `[..](..)`, `:red[..]` or `$..$` in
+# a name or a note would still become formatting, a link or a formula.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~|#])")
+
+
+def plain(text: str) -> str:
+    """User text (names, notes, messages quoting them) made inert inside Markdown elements."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))

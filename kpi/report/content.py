@@ -1,0 +1,200 @@
+"""Meeting reports (sơ kết, tổng kết, yearly reports): what they say, gathered once from the engine.
+
+The Word and Excel writers (report_docx, report_xlsx) only lay this content out, so both files,
+the Báo cáo page and `python -m kpi report` tell the same story as the other pages.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from kpi import formatting as fmt
+from kpi.engine import scope as scope_overview
+from kpi.engine.assess import Assessment, assess
+from kpi.engine.describe import describe_statuses
+from kpi.store import queries
+from kpi.vocabulary import KEY, Kind
+
+# The tables show the figures of up to this many years, ending at the report's year.
+YEARS_SHOWN = 5
+# Beyond this many plans the title page names the first ones and counts the rest.
+PLANS_LISTED = 10
+
+
+class ScopeError(ValueError):
+    """The scope asked for does not exist (a usage error, with a Vietnamese message)."""
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    year: int
+    years: list[int]
+    locality_code: str
+    locality_name: str
+    locality_kind: str
+    has_children: bool
+    plan_titles: list[str]
+    # describe_statuses() of the whole scope, and the rows of the locality the report is about.
+    described: pd.DataFrame
+    subject: pd.DataFrame
+    # The subject's figures for the years shown, with their texts (see figure_texts).
+    figures: pd.DataFrame
+    # Every figure of the scope in the years shown, for the workbook.
+    series: pd.DataFrame
+    ranking: pd.DataFrame
+    reported_localities: int
+    expected_localities: int
+    demo_count: int
+    generated_at: datetime
+
+    @property
+    def groups(self) -> list[str]:
+        return list(dict.fromkeys(self.subject["group"]))
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        counts = self.subject["status"].value_counts()
+        return {status: int(counts.get(status, 0)) for status in fmt.STATUS_ORDER}
+
+
+def build_content(engine: Engine, year: int, locality_code: str | None = None) -> ReportContent:
+    localities = queries.localities(engine)
+    code = subject_code(localities, locality_code)
+    assessment = assess(engine, year, code)
+    described = describe_statuses(assessment)
+    subject = described[described["locality_code"] == code].reset_index(drop=True)
+    children = localities.loc[localities["parent_code"] == code, "code"]
+    has_children = not children.empty
+    years = years_shown(assessment, year)
+    locality = localities.set_index("code").loc[code]
+    if has_children:
+        reported, expected = scope_overview.reporting(assessment.statuses, localities, code)
+    else:
+        reported, expected = int((subject["reported"] > 0).sum()), len(subject)
+    return ReportContent(
+        year=year,
+        years=years,
+        locality_code=code,
+        locality_name=locality["name"],
+        locality_kind=locality["kind"],
+        has_children=has_children,
+        plan_titles=plan_titles(engine, localities, code),
+        described=described,
+        subject=subject,
+        figures=figure_texts(assessment, code, years),
+        series=scope_series(engine, assessment, years),
+        ranking=scope_overview.ranking(assessment.statuses, localities, code),
+        reported_localities=reported,
+        expected_localities=expected,
+        demo_count=queries.demo_reading_count(engine),
+        generated_at=datetime.now(fmt.LOCAL_TIME),
+    )
+
+
+def subject_code(localities: pd.DataFrame, locality_code: str | None) -> str:
+    """The locality the report is about: the one asked for, or else the top of the hierarchy."""
+    if locality_code is not None:
+        if locality_code not in set(localities["code"]):
+            raise ScopeError(f"Không có địa phương với mã «{locality_code}».")
+        return locality_code
+    roots = localities.loc[localities["parent_code"].isna() | (localities["parent_code"] == ""), "code"].tolist()
+    if len(roots) != 1:
+        raise ScopeError("Có nhiều địa phương cấp cao nhất: hãy chọn một địa phương (--locality MÃ).")
+    return roots[0]
+
+
+def scope_choices(localities: pd.DataFrame) -> dict[str, str]:
+    """Locality code -> label for choosing a report's scope: the top of the hierarchy first."""
+    is_root = localities["parent_code"].isna() | (localities["parent_code"] == "")
+    ordered = pd.concat([localities[is_root], localities[~is_root].sort_values("name")])
+    return {
+        row.code: f"{row.name} (toàn {row.kind})" if root else row.name
+        for row, root in zip(ordered.itertuples(), is_root.reindex(ordered.index))
+    }
+
+
+def file_name(locality_code: str, year: int, suffix: str) -> str:
+    """An ASCII name that survives e-mail and every file system: bao-cao-lac-phuong-2025.docx."""
+    return f"bao-cao-{locality_code.lower().replace('_', '-')}-{year}{suffix}"
+
+
+def years_shown(assessment: Assessment, year: int) -> list[int]:
+    """Up to YEARS_SHOWN years ending at the report's year, without leading years before any figure."""
+    known = assessment.series.loc[assessment.series["year"] <= year, "year"]
+    first = max(year - YEARS_SHOWN + 1, int(known.min()) if not known.empty else year)
+    return list(range(first, year + 1))
+
+
+def plan_titles(engine: Engine, localities: pd.DataFrame, code: str) -> list[str]:
+    """The plans the scope follows: the locality's own, or else those of the localities under it."""
+    own = localities.loc[localities["code"] == code, "plan_code"].dropna().tolist()
+    codes = own or localities.loc[localities["parent_code"] == code, "plan_code"].dropna().unique().tolist()
+    plans = queries.plans(engine).set_index("code")["title"]
+    return [plans[c] for c in sorted(set(codes), key=codes.index) if c in plans.index]
+
+
+def report_title(content: ReportContent) -> str:
+    if len(content.plan_titles) == 1:
+        subject = content.plan_titles[0]
+    else:
+        subject = ("các kế hoạch xây dựng mô hình “thượng tôn và tuân thủ pháp luật” trên địa bàn "
+                   f"{content.locality_name}")
+    return f"Kết quả thực hiện {subject} năm {content.year}"
+
+
+def summary_paragraph(content: ReportContent) -> str:
+    counts = content.status_counts
+    total = sum(counts.values())
+    parts = "; ".join(f"{fmt.STATUS_LABELS[s]}: {fmt.format_integer(n)}" for s, n in counts.items())
+    aggregate = " (số liệu tổng hợp từ các địa phương cấp dưới)" if content.subject["is_aggregate"].any() else ""
+    return (f"Tính đến năm {content.year}, {content.locality_name}{aggregate} có "
+            f"{fmt.format_integer(total)} chỉ tiêu được theo dõi, đánh giá so với mục tiêu năm 2030, trong đó: "
+            f"{parts}.")
+
+
+def completeness_sentence(content: ReportContent) -> str:
+    reported = fmt.format_integer(content.reported_localities)
+    expected = fmt.format_integer(content.expected_localities)
+    if content.has_children:
+        return f"Năm {content.year}: {reported}/{expected} địa phương đã báo cáo số liệu."
+    return f"Năm {content.year}: đã báo cáo số liệu {reported}/{expected} chỉ tiêu."
+
+
+def figure_texts(assessment: Assessment, code: str, years: list[int]) -> pd.DataFrame:
+    """The locality's figure of each indicator and year shown: value text and counts text."""
+    series = assessment.series
+    rows = series[(series["locality_code"] == code) & series["year"].isin(years)]
+    indicators = assessment.catalog.indicators.set_index("code")
+    texts = []
+    for row in rows.itertuples():
+        base_kind, unit = indicators.at[row.indicator_code, "kind"], indicators.at[row.indicator_code, "unit"]
+        value_text = fmt.format_value(row.kind, row.numerator, row.denominator, row.value)
+        counts_text = ""
+        if row.kind == Kind.RATIO and value_text != fmt.NOT_APPLICABLE:
+            counts_text = fmt.format_counts(row.numerator, row.denominator,
+                                            "địa phương" if base_kind == Kind.BOOLEAN else _unit(unit))
+        elif row.kind == Kind.COUNT and _unit(unit):
+            value_text = f"{value_text} {unit}"
+        texts.append((row.indicator_code, int(row.year), value_text, counts_text))
+    return pd.DataFrame(texts, columns=["indicator_code", "year", "value_text", "counts_text"])
+
+
+def scope_series(engine: Engine, assessment: Assessment, years: list[int]) -> pd.DataFrame:
+    """Every figure of the scope in the years shown, with names, notes and the demo mark of readings
+    (the whole history is one `python -m kpi export` away)."""
+    series = assessment.series[assessment.series["year"].isin(years)]
+    readings = queries.readings(engine, full=True)[[*KEY, "note", "is_demo"]]
+    frame = series.merge(readings, on=KEY, how="left")
+    names = assessment.catalog.localities[["code", "name"]].rename(columns={"code": "locality_code",
+                                                                            "name": "locality_name"})
+    indicators = assessment.catalog.indicators[["code", "name", "group", "position"]].rename(
+        columns={"code": "indicator_code", "name": "indicator_name"})
+    frame = frame.merge(names, on="locality_code", how="left").merge(indicators, on="indicator_code", how="left")
+    frame = frame.sort_values(["is_aggregate", "locality_code", "position", "year"], ascending=[False, True, True, True])
+    return frame.reset_index(drop=True)
+
+
+def _unit(unit) -> str:
+    return unit if isinstance(unit, str) else ""

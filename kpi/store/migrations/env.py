@@ -1,0 +1,20 @@
+"""Alembic environment: runs against the engine handed over by kpi.store.db.upgrade_schema."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import kpi.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from kpi.store.db import lock_writes
+
+engine = context.config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=SQLModel.metadata,
+        render_as_batch=engine.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        lock_writes(connection)
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,157 @@
+"""The store: SQLModel tables. Schema changes go through Alembic (kpi/store/migrations)."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import AutoString, Field, SQLModel
+
+from kpi.vocabulary import Comparator, Kind, Role, Source
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Plan(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    title: str
+
+
+class Locality(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    name: str
+    kind: str
+    parent_code: str | None = Field(default=None, foreign_key="locality.code", index=True)
+    ma_dvhc: str | None = None
+    plan_code: str | None = Field(default=None, foreign_key="plan.code")
+
+
+class Indicator(SQLModel, table=True):
+    code: str = Field(primary_key=True)
+    name: str
+    group: str
+    # Stored as text (the enums are the columns' types in Python, not database enums).
+    kind: Kind = Field(sa_type=AutoString)
+    numerator_label: str | None = None
+    denominator_label: str | None = None
+    unit: str | None = None
+    comparator: Comparator = Field(sa_type=AutoString)
+    target: float | None = None
+    position: int = 0
+
+
+class PlanTarget(SQLModel, table=True):
+    plan_code: str = Field(foreign_key="plan.code", primary_key=True)
+    indicator_code: str = Field(foreign_key="indicator.code", primary_key=True)
+    comparator: Comparator = Field(sa_type=AutoString)
+    target: float | None = None
+
+
+class ImportBatch(SQLModel, table=True):
+    """One application of figures: a file import, a form save, a CLI run or the demo loader."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: Source = Field(sa_type=AutoString)
+    file_name: str | None = None
+    checksum: str | None = None
+    user_name: str
+    created_at: datetime = Field(default_factory=utc_now)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class Reading(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("locality_code", "indicator_code", "year", name="uq_reading_triple"),
+        Index("ix_reading_indicator_year", "indicator_code", "year"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    locality_code: str = Field(foreign_key="locality.code")
+    indicator_code: str = Field(foreign_key="indicator.code")
+    year: int
+    numerator: int | None = None
+    denominator: int | None = None
+    value: int | None = None
+    note: str | None = None
+    entered_by: str
+    entered_at: datetime = Field(default_factory=utc_now)
+    source: Source = Field(sa_type=AutoString)
+    batch_id: int | None = Field(default=None, foreign_key="importbatch.id")
+    is_demo: bool = False
+
+
+class ReadingRevision(SQLModel, table=True):
+    """Every figure ever written for a triple, newest last: the reading's history."""
+
+    __table_args__ = (Index("ix_revision_triple", "locality_code", "indicator_code", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    locality_code: str
+    indicator_code: str
+    year: int
+    numerator: int | None = None
+    denominator: int | None = None
+    value: int | None = None
+    note: str | None = None
+    entered_by: str
+    entered_at: datetime
+    source: Source = Field(sa_type=AutoString)
+    batch_id: int | None = Field(default=None, foreign_key="importbatch.id")
+    is_demo: bool = False
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    password_hash: str
+    role: Role = Field(sa_type=AutoString)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utc_now)
+    last_login_at: datetime | None = None
+
+
+class UserLocality(SQLModel, table=True):
+    """The localities an editor answers for."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    locality_code: str = Field(foreign_key="locality.code", primary_key=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Consecutive failed logins per name typed, account or not, so that throttling does not reveal
+    which names exist."""
+
+    name: str = Field(primary_key=True)
+    failures: int = 0
+    last_failed_at: datetime
+
+
+class Approval(SQLModel, table=True):
+    """A locality's figures for a year, approved and therefore locked until an admin reopens them."""
+
+    locality_code: str = Field(foreign_key="locality.code", primary_key=True)
+    year: int = Field(primary_key=True)
+    approved_by: str
+    approved_at: datetime = Field(default_factory=utc_now)
+
+
+class ApprovalAction(StrEnum):
+    APPROVE = "approve"
+    REOPEN = "reopen"
+
+
+class ApprovalEvent(SQLModel, table=True):
+    """Every approval and reopening, oldest first: the approvals' history."""
+
+    __table_args__ = (Index("ix_approvalevent_locality_year", "locality_code", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    locality_code: str = Field(foreign_key="locality.code")
+    year: int
+    action: ApprovalAction = Field(sa_type=AutoString)
+    user_name: str
+    at: datetime = Field(default_factory=utc_now)
+    note: str | None = None

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from kpi.files.sheets import Sheet, header_key, read_sheet, uncalculated_problems
+from kpi.numbers import LARGEST, Refusal, parse_whole_column
 from kpi.problems import Problem, Rejected
 from kpi.store.accounts import Account
 from kpi.store.db import read_session
@@ -24,18 +25,6 @@ from kpi.years import FIRST_YEAR, current_year
 
 HEADER_NAMES = {column: (column, label) for column, label in COLUMN_LABELS.items()}
 HEADER_COLUMNS = {header_key(name): column for column, names in HEADER_NAMES.items() for name in names}
-# A count this large is a typing slip, and floats stop counting exactly beyond it.
-LARGEST = 10**15
-
-INTEGER = r"[+-]?\d+"
-# 1.234 and 1.234.567 (Vietnamese thousands), 1 234, and 1,234,567 (only English can mean that).
-GROUPED = r"[+-]?[1-9]\d{0,2}(?:(?:\.\d{3})+|(?: \d{3})+|(?:,\d{3}){2,})"
-# 1,234 is a thousand and more in English and just over one in Vietnamese.
-AMBIGUOUS = r"[+-]?[1-9]\d{0,2},\d{3}"
-DECIMAL_COMMA = r"[+-]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+),\d+"
-DECIMAL_POINT = r"[+-]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)\.\d+"
-
-
 @dataclass(frozen=True)
 class ParsedFile:
     frame: pd.DataFrame
@@ -174,22 +163,23 @@ def _parse(session, sheet: Sheet, positions: dict[str, int], cells: pd.DataFrame
     expected = {"year": f"một năm từ {FIRST_YEAR} đến {this_year}, ví dụ {this_year - 1}",
                 "numerator": "một số nguyên không âm, ví dụ 12 hoặc 1.234"}
     for column in ("year", "numerator", "denominator"):
-        values, issue = _whole_numbers(cells[column], numbers(column), percent=column != "year")
+        values, refusal = _whole_numbers(cells[column], numbers(column))
         frame[column] = values.astype("Int64")
-        problems += _issue_problems(cells, issue, column, labels, expected.get(column, expected["numerator"]))
+        problems += _refusal_problems(cells, refusal, column, labels, expected.get(column, expected["numerator"]))
 
-    values, issue = _whole_numbers(cells["value"], numbers("value"), percent=True)
+    values, refusal = _whole_numbers(cells["value"], numbers("value"))
     given = cells["value"] != ""
     boolean, ratio = (kind == Kind.BOOLEAN), (kind == Kind.RATIO)
     words = pd.Series(np.nan, index=cells.index)
     words[boolean] = _fold(cells.loc[boolean, "value"]).map(BOOLEAN_WORDS)
     values = values.mask(boolean, words.fillna(values.where(values.isin([0.0, 1.0]))))
-    issue = issue.mask(boolean, np.where(given & values.isna(), "boolean", ""))
+    not_boolean = boolean & given & values.isna()
     # A ratio given as a figure reaches the write path, which explains that it needs its two counts.
     values = values.mask(ratio & given & values.isna(), 0)
-    issue = issue.mask(ratio | kind.isna(), "")
+    refusal = refusal.mask(boolean | ratio | kind.isna(), None)
     frame["value"] = values.astype("Int64")
-    problems += _issue_problems(cells, issue, "value", labels, expected["numerator"])
+    problems += _refusal_problems(cells, refusal, "value", labels, expected["numerator"])
+    problems += _problems(cells, not_boolean, "value", labels, BOOLEAN_MESSAGE)
 
     frame["note"] = cells["note"].astype(object).where(cells["note"] != "", None)
     frame[ROW_COLUMN] = cells[ROW_COLUMN].to_numpy()
@@ -223,56 +213,29 @@ def _resolve_localities(text: pd.Series, localities: pd.DataFrame) -> tuple[pd.S
     return code, ambiguous
 
 
-def _whole_numbers(text: pd.Series, numbers: pd.Series | None, *, percent: bool) -> tuple[pd.Series, pd.Series]:
-    """Whole numbers (as floats, NaN when blank or unreadable) as Excel users write them, and per cell
-    why not: not_number, not_whole, ambiguous or too_large."""
-    number = pd.Series(np.nan, index=text.index)
-    issue = pd.Series("", index=text.index, dtype=object)
-    plain = text.str.fullmatch(r"\d{1,15}")
-    number[plain] = text[plain].astype(float)
-    rest = ~plain & (text != "")
-    if rest.any():
-        cleaned = text[rest].str.replace("[\u00a0\u202f\u2009]", " ", regex=True).str.replace("\u2212", "-").str.strip()
-        if percent:
-            cleaned = cleaned.str.replace(r"\s*%$", "", regex=True)
-        integer = cleaned.str.fullmatch(INTEGER) | cleaned.str.fullmatch(GROUPED)
-        ambiguous = ~integer & cleaned.str.fullmatch(AMBIGUOUS)
-        comma = ~integer & ~ambiguous & cleaned.str.fullmatch(DECIMAL_COMMA)
-        point = ~integer & ~ambiguous & ~comma & cleaned.str.fullmatch(DECIMAL_POINT)
-        parsed = pd.Series(np.nan, index=cleaned.index)
-        parsed[integer] = cleaned[integer].str.replace(r"[., ]", "", regex=True).astype(float)
-        parsed[comma] = cleaned[comma].str.replace(".", "").str.replace(",", ".").astype(float)
-        parsed[point] = cleaned[point].str.replace(",", "").astype(float)
-        number[rest] = parsed
-        issue[parsed.index[parsed.isna() & (cleaned != "")]] = "not_number"
-        issue[ambiguous.index[ambiguous]] = "ambiguous"
+def _whole_numbers(text: pd.Series, numbers: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+    """Whole numbers (as floats, NaN when blank or refused) by the one rule for typed numbers, and per
+    cell the Refusal or None."""
+    number, refusal = parse_whole_column(text)
     if numbers is not None:
         # A spreadsheet number is exact: 1.234 typed into a number cell is not one thousand.
         typed = numbers.notna()
         number = number.mask(typed, numbers)
-        issue = issue.mask(typed, "")
-    issue[number.notna() & (number % 1 != 0)] = "not_whole"
-    issue[number.abs() >= LARGEST] = "too_large"
-    return number.where(issue == ""), issue
+        refusal = refusal.mask(typed, None)
+        refusal[typed & (number % 1 != 0)] = Refusal.NOT_WHOLE
+        refusal[typed & (number < 0)] = Refusal.NEGATIVE
+        refusal[typed & (number > LARGEST)] = Refusal.TOO_LARGE
+    return number.where(refusal.isna()), refusal
 
 
-ISSUE_MESSAGES = {
-    "not_number": "Không phải là số. Cần {expected}.",
-    "not_whole": "Không phải là số nguyên. Cần {expected}.",
-    "ambiguous": ("Không rõ là số có dấu phẩy ngăn cách hàng nghìn hay số thập phân. Hãy viết không có dấu "
-                  "ngăn cách (1234) hoặc dùng dấu chấm ngăn cách hàng nghìn (1.234)."),
-    "too_large": "Số quá lớn. Cần {expected}.",
-    "boolean": "Giá trị phải là «có» hoặc «không» (cũng nhận x, 1, 0, yes, no, true, false, chữ hoa hay thường đều được).",
-}
+BOOLEAN_MESSAGE = "Giá trị phải là «có» hoặc «không» (cũng nhận x, 1, 0, yes, no, true, false, chữ hoa hay thường đều được)."
 
 
-def _issue_problems(cells: pd.DataFrame, issue: pd.Series, column: str, labels: dict[str, str],
-                    expected: str) -> list[Problem]:
+def _refusal_problems(cells: pd.DataFrame, refusal: pd.Series, column: str, labels: dict[str, str],
+                     expected: str) -> list[Problem]:
     problems = []
-    if not (issue != "").any():
-        return problems
-    for code, message in ISSUE_MESSAGES.items():
-        problems += _problems(cells, issue == code, column, labels, message.format(expected=expected))
+    for reason in refusal.dropna().unique():
+        problems += _problems(cells, refusal == reason, column, labels, f"{reason.value} Cần {expected}.")
     return problems
 
 

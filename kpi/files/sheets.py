@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kpi.files.formulas import unneutralise
+from kpi.files.formulas import unneutralise_column
 from kpi.formatting import format_integer
 from kpi.problems import Problem, Rejected
 from kpi.vocabulary import ROW_COLUMN
@@ -94,7 +94,7 @@ def read_sheet(data: bytes, file_name: str, expected: frozenset[str] = frozenset
     kind = _file_kind(data, file_name)
     if kind == "xlsx":
         workbook = _xlsx_rows(data)
-        rows = [[unneutralise(_cell_text(v)) for v in record] for record in workbook.values]
+        rows = [[_cell_text(v) for v in record] for record in workbook.values]
         for (r, c), formula in workbook.formulas.items():
             rows[r][c] = formula
         invisible = any(INVISIBLE_SEARCH.search(cell) for row in rows for cell in row)
@@ -145,11 +145,31 @@ def _decode(data: bytes) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
+            _refuse_mixed_encodings(data)
             # Vietnamese Windows writes cp1258, which spells tones as combining marks: NFC below fixes that.
             text = _strict(data, "cp1258")
     if "\x00" in text:
         raise Rejected([Problem(None, None, "", "Tệp không phải là bảng CSV đọc được (có ký tự nhị phân).")])
     return nfc(text)
+
+
+def _refuse_mixed_encodings(data: bytes) -> None:
+    """A file that is not UTF-8 but has lines that are (with letters beyond ASCII) was pasted
+    together from two programs: read whole as Windows-1258, its UTF-8 lines would be stored garbled."""
+    utf8 = other = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other = other or number
+        else:
+            utf8 = utf8 or number
+        if utf8 and other:
+            raise Rejected([Problem(None, None, "", f"Tệp trộn hai bảng mã: dòng {utf8} được ghi bằng UTF-8 nhưng dòng "
+                                                    f"{other} thì không (có thể là Windows-1258). Hãy mở tệp bằng một "
+                                                    "chương trình, lưu lại cả tệp dạng CSV UTF-8 hoặc .xlsx.")])
 
 
 def _strict(data: bytes, encoding: str) -> str:
@@ -505,7 +525,7 @@ def _sheet(records: pd.DataFrame, header_index: int | None, csv_records: CsvReco
     for column in range(width):
         if invisible:
             text[column] = text[column].str.translate(INVISIBLE)
-        text[column] = text[column].str.strip()
+        text[column] = unneutralise_column(text[column].str.strip())
     text[ROW_COLUMN] = np.arange(header_index + 2, header_index + 2 + len(body))
     kept = ~(text[list(range(width))] == "").all(axis=1)
     numbers = uncalculated = None

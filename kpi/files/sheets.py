@@ -87,6 +87,14 @@ def read_table(data: bytes, file_name: str) -> pd.DataFrame:
     return frame
 
 
+def read_path(path: Path) -> bytes:
+    """The bytes of a file to read, refused before reading when larger than any file may be."""
+    size = path.stat().st_size
+    _refuse_above(size, MAX_FILE_BYTES, f"Tệp nặng {_megabytes(size)}, quá giới hạn {_megabytes(MAX_FILE_BYTES)} "
+                                        "của một tệp. Hãy chia thành nhiều tệp.")
+    return path.read_bytes()
+
+
 def read_sheet(data: bytes, file_name: str, expected: frozenset[str] = frozenset()) -> Sheet:
     """Raises Rejected when the file cannot be read as a table at all; other problems are returned."""
     _refuse_above(len(data), MAX_FILE_BYTES, f"Tệp nặng {_megabytes(len(data))}, quá giới hạn "

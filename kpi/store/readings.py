@@ -19,7 +19,7 @@ from kpi.store.accounts import Account
 from kpi.store.db import execute_many, is_sqlite, read_session, run_write, upsert_select, write_session
 from kpi.store.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.store.rights import load_rights, write_problems
-from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, ROW_COLUMN, Kind
+from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, NOTE_MAX_LENGTH, ROW_COLUMN, Kind
 from kpi.years import FIRST_YEAR, current_year
 
 
@@ -211,6 +211,8 @@ def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> l
         (boolean & has["value"] & ~rows["value"].isin([0, 1]), "value", "Giá trị phải là «có» hoặc «không»."),
         (frame.duplicated(KEY, keep=False).to_numpy() & rows["year"].notna(), "locality_code",
          "Cùng địa phương, chỉ tiêu và năm xuất hiện nhiều lần trong dữ liệu."),
+        (rows["note"].astype(object).str.len() > NOTE_MAX_LENGTH, "note",
+         f"Ghi chú dài quá {NOTE_MAX_LENGTH} ký tự, giới hạn của mọi ghi chú: hãy viết ngắn lại."),
     ]
     found = []
     for mask, column, message in checks:
@@ -223,8 +225,15 @@ def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> l
     return [problem for _, problem in found]
 
 
+SHOWN_CHARS = 80
+
+
 def _shown(value) -> str:
-    return "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    text = str(value)
+    # A note of 120,000 characters is named by its start, not printed whole.
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 def _classify(session: Session, frame: pd.DataFrame, is_demo: bool) -> pd.DataFrame:

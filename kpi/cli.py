@@ -222,7 +222,7 @@ def run_import(engine: Engine, args) -> int:
 
     try:
         account = _account(engine, args.user) if args.user is not None else None
-        parsed = parse_file(engine, read_path(args.file), args.file.name)
+        parsed = parse_file(engine, read_path(args.file), args.file.name, account)
         result = apply_parsed(engine, parsed, user=account, user_name=None if account else CLI_USER,
                               dry_run=args.dry_run)
     except Rejected as rejected:

@@ -20,7 +20,7 @@ from kpi.problems import Problem, Rejected
 from kpi.store.accounts import Account
 from kpi.store.db import read_session
 from kpi.store.models import Indicator, Locality
-from kpi.store.readings import SHOWN_CHARS, WriteResult, apply_readings, checksum, validate
+from kpi.store.readings import SHOWN_CHARS, WriteResult, access_problems, apply_readings, checksum, validate
 from kpi.vocabulary import BOOLEAN_WORDS, COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, ROW_COLUMN, Kind, Source
 from kpi.years import FIRST_YEAR, current_year
 
@@ -51,7 +51,7 @@ def import_file(engine: Engine, data: bytes, file_name: str, *, user: Account | 
                 user_name: str | None = None, dry_run: bool = False) -> WriteResult:
     """Check the whole file and apply it as one batch, or raise Rejected listing every problem.
     With `user`, that account's rights apply; without, `user_name` names a system actor."""
-    return apply_parsed(engine, parse_file(engine, data, file_name), user=user, user_name=user_name, dry_run=dry_run)
+    return apply_parsed(engine, parse_file(engine, data, file_name, user), user=user, user_name=user_name, dry_run=dry_run)
 
 
 def apply_parsed(engine: Engine, parsed: ParsedFile, *, user: Account | None = None, user_name: str | None = None,
@@ -61,12 +61,13 @@ def apply_parsed(engine: Engine, parsed: ParsedFile, *, user: Account | None = N
                           column_labels=parsed.column_labels, explain=parsed.in_file_terms)
 
 
-def parse_file(engine: Engine, data: bytes, file_name: str) -> ParsedFile:
+def parse_file(engine: Engine, data: bytes, file_name: str, user: Account | None = None) -> ParsedFile:
     """The file's readings in the canonical columns, or Rejected with every problem found.
 
     A file whose cells all read well is checked against the database once, by the write path when it
     is applied (apply_parsed), which reports in the file's terms; a file with problems of its own is
-    checked here as well, so that every problem comes in one list."""
+    checked here as well, with `user`'s rights and the approval locks, so that every problem comes in
+    one list."""
     sheet = read_sheet(data, file_name, frozenset(HEADER_COLUMNS))
     positions, problems = _columns(sheet)
     if any(column not in positions for column in KEY) or problems:
@@ -91,6 +92,7 @@ def parse_file(engine: Engine, data: bytes, file_name: str) -> ParsedFile:
                                                     "(chỉ tiêu tỷ lệ) hoặc giá trị (chỉ tiêu số lượng, có/không)."))
         elif problems:
             problems += _write_path_problems(validate(session, frame, labels), labels, problems, sheet, positions)
+            problems += access_problems(session, frame, labels, user)
     if problems:
         raise Rejected(_in_file_order(problems, sheet.headers))
     explain = partial(_file_problems, labels=labels, sheet=sheet, positions=positions)

@@ -138,7 +138,8 @@ def _file_kind(data: bytes, file_name: str) -> str:
         raise Rejected([Problem(None, None, file_name, "Tệp có đuôi .xlsx nhưng không phải là bảng tính Excel đọc được.")])
     if suffix in (".csv", ".txt", ".tsv", ""):
         return "csv"
-    raise Rejected([Problem(None, None, file_name, "Chỉ nhận tệp .csv hoặc .xlsx.")])
+    raise Rejected([Problem(None, None, file_name, "Chỉ nhận tệp .csv hoặc .xlsx (và .txt: tệp Excel lưu dạng "
+                                                   "«Unicode Text»). Hãy mở tệp bằng Excel và lưu lại dạng .xlsx.")])
 
 
 def _decode(data: bytes) -> str:

@@ -9,7 +9,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -108,7 +108,7 @@ def read_sheet(data: bytes, file_name: str, expected: frozenset[str] = frozenset
         invisible = any(INVISIBLE_SEARCH.search(cell) for row in rows for cell in row)
         sheet = _sheet(_frame(rows, max(map(len, rows), default=0), ""), _header_of(enumerate(rows), expected), None,
                        invisible, workbook.values, workbook.formulas)
-        return Sheet(**{**sheet.__dict__, "notice": workbook.notice})
+        return replace(sheet, notice=workbook.notice)
     text = _decode(data)
     records = _csv_records(text, expected)
     return _sheet(records.frame, records.header_index, records, bool(INVISIBLE_SEARCH.search(text)), None, {})
@@ -242,7 +242,8 @@ def _bounded_records(text: str, separator: str) -> list[list[str]]:
         except csv.Error as error:
             row = len(records) + 1
             if "field larger than field limit" in str(error):
-                _refuse_long(csv.field_size_limit() + 1, f"Dòng {row}")
+                raise Rejected([Problem(row, None, "", f"Có ô dài hơn {format_integer(csv.field_size_limit())} ký tự, "
+                                                       f"quá giới hạn {format_integer(MAX_CELL_CHARS)} ký tự một ô.")]) from None
             raise Rejected([Problem(row, None, "", "Dấu ngoặc kép (\") không cân đối: một ô mở ngoặc kép mà không đóng, "
                                                    "hoặc có chữ ngay sau dấu đóng ngoặc kép. Hãy sửa ô này (hoặc lưu "
                                                    "lại tệp bằng Excel) rồi tải lên lại.")]) from None

@@ -8,6 +8,8 @@ from kpi.store.rights import rights_of
 st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030", page_icon=":material/balance:", layout="wide")
 
 cache.ensure_database()
+# One tiny read per run: every cached query is keyed by it, so writes from anywhere show now.
+cache.refresh_data_version()
 account = session.login_gate()
 rights = rights_of(account)
 session.account_sidebar(account)

@@ -34,5 +34,6 @@ if rights.may_administer:
     sections["Quản trị"] = [
         st.Page("pages/approvals.py", title="Phê duyệt số liệu", icon=":material/verified:"),
         st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:"),
+        st.Page("pages/localities.py", title="Địa phương và kế hoạch", icon=":material/account_tree:"),
     ]
 st.navigation(sections, position="top").run()

@@ -24,9 +24,10 @@ from kpi.app.overview import page
 from kpi.engine import scope as scope_overview
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
-from kpi.files.catalogue import load_catalog
+from kpi.files.catalogue import LocalityChanges, add_localities, load_catalog
 from kpi.files.export import readings_export
 from kpi.files.templates import template_bytes
+from kpi.problems import Problem, Rejected
 from kpi.report import content as report
 from kpi.store import approvals as approval_store
 from kpi.store import queries, version
@@ -227,3 +228,12 @@ def report_preview(year: int, locality_code: str) -> list[str]:
     """What the report will say first: its title, summary and reporting completeness."""
     content = report.build_content(engine(), year, locality_code)
     return [report.report_title(content), report.summary_paragraph(content), report.completeness_sentence(content)]
+
+
+@cached_data(8)
+def localities_preview(data: bytes, file_name: str) -> LocalityChanges | list[Problem]:
+    """What a localities file would change (a dry run), or its problems: once per file and data version."""
+    try:
+        return add_localities(engine(), data, file_name, dry_run=True)
+    except Rejected as rejected:
+        return rejected.problems

@@ -35,13 +35,14 @@ LISTED = 20
 @dataclass(frozen=True)
 class LocalityChanges:
     """What a localities file or a plan assignment does: codes added, updated (field -> (old, new)),
-    unchanged; and, once it is applied, the localities left without a plan that no other locality
-    reports through (a parent is judged from its children and needs none)."""
+    unchanged; once it is applied, the localities left without a plan that no other locality reports
+    through (a parent is judged from its children and needs none); and every locality's name."""
 
     added: tuple[str, ...]
     updated: dict[str, dict[str, tuple[str | None, str | None]]]
     unchanged: tuple[str, ...]
     without_plan: tuple[str, ...]
+    names: dict[str, str]
 
     def summary(self) -> str:
         """In a sentence or three, for the command line and the app."""
@@ -215,7 +216,8 @@ def _changes(wanted: pd.DataFrame, stored: pd.DataFrame) -> LocalityChanges:
     parents = {**_by_code(before.index, before["parent_code"]), **_by_code(wanted["code"], wanted["parent_code"])}
     has_children = set(parents.values())
     without_plan = sorted(code for code, plan in after.items() if plan is None and code not in has_children)
-    return LocalityChanges(tuple(added), updated, tuple(unchanged), tuple(without_plan))
+    names = {**before["name"].to_dict(), **dict(zip(wanted["code"], wanted["name"]))}
+    return LocalityChanges(tuple(added), updated, tuple(unchanged), tuple(without_plan), names)
 
 
 def _by_code(codes, values) -> dict[str, str | None]:

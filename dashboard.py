@@ -8,6 +8,8 @@ from kpi.store.rights import rights_of
 st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030", page_icon=":material/balance:", layout="wide")
 
 cache.ensure_database()
+# One tiny read per run: every cached query is keyed by it, so writes from anywhere show now.
+cache.refresh_data_version()
 account = session.login_gate()
 rights = rights_of(account)
 session.account_sidebar(account)
@@ -32,5 +34,6 @@ if rights.may_administer:
     sections["Quản trị"] = [
         st.Page("pages/approvals.py", title="Phê duyệt số liệu", icon=":material/verified:"),
         st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:"),
+        st.Page("pages/localities.py", title="Địa phương và kế hoạch", icon=":material/account_tree:"),
     ]
 guard.run_page(st.navigation(sections, position="top"))

@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     localities = commands.add_parser("localities", help="thêm hoặc cập nhật địa phương từ tệp (theo mẫu data/localities.csv)")
     localities.add_argument("file", type=existing_file, metavar="TỆP")
+    localities.add_argument("--dry-run", action="store_true", help="chỉ cho biết sẽ thay đổi gì, không ghi gì")
 
     demo = commands.add_parser("demo", help="thêm số liệu minh họa cho các địa phương mẫu (chạy lại an toàn)")
     demo.add_argument("--remove", action="store_true", help="xóa toàn bộ số liệu minh họa")
@@ -199,8 +200,9 @@ def run_localities(engine: Engine, args) -> int:
     from kpi.files.catalogue import add_localities
     from kpi.files.sheets import read_path
 
-    count = add_localities(engine, read_path(args.file), args.file.name)
-    print(f"Đã thêm hoặc cập nhật {fmt.format_integer(count)} địa phương.")
+    changes = add_localities(engine, read_path(args.file), args.file.name, dry_run=args.dry_run)
+    done = "Chạy thử, chưa ghi gì; nếu nạp sẽ có" if args.dry_run else "Đã nạp"
+    print(f"{done} tệp {args.file.name}: {changes.summary()}")
     return EXIT_OK
 
 

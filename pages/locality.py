@@ -2,6 +2,7 @@ import streamlit as st
 
 from kpi.app import cache, charts, choices, overview, session, widgets
 from kpi.app import locality as locality_model
+from kpi.app import tables as views
 from kpi.engine import scope
 from kpi.formatting import NOT_APPLICABLE
 from kpi.years import current_year, year_choices
@@ -58,6 +59,11 @@ for group, indicators in rows.sort_values("position").groupby("group", sort=Fals
                 quiet = charts.not_applicable_years(pair)
                 if quiet:
                     st.caption(f"{NOT_APPLICABLE}: năm {', '.join(map(str, quiet))}")
+                history_year = locality_model.history_year(status)
+                if history_year is not None:
+                    with st.expander(f"Lịch sử số liệu năm {history_year}", icon=":material/history:"):
+                        history = cache.history(code, status["indicator_code"], history_year)
+                        st.dataframe(views.history_table(history, status["kind"]), hide_index=True)
             with chart:
                 figure = charts.progress_figure(pair, status)
                 if figure is None:

@@ -121,7 +121,7 @@ def test_many_localities_load_and_are_judged(initialised, engine, tmp_path):
     path.write_text("\n".join(lines), encoding="utf-8")
     result = initialised("localities", path)
     assert result.returncode == 0, result.stderr
-    assert "3.300 địa phương" in result.stdout
+    assert "3.300 thêm mới" in result.stdout
     records = json.loads(initialised("progress", "--year", "2025", "--json").stdout)
     city = [r for r in records if r["locality_code"] == "HAI_PHONG" and r["indicator_code"] == "QPPL_TRINH_TU"]
     assert city[0]["expected"] == 3300 + 2

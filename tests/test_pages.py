@@ -18,10 +18,11 @@ from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, input_frame
 from kpi.years import current_year
+from tests.shared_data import HAI_PHONG_UNITS
 
 DASHBOARD = str(PROJECT_DIR / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/locality.py", "pages/indicator.py", "pages/entry.py", "pages/upload.py",
-         "pages/data.py", "pages/approvals.py", "pages/users.py"]
+         "pages/data.py", "pages/approvals.py", "pages/users.py", "pages/localities.py"]
 THIS_YEAR = current_year()
 ADMIN = "quantri"
 PASSWORD = "mật khẩu thử nghiệm"
@@ -502,3 +503,108 @@ def test_an_unexpected_error_on_a_page_is_logged_and_shown_in_vietnamese(app_db,
     assert "mã lỗi" in message and "Traceback" not in message and "importbatch" not in message
     logged = [r for r in caplog.records if r.name == "kpi"]
     assert logged and logged[0].exc_info is not None and "importbatch" in str(logged[0].exc_info[1])
+
+def test_a_cli_import_shows_in_a_running_app_at_the_next_rerun(demo_db, run_cli, tmp_path):
+    app = open_page("pages/data.py")
+    assert len(shown_table(app, "Địa phương", "Cách nhập")) == 113
+    path = tmp_path / "lac_phuong.csv"
+    path.write_text("locality_code,indicator_code,year,value,note\nLAC_PHUONG,VU_VIEC_VPPL,2025,21,Nhập từ dòng lệnh\n",
+                    encoding="utf-8")
+    assert run_cli("import", path).returncode == 0
+    app.run()
+    table = shown_table(app, "Địa phương", "Cách nhập")
+    assert "Nhập từ dòng lệnh" in set(table["Ghi chú"])
+    assert len(table) == 113
+
+
+def test_localities_written_elsewhere_show_on_the_admin_page_at_the_next_rerun(demo_db):
+    app = open_page("pages/localities.py")
+    assert len(shown_table(app, "Mã", "Kế hoạch")) == 3
+    add_localities(demo_db, HAI_PHONG_UNITS.read_bytes(), "hai_phong_units.csv")
+    app.run()
+    assert len(shown_table(app, "Mã", "Kế hoạch")) == 115
+    assert {m.label: m.value for m in app.metric}["Chưa có kế hoạch"] == "112"
+
+
+def test_localities_page_lists_filters_and_gives_a_plan_to_many_at_once(demo_db):
+    add_localities(demo_db, HAI_PHONG_UNITS.read_bytes(), "hai_phong_units.csv")
+    app = open_page("pages/localities.py")
+    table = shown_table(app, "Mã", "Kế hoạch")
+    assert list(table.columns) == ["Mã", "Tên", "Loại", "Cấp trên", "Mã ĐVHC", "Kế hoạch"]
+    rows = table.set_index("Mã")
+    assert rows.loc["HAI_PHONG", "Kế hoạch"] == "Tổng hợp từ cấp dưới"
+    assert rows.loc["LAC_PHUONG", "Cấp trên"] == "thành phố Hải Phòng"
+    assert rows.loc["LAC_PHUONG", "Kế hoạch"].startswith("KH_LAC_PHUONG_2026 — ")
+    assert rows.loc["AN_LAO", "Kế hoạch"] == "Chưa có kế hoạch"
+
+    app.toggle(key="localities_only_without_plan").set_value(True).run()
+    assert len(shown_table(app, "Mã", "Kế hoạch")) == 112
+    app.checkbox(key="localities_assign_all_shown").check()
+    app.selectbox(key="localities_assign_plan").set_value("KH_171_NHI_CHIEU")
+    button(app, "Gán kế hoạch").click().run()
+    assert not app.exception
+    assert any("Đã gán kế hoạch: 0 thêm mới, 112 cập nhật, 0 không đổi." in s for s in texts(app.success))
+    plans = queries.localities(demo_db).set_index("code")["plan_code"]
+    assert plans["AN_LAO"] == "KH_171_NHI_CHIEU" and plans["LAC_PHUONG"] == "KH_LAC_PHUONG_2026"
+    assert shown_table(app, "Mã", "Kế hoạch").empty
+    assert {m.label: m.value for m in app.metric}["Chưa có kế hoạch"] == "0"
+
+
+def test_localities_page_refuses_a_plan_change_that_would_hide_figures(demo_db):
+    before = queries.localities(demo_db)
+    app = open_page("pages/localities.py")
+    app.multiselect(key="localities_assign_codes").set_value(["LAC_PHUONG"])
+    app.selectbox(key="localities_assign_plan").set_value("-")
+    button(app, "Gán kế hoạch").click().run()
+    assert any("chưa ghi gì" in e for e in texts(app.error))
+    problems = shown_table(app, "Dòng", "Lỗi")
+    assert "HOA_GIAI_THANH" in problems["Lỗi"].iloc[0]
+    assert queries.localities(demo_db).equals(before)
+
+
+LOCALITIES_FILE = ("code,name,kind,parent_code,ma_dvhc,plan_code\n"
+                   "LAC_PHUONG,xã Lạc Phượng,xã,HAI_PHONG,,\n"
+                   "NHI_CHIEU,phường Nhị Chiểu,phường,HAI_PHONG,11311,\n"
+                   "AN_LAO,xã An Lão,xã,HAI_PHONG,,KH_LAC_PHUONG_2026\n")
+
+
+def test_localities_page_previews_a_file_then_applies_it(demo_db):
+    app = open_page("pages/localities.py")
+    app.file_uploader(key="localities_file_0").set_value(("units.csv", LOCALITIES_FILE.encode(), "text/csv")).run()
+    assert not app.exception
+    assert any("Nếu áp dụng: 1 thêm mới, 1 cập nhật, 1 không đổi." in i for i in texts(app.info))
+    preview = shown_table(app, "Thay đổi", "Chi tiết")
+    assert preview.values.tolist() == [["AN_LAO", "xã An Lão", "Thêm mới", ""],
+                                       ["NHI_CHIEU", "phường Nhị Chiểu", "Cập nhật", "mã ĐVHC: (không có) → 11311"]]
+    assert "AN_LAO" not in set(queries.localities(demo_db)["code"])
+
+    button(app, "Áp dụng các thay đổi").click().run()
+    assert not app.exception
+    assert any("Đã nạp tệp units.csv: 1 thêm mới, 1 cập nhật" in s for s in texts(app.success))
+    stored = queries.localities(demo_db).set_index("code")
+    assert stored.loc["AN_LAO", "plan_code"] == "KH_LAC_PHUONG_2026"
+    assert stored.loc["LAC_PHUONG", "plan_code"] == "KH_LAC_PHUONG_2026"
+    assert "AN_LAO" in set(shown_table(app, "Mã", "Kế hoạch")["Mã"])
+
+
+def test_localities_page_lists_a_bad_file_s_problems_and_offers_nothing_to_apply(demo_db):
+    cycle = "code,name,kind,parent_code\nHAI_PHONG,thành phố Hải Phòng,thành phố,LAC_PHUONG\n"
+    app = open_page("pages/localities.py")
+    app.file_uploader(key="localities_file_0").set_value(("vong.csv", cycle.encode(), "text/csv")).run()
+    assert any("Tệp vong.csv có 1 lỗi, chưa ghi gì" in e for e in texts(app.error))
+    assert "vòng lặp" in shown_table(app, "Dòng", "Lỗi")["Lỗi"].iloc[0]
+    assert not [b for b in app.button if b.label == "Áp dụng các thay đổi"]
+
+
+def test_a_viewer_sees_a_figure_s_history_on_the_locality_page(demo_db):
+    rows = [{"locality_code": "LAC_PHUONG", "indicator_code": "HOA_GIAI_THANH", "year": 2025, "numerator": 46, "denominator": 50}]
+    apply_readings(demo_db, input_frame(rows), user_name="Nguyễn Văn A", source="form")
+    viewer = create_user(demo_db, "nguoixem", PASSWORD, "viewer")
+    app = open_page("pages/locality.py", viewer)
+    app.selectbox(key="locality_code").set_value("LAC_PHUONG").run()
+    assert not app.exception
+    assert "Lịch sử số liệu năm 2025" in [e.label for e in app.expander]
+    histories = [d.value for d in app.dataframe if "Người nhập" in d.value.columns]
+    mediation = next(h for h in histories if h["Người nhập"].tolist() == ["Nguyễn Văn A", "demo"])
+    assert mediation["Số liệu"].tolist() == ["92,0%", "90,0%"]
+    assert mediation["Cách nhập"].iloc[0] != mediation["Cách nhập"].iloc[1]

@@ -1,8 +1,17 @@
 """The app's reads of the store, cached per process: the engine, the catalogue, readings,
-assessments and the figures built from them, and invalidation after a write.
+assessments and the figures built from them.
+
+Every cached read is keyed by the data version (kpi.store.version), read from the database once
+per run of a page (refresh_data_version, called by dashboard.py): any write, from this process,
+another one or the command line, raises it, so the next rerun of every session reads afresh.
+Entries of older versions are never hit again and leave as max_entries pushes them out.
 
 Part of kpi.app, the only Streamlit-aware code; imports every layer below it.
 """
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,15 +24,17 @@ from kpi.app.overview import page
 from kpi.engine import scope as scope_overview
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
-from kpi.files.catalogue import load_catalog
+from kpi.files.catalogue import LocalityChanges, add_localities, load_catalog
 from kpi.files.export import readings_export
 from kpi.files.templates import template_bytes
+from kpi.problems import Problem, Rejected
 from kpi.report import content as report
 from kpi.store import approvals as approval_store
-from kpi.store import queries
+from kpi.store import queries, version
 from kpi.store.db import database_url, make_engine
 
-CACHE_TTL_SECONDS = 600
+VERSION_KEY = "data_version"
+T = TypeVar("T")
 
 
 @st.cache_resource
@@ -45,14 +56,54 @@ def ensure_database() -> None:
     _ensure_database(database_url())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
+def refresh_data_version() -> int:
+    """Read the data version (one primary-key read): at the start of every run, and after a write
+    made by this session, so that the rest of the run shows it."""
+    st.session_state[VERSION_KEY] = version.current(engine())
+    return st.session_state[VERSION_KEY]
+
+
+def data_version() -> int:
+    held = st.session_state.get(VERSION_KEY)
+    return refresh_data_version() if held is None else held
+
+
+def _versioned(cache: Callable, max_entries: int) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """cache (st.cache_data or st.cache_resource) of a read, with the data version in its key."""
+    def decorate(read: Callable[..., T]) -> Callable[..., T]:
+        def keyed(data_version: int, *args, **kwargs) -> T:
+            return read(*args, **kwargs)
+
+        # Streamlit tells cached functions apart by module and qualified name: the read's.
+        keyed.__module__, keyed.__qualname__ = read.__module__, read.__qualname__
+        cached = cache(max_entries=max_entries)(keyed)
+
+        @functools.wraps(read)
+        def current(*args, **kwargs) -> T:
+            return cached(data_version(), *args, **kwargs)
+
+        current.clear = cached.clear
+        return current
+
+    return decorate
+
+
+def cached_data(max_entries: int):
+    return _versioned(st.cache_data, max_entries)
+
+
+def cached_resource(max_entries: int):
+    return _versioned(st.cache_resource, max_entries)
+
+
+@cached_data(32)
 def assessment(as_of: int, locality_code: str | None = None) -> Assessment:
     """Statuses only: a city's yearly series is 600,000 rows at national scale, and every cache hit
     would copy it; trends are read per locality (locality_series)."""
     return assess(engine(), as_of, locality_code, with_series=False)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
+@cached_data(64)
 def described(as_of: int, scope: str | None = None, locality_codes: tuple[str, ...] | None = None,
               indicator_code: str | None = None) -> pd.DataFrame:
     """Statuses in words (kpi.presentation.describe_statuses), only for the localities or the
@@ -61,75 +112,75 @@ def described(as_of: int, scope: str | None = None, locality_codes: tuple[str, .
     return describe_statuses(narrowed)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+@cached_data(4)
 def indicators() -> pd.DataFrame:
     return queries.indicators(engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+@cached_data(4)
 def localities() -> pd.DataFrame:
     return queries.localities(engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+@cached_data(4)
 def plans() -> pd.DataFrame:
     return queries.plans(engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+@cached_data(4)
 def plan_targets() -> pd.DataFrame:
     return queries.plan_targets(engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=2)
+@cached_data(2)
 def readings() -> pd.DataFrame:
     """Every reading with who, when, how, note and the demo flag."""
     return queries.readings(engine(), full=True)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=2)
+@cached_data(2)
 def readings_for_export() -> pd.DataFrame:
     return readings_export(engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
+@cached_data(64)
 def history(locality_code: str, indicator_code: str, year: int) -> pd.DataFrame:
     return queries.history(engine(), locality_code, indicator_code, year)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+@cached_data(4)
 def import_batches() -> pd.DataFrame:
     return queries.import_batches(engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+@cached_data(4)
 def latest_year() -> int | None:
     return queries.latest_year(engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+@cached_data(4)
 def demo_reading_count() -> int:
     return queries.demo_reading_count(engine())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16)
+@cached_data(16)
 def template(locality_code: str | None, year: int, file_format: str) -> bytes:
     return template_bytes(engine(), locality_code, year, file_format)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
+@cached_data(32)
 def overview_summary(as_of: int, scope: str | None) -> scope_overview.Summary:
     """kpi.engine.scope.summary of the scope: a few numbers instead of every status on each rerun."""
     return scope_overview.summary(assessment(as_of, scope).statuses, localities(), scope)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
+@cached_data(32)
 def ranking(as_of: int, scope: str | None, query: str = "") -> pd.DataFrame:
     """kpi.engine.scope.ranking of the scope, worked out once per year, scope and search."""
     return scope_overview.ranking(assessment(as_of, scope).statuses, localities(), scope, query)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
+@cached_data(64)
 def locality_series(locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
     """kpi.app.indicator.locality_series: one locality's yearly series (one indicator's, if given), not
     the whole scope's (600,000 rows for the city at national scale, copied on every cache hit)."""
@@ -139,24 +190,22 @@ def locality_series(locality_code: str, indicator_code: str | None = None) -> pd
 # Figures are built once and shared by every session without a copy (st.cache_data would unpickle,
 # and so re-validate, a plotly figure on every rerun). Callers only draw them: st.plotly_chart reads
 # a copy of the figure and never changes it.
-@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64)
+@cached_resource(64)
 def matrix_chart(as_of: int, scope: str | None, locality_codes: tuple[str, ...]) -> go.Figure:
     """kpi.app.charts.matrix_figure of these localities (an aggregate first if given). Do not modify it."""
     grid = scope_overview.matrix(described(as_of, scope, locality_codes), list(locality_codes))
     return charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover)
 
 
-@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64)
+@cached_resource(64)
 def ranking_chart(as_of: int, scope: str | None, query: str, page_number: int, page_size: int) -> go.Figure:
     """kpi.app.charts.ranking_figure of one page of the ranking. Do not modify it."""
     return charts.ranking_figure(page(ranking(as_of, scope, query), page_number, page_size))
 
 
 def invalidate() -> None:
-    """After every write, so that a saved figure shows at once on every page."""
-    st.cache_data.clear()
-    matrix_chart.clear()
-    ranking_chart.clear()
+    """After a write by this session: the rest of this run reads at the new data version."""
+    refresh_data_version()
 
 
 def approval(locality_code: str, year: int) -> approval_store.ApprovalState | None:
@@ -164,18 +213,27 @@ def approval(locality_code: str, year: int) -> approval_store.ApprovalState | No
     return approval_store.approval_of(engine(), locality_code, year)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16)
+@cached_data(16)
 def approvals(year: int) -> pd.DataFrame:
     return approval_store.approvals(engine(), year)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
+@cached_data(4)
 def report_scopes() -> dict[str, str]:
     return report.scope_choices(localities())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32)
+@cached_data(32)
 def report_preview(year: int, locality_code: str) -> list[str]:
     """What the report will say first: its title, summary and reporting completeness."""
     content = report.build_content(engine(), year, locality_code)
     return [report.report_title(content), report.summary_paragraph(content), report.completeness_sentence(content)]
+
+
+@cached_data(8)
+def localities_preview(data: bytes, file_name: str) -> LocalityChanges | list[Problem]:
+    """What a localities file would change (a dry run), or its problems: once per file and data version."""
+    try:
+        return add_localities(engine(), data, file_name, dry_run=True)
+    except Rejected as rejected:
+        return rejected.problems

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from kpi.problems import Problem, Rejected
 from kpi.store.db import read_session, write_session
 from kpi.store.models import Locality, LoginAttempt, User, UserLocality, utc_now
+from kpi.store.version import bump
 from kpi.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 10
@@ -137,6 +138,7 @@ def _create(session: Session, name: str, password: str, role: str, localities) -
     session.add(user)
     session.flush()
     session.add_all([UserLocality(user_id=user.id, locality_code=code) for code in codes])
+    bump(session)
     return Account(user.id, user.name, user.role, user.active, tuple(codes))
 
 
@@ -217,6 +219,7 @@ def set_password(engine: Engine, name: str, password: str) -> None:
         _check_password(password)
         user.password_hash = _hasher.hash(password)
         session.execute(delete(LoginAttempt).where(LoginAttempt.name == user.name))
+        bump(session)
 
 
 def set_role(engine: Engine, name: str, role: str, localities: list[str] | tuple = ()) -> Account:
@@ -232,6 +235,7 @@ def set_role(engine: Engine, name: str, role: str, localities: list[str] | tuple
         user.role = role
         session.execute(delete(UserLocality).where(UserLocality.user_id == user.id))
         session.add_all([UserLocality(user_id=user.id, locality_code=code) for code in codes])
+        bump(session)
         return Account(user.id, user.name, role, user.active, tuple(codes))
 
 
@@ -242,6 +246,7 @@ def disable_user(engine: Engine, name: str) -> None:
         if user.role == Role.ADMIN and user.active:
             _keep_an_admin(session, user)
         user.active = False
+        bump(session)
 
 
 def enable_user(engine: Engine, name: str) -> None:
@@ -249,6 +254,7 @@ def enable_user(engine: Engine, name: str) -> None:
         user = _existing_user(session, name)
         user.active = True
         session.execute(delete(LoginAttempt).where(LoginAttempt.name == user.name))
+        bump(session)
 
 
 def _keep_an_admin(session: Session, leaving: User) -> None:

@@ -14,6 +14,7 @@ from kpi.problems import Problem, Rejected
 from kpi.store.db import is_sqlite, read_session, write_session
 from kpi.store.models import Approval, ApprovalAction, ApprovalEvent, Locality, utc_now
 from kpi.store.rights import load_rights
+from kpi.store.version import bump
 from kpi.years import FIRST_YEAR, current_year
 
 ACTION_LABELS = {ApprovalAction.APPROVE: "Phê duyệt", ApprovalAction.REOPEN: "Mở lại"}
@@ -41,6 +42,7 @@ def approve(engine: Engine, locality_code: str, year: int, admin_name: str, note
         session.add(Approval(locality_code=locality.code, year=year, approved_by=admin_name, approved_at=now))
         session.add(ApprovalEvent(locality_code=locality.code, year=year, action=ApprovalAction.APPROVE,
                                   user_name=admin_name, at=now, note=_note(note)))
+        bump(session)
         return ApprovalState(locality.code, year, admin_name, now)
 
 
@@ -55,6 +57,7 @@ def reopen(engine: Engine, locality_code: str, year: int, admin_name: str, note:
         session.delete(current)
         session.add(ApprovalEvent(locality_code=locality.code, year=year, action=ApprovalAction.REOPEN,
                                   user_name=admin_name, at=utc_now(), note=_note(note)))
+        bump(session)
 
 
 def _checked(session: Session, locality_code: str, year: int, admin_name: str) -> tuple[Locality, str]:

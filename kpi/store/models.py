@@ -155,3 +155,11 @@ class ApprovalEvent(SQLModel, table=True):
     user_name: str
     at: datetime = Field(default_factory=utc_now)
     note: str | None = None
+
+
+class DataVersion(SQLModel, table=True):
+    """One row: a number every write path raises (kpi.store.version), so that every process's
+    caches know when what they hold is out of date."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0

@@ -19,6 +19,7 @@ from kpi.store.accounts import Account
 from kpi.store.db import execute_many, is_sqlite, read_session, run_write, upsert_select, write_session
 from kpi.store.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.store.rights import load_rights, write_problems
+from kpi.store.version import bump
 from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, NOTE_MAX_LENGTH, ROW_COLUMN, Kind
 from kpi.years import FIRST_YEAR, current_year
 
@@ -115,6 +116,7 @@ def apply_readings(
         session.add(batch)
         session.flush()
         _write(session, changes[changes["change"] != "unchanged"], actor, source, batch.id, is_demo)
+        bump(session)
         return WriteResult(result.created, result.updated, result.unchanged, batch.id)
 
     if dry_run:
@@ -331,4 +333,5 @@ def delete_demo(engine: Engine) -> int:
     """Remove every demo reading (their history stays, marked as demo). Returns how many."""
     with write_session(engine) as session:
         removed = session.execute(Reading.__table__.delete().where(Reading.is_demo)).rowcount
+        bump(session)
         return removed

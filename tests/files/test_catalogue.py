@@ -63,7 +63,8 @@ def test_localities_file_adds_and_updates(engine):
     data = (HEADER + "HAI_PHONG,thành phố Hải Phòng,thành phố,,,\n"
             "LAC_PHUONG,xã Lạc Phượng (mới),xã,HAI_PHONG,,KH_LAC_PHUONG_2026\n"
             "AN_LAO,xã An Lão,xã,HAI_PHONG,,KH_LAC_PHUONG_2026\n").encode()
-    assert add_localities(engine, data, "units.csv") == 3
+    changes = add_localities(engine, data, "units.csv")
+    assert (changes.added, list(changes.updated), changes.unchanged) == (("AN_LAO",), ["LAC_PHUONG"], ("HAI_PHONG",))
     localities = queries.localities(engine).set_index("code")
     assert localities.loc["LAC_PHUONG", "name"] == "xã Lạc Phượng (mới)"
     assert localities.loc["AN_LAO", "plan_code"] == "KH_LAC_PHUONG_2026"
@@ -100,7 +101,8 @@ def test_the_real_114_units_load_with_tone_marks_kept_apart(engine, tmp_path):
     with UNITS.open(encoding="utf-8") as source:
         rows = list(csv.DictReader(source))
     lines = [HEADER.strip()] + [f"{r['code']},{r['name']},{r['kind']},{r['parent_code']},,KH_LAC_PHUONG_2026" for r in rows]
-    assert add_localities(engine, "\n".join(lines).encode(), "hai_phong.csv") == 114
+    changes = add_localities(engine, "\n".join(lines).encode(), "hai_phong.csv")
+    assert len(changes.added) + len(changes.updated) + len(changes.unchanged) == 114
     names = queries.localities(engine).set_index("code")["name"]
     assert names["CAM_GIANG"] != names["CAM_GIANG_2"]
     assert len(names) == 115

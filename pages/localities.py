@@ -1,0 +1,108 @@
+"""Quản trị: every locality with its parent and plan, those without a plan, a plan given to many at
+once, and a localities file loaded after a preview of its changes (admins only)."""
+
+import streamlit as st
+
+from kpi.app import cache, session, widgets
+from kpi.app import localities as model
+from kpi.app import tables as views
+from kpi.files.catalogue import REMOVE, add_localities, assign_plan
+from kpi.formatting import format_integer
+from kpi.problems import Rejected
+
+FEEDBACK_KEY = "localities_feedback"
+UPLOAD_ROUND_KEY = "localities_upload_round"
+
+
+def report(section: str, action, done: str) -> None:
+    """Run one change; keep its outcome for the section it came from."""
+    try:
+        changes = action()
+    except Rejected as rejected:
+        st.session_state[FEEDBACK_KEY] = (section, False, rejected.problems)
+        return
+    st.session_state[FEEDBACK_KEY] = (section, True, f"{done}: {changes.summary()}")
+    cache.invalidate()
+
+
+def assign(shown_codes: list[str]) -> None:
+    state = st.session_state
+    codes = shown_codes if state["localities_assign_all_shown"] else state["localities_assign_codes"]
+    plan = state["localities_assign_plan"]
+    report("assign", lambda: assign_plan(cache.engine(), codes, None if plan == REMOVE else plan), "Đã gán kế hoạch")
+    state["localities_assign_codes"] = []
+
+
+def apply_file(data: bytes, file_name: str) -> None:
+    report("file", lambda: add_localities(cache.engine(), data, file_name), f"Đã nạp tệp {file_name}")
+    # A new uploader: the file just applied is not offered again.
+    st.session_state[UPLOAD_ROUND_KEY] = st.session_state.get(UPLOAD_ROUND_KEY, 0) + 1
+
+
+def feedback(section: str) -> None:
+    """The outcome of the last change, where its button is, once."""
+    held = st.session_state.get(FEEDBACK_KEY)
+    if held is None or held[0] != section:
+        return
+    del st.session_state[FEEDBACK_KEY]
+    _, succeeded, outcome = held
+    if succeeded:
+        st.success(widgets.plain(outcome), icon=":material/check_circle:")
+    else:
+        st.error("Không thực hiện được, chưa ghi gì:", icon=":material/error:")
+        st.dataframe(views.problems_table(outcome), hide_index=True)
+
+
+session.page_header("Quản lý địa phương", requires=session.ADMINISTER)
+localities = cache.localities()
+plans = cache.plans()
+lacking = int(model.lacks_plan(localities).sum())
+
+st.caption("Mỗi địa phương theo dõi các chỉ tiêu trong kế hoạch của mình; địa phương chưa có kế hoạch không có chỉ tiêu "
+           "nào trên các trang khác. Địa phương cấp trên được tổng hợp từ các địa phương cấp dưới.")
+counts = st.columns(3)
+counts[0].metric("Địa phương", format_integer(len(localities)))
+counts[1].metric("Có kế hoạch", format_integer(int(localities["plan_code"].notna().sum())))
+counts[2].metric("Chưa có kế hoạch", format_integer(lacking))
+
+st.header("Danh sách địa phương", divider="gray")
+only_without_plan = st.toggle(f"Chỉ hiện địa phương chưa có kế hoạch ({format_integer(lacking)})",
+                              key="localities_only_without_plan")
+table = model.localities_table(localities, plans, only_without_plan=only_without_plan)
+st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 420))
+shown_codes = table["Mã"].tolist()
+
+st.header("Gán kế hoạch cho nhiều địa phương", divider="gray")
+names = dict(zip(localities["code"], localities["name"]))
+with st.form("localities_assign"):
+    st.checkbox(f"Mọi địa phương đang hiện trong danh sách trên ({format_integer(len(shown_codes))})",
+                key="localities_assign_all_shown")
+    st.multiselect("Hoặc chọn địa phương", localities.sort_values("name")["code"].tolist(),
+                   format_func=lambda code: f"{names[code]} ({code})", placeholder="Chọn địa phương",
+                   key="localities_assign_codes")
+    st.selectbox("Kế hoạch", model.plan_choices(plans), format_func=lambda code: model.plan_label(plans, code),
+                 key="localities_assign_plan")
+    st.form_submit_button("Gán kế hoạch", type="primary", on_click=assign, args=(shown_codes,))
+feedback("assign")
+
+st.header("Nạp tệp địa phương", divider="gray")
+st.caption("Tệp CSV hoặc XLSX với các cột code, name, kind, parent_code, ma_dvhc, plan_code (như data/localities.csv). "
+           "Để trống plan_code (hoặc ma_dvhc) thì giữ nguyên kế hoạch đang có (địa phương mới chưa có kế hoạch); ghi «-» "
+           "để bỏ kế hoạch. Xem trước các thay đổi rồi mới áp dụng; tệp có lỗi thì không ghi gì.")
+upload = st.file_uploader("Tệp địa phương", type=["csv", "xlsx"],
+                          key=f"localities_file_{st.session_state.get(UPLOAD_ROUND_KEY, 0)}")
+feedback("file")
+if upload is not None:
+    data = upload.getvalue()
+    preview = cache.localities_preview(data, upload.name)
+    if isinstance(preview, list):
+        st.error(f"Tệp {widgets.plain(upload.name)} có {format_integer(len(preview))} lỗi, chưa ghi gì. Sửa rồi tải lại:",
+                 icon=":material/error:")
+        st.dataframe(views.problems_table(preview), hide_index=True)
+    else:
+        st.info(f"Nếu áp dụng: {widgets.plain(preview.summary())}", icon=":material/preview:")
+        changed = model.changes_table(preview)
+        if not changed.empty:
+            st.dataframe(changed, hide_index=True)
+        st.button("Áp dụng các thay đổi", type="primary", disabled=changed.empty, on_click=apply_file,
+                  args=(data, upload.name), key="localities_apply")

@@ -10,7 +10,7 @@ st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030"
 cache.ensure_database()
 account = session.login_gate()
 rights = rights_of(account)
-session.account_sidebar(account)
+session.account_menu(account)
 
 pages = [
     st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),

@@ -232,6 +232,13 @@ def get_account(engine: Engine, name: str) -> Account | None:
         return _account(session, user) if user else None
 
 
+def account_by_id(engine: Engine, user_id: int) -> Account | None:
+    """The active account with this id, as stored now; None for a disabled or unknown one."""
+    with read_session(engine) as session:
+        user = session.get(User, user_id)
+        return _account(session, user) if user is not None and user.active else None
+
+
 def _user(session: Session, name: str) -> User | None:
     return session.execute(select(User).where(User.name == normalize_name(name))).scalar_one_or_none()
 

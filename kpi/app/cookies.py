@@ -24,6 +24,7 @@ COOKIE_NAME = "kpi_session"
 TICKET_PATH = "/_kpi/session"
 # Forces the Secure flag where the HTTPS proxy does not say X-Forwarded-Proto: https.
 SECURE_VARIABLE = "KPI_SESSION_COOKIE_SECURE"
+TRANSPARENT_GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
 
 def cookie_flags(*, https: bool, expires_at: datetime, now: datetime) -> dict:
@@ -40,8 +41,9 @@ def _engine(url: str):
 
 
 def redeem_ticket(request: Request) -> Response:
-    """Sets the cookie for a valid ticket; answers the same, without a cookie, for any other."""
-    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    """Sets the cookie for a valid ticket; answers the same, without a cookie, for any other. The
+    answer is a transparent one-pixel GIF: the page asks for it as an image."""
+    response = Response(TRANSPARENT_GIF, media_type="image/gif", headers={"Cache-Control": "no-store"})
     ticket = request.query_params.get("ticket", "")
     redeemed = sessions.redeem(_engine(database_url()), ticket) if 0 < len(ticket) <= 100 else None
     if redeemed is not None:

@@ -6,7 +6,7 @@ Part of kpi.app, the only Streamlit-aware code.
 """
 
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import streamlit as st
 
@@ -83,7 +83,8 @@ def account() -> Account | None:
     if current is None and held is None:
         # A new tab, a reload or a bookmark: the browser's cookie (read when the page was opened).
         token = st.context.cookies.get(COOKIE_NAME)
-        current = sessions.by_token(engine(), token) if token else None
+        # (AppTest's context has no cookies, only a stand-in object.)
+        current = sessions.by_token(engine(), token) if isinstance(token, str) and token else None
     signed_in = account_by_id(engine(), current.user_id) if current is not None else None
     if signed_in is None:
         if held is not None:
@@ -98,12 +99,18 @@ def account() -> Account | None:
 
 
 def _set_cookie() -> None:
-    """Until the browser has the cookie, an invisible image asks the server to set it
+    """Until the browser has the cookie, a transparent one-pixel image asks the server to set it
     (kpi.app.cookies explains why a script run cannot)."""
-    ticket = st.session_state.get(TICKET_KEY)
-    if ticket:
-        st.html(f'<img src="{TICKET_PATH}?ticket={quote(ticket)}" alt="" width="1" height="1" '
-                'style="position:absolute;opacity:0">')
+    ticket, page_url = st.session_state.get(TICKET_KEY), st.context.url
+    # (Without the page's address, as in AppTest, there is no browser to give a cookie to.)
+    if ticket and page_url:
+        st.image(urljoin(page_url, f"{TICKET_PATH}?ticket={quote(ticket)}"), width=1)
+
+
+def _client_address() -> str | None:
+    address = st.context.ip_address
+    # (AppTest's context has no address, only a stand-in object.)
+    return address if isinstance(address, str) else None
 
 
 def login_gate() -> Account:
@@ -111,7 +118,6 @@ def login_gate() -> Account:
     creation of the first admin) is the app's only page, and the run ends."""
     current = account()
     if current is not None:
-        _set_cookie()
         return current
     # A run that calls no st.navigation falls back to the pages/ directory, which would list (and open)
     # every page: logged out, the app has exactly one page, the login form. It also answers at the
@@ -161,7 +167,7 @@ def _log_in() -> None:
     name, password = state["login_name"], state["login_password"]
     state["login_password"] = ""
     try:
-        signed_in = authenticate(engine(), name, password, address=st.context.ip_address)
+        signed_in = authenticate(engine(), name, password, address=_client_address())
     except LoginRefused as refused:
         state[REFUSAL_KEY] = refused.message
     else:
@@ -220,6 +226,7 @@ def account_menu(current: Account) -> None:
     """The account at the top right, beside the navigation: who is logged in, changing one's own
     password, logging out. The sidebar stays empty, hence hidden."""
     with st.container(horizontal=True, horizontal_alignment="right"):
+        _set_cookie()
         with st.popover(current.full_name or current.name, icon=":material/account_circle:"):
             st.markdown(f"**{plain(current.label)}**")
             st.caption(f"{ROLE_LABELS[current.role]}" + (f" · {plain(current.contact)}" if current.contact else ""))

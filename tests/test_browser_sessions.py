@@ -4,6 +4,7 @@ other tab, an idle session, and the session cookie's flags as the browser keeps 
 
 import hashlib
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -28,8 +29,8 @@ NAME, FULL_NAME, PASSWORD = "lanhdao", "Nguyễn Thị Lãnh Đạo", "Mật kh�
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
 
 
-def start_server(tmp_path, database_url: str, extra_env: dict | None = None, args: tuple = ()):
-    port = free_port()
+def start_server(tmp_path, database_url: str, extra_env: dict | None = None, args: tuple = (), port: int | None = None):
+    port = port or free_port()
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port", str(port),
@@ -171,3 +172,62 @@ def test_a_session_idle_past_the_timeout_asks_to_log_in_again(served, browser):
     tab.reload()
     settle(tab)
     shows_login_form(tab)
+
+
+OIDC_DIR = PROJECT_DIR / "tests" / "oidc"
+
+
+@pytest.mark.skipif(not (OIDC_DIR / "node_modules" / "oidc-provider").exists() and not os.environ.get("CI"),
+                    reason="the test OpenID Connect provider is not installed (.ci/run installs it)")
+def test_single_sign_on_through_a_real_openid_connect_provider(tmp_path):
+    """oidc-provider (npm) on 127.0.0.1 is the city's identity provider; the person it signs in is the
+    account whose contact is that e-mail address."""
+    database_url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
+    engine = make_engine(database_url)
+    load_catalog(engine)
+    create_user(engine, NAME, PASSWORD, "viewer", full_name=FULL_NAME, contact=f"{NAME}@example.test")
+    app_port, provider_port = free_port(), free_port()
+    client_secret = secrets.token_urlsafe(24)
+    redirect_uri = f"http://127.0.0.1:{app_port}/oauth2callback"
+    provider_log = (tmp_path / "oidc.log").open("w")
+    provider = subprocess.Popen(["node", "provider.mjs", str(provider_port), "kpi", client_secret, redirect_uri],
+                                cwd=OIDC_DIR, stdout=provider_log, stderr=subprocess.STDOUT)
+    (tmp_path / "secrets.toml").write_text(
+        "[auth]\n"
+        f'redirect_uri = "{redirect_uri}"\n'
+        f'cookie_secret = "{secrets.token_urlsafe(32)}"\n'
+        'client_id = "kpi"\n'
+        f'client_secret = "{client_secret}"\n'
+        f'server_metadata_url = "http://127.0.0.1:{provider_port}/.well-known/openid-configuration"\n'
+        # Streamlit asks for prompt=select_account unless told otherwise; oidc-provider knows only login
+        # and consent.
+        'client_kwargs = { scope = "openid email profile", prompt = "login" }\n', encoding="utf-8")
+    process, log, base = start_server(tmp_path, database_url, args=("--secrets.files", str(tmp_path / "secrets.toml")),
+                                      port=app_port)
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+            context.set_default_timeout(TIMEOUT_MS)
+            tab = open_tab(context, base)
+            tab.get_by_role("button", name="Đăng nhập một lần (SSO)").click()
+            # The provider's own (development) login screen, then its consent screen.
+            tab.wait_for_url(f"http://127.0.0.1:{provider_port}/**")
+            tab.locator("input[name=login]").fill(NAME)
+            tab.locator("input[name=password]").fill("bất kỳ")
+            tab.locator("button[type=submit]").click()
+            tab.locator("button[type=submit]").click()
+            tab.wait_for_url(f"{base}/**")
+            settle(tab)
+            expect(tab.get_by_test_id("stPopover")).to_contain_text(FULL_NAME)
+            tab.reload()
+            settle(tab)
+            expect(tab.get_by_test_id("stPopover")).to_contain_text(FULL_NAME)
+            chromium.close()
+    finally:
+        for running in (process, provider):
+            running.terminate()
+            running.wait(timeout=30)
+        log.close()
+        provider_log.close()
+        engine.dispose()

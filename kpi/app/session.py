@@ -24,6 +24,7 @@ from kpi.store.accounts import (
     Account,
     LoginRefused,
     account_by_id,
+    account_for_single_sign_on,
     authenticate,
     change_own_password,
     create_first_admin,
@@ -86,6 +87,9 @@ def account() -> Account | None:
         # (AppTest's context has no cookies, only a stand-in object.)
         current = sessions.by_token(engine(), token) if isinstance(token, str) and token else None
     signed_in = account_by_id(engine(), current.user_id) if current is not None else None
+    if signed_in is None and held is None and _signed_in_by_provider():
+        signed_in = _single_sign_on()
+        current = sessions.by_id(engine(), state[SESSION_KEY]) if signed_in is not None else None
     if signed_in is None:
         if held is not None:
             state.clear()
@@ -96,6 +100,28 @@ def account() -> Account | None:
     if current.has_cookie:
         state.pop(TICKET_KEY, None)
     return signed_in
+
+
+def single_sign_on_configured() -> bool:
+    """An [auth] section in Streamlit's secrets: people may sign in by the city's OpenID Connect provider."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def _signed_in_by_provider() -> bool:
+    return single_sign_on_configured() and bool(st.user.is_logged_in)
+
+
+def _single_sign_on() -> Account | None:
+    """The account of the person the provider signed in, with a login session of its own (so that
+    logging out, timeouts and account changes apply as to any login); None if no account matches."""
+    email, login = st.user.get("email"), st.user.get("preferred_username")
+    matched = account_for_single_sign_on(engine(), email, login)
+    if matched is None:
+        st.session_state[NOTICE_KEY] = (f"Tài khoản «{email or login}» của hệ thống đăng nhập một lần chưa được cấp "
+                                        "trong ứng dụng này. Hãy liên hệ quản trị viên.")
+        return None
+    _start_session(matched)
+    return matched
 
 
 def _set_cookie() -> None:
@@ -151,7 +177,13 @@ def _login_form() -> None:
     st.title("Đăng nhập")
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
-        st.info(notice, icon=":material/info:")
+        st.info(plain(notice), icon=":material/info:")
+    if single_sign_on_configured():
+        if st.user.is_logged_in:
+            st.button("Đăng xuất khỏi hệ thống đăng nhập một lần", on_click=st.logout, icon=":material/logout:")
+        elif st.button("Đăng nhập một lần (SSO)", type="primary", icon=":material/badge:", key="single_sign_on"):
+            st.login()
+        st.caption("Hoặc đăng nhập bằng tài khoản riêng của ứng dụng:")
     with st.form("login_form"):
         st.text_input("Tên đăng nhập", max_chars=MAX_NAME_LENGTH, key="login_name")
         st.text_input("Mật khẩu", type="password", max_chars=MAX_PASSWORD_LENGTH, key="login_password")
@@ -220,6 +252,9 @@ def log_out() -> None:
         sessions.end(engine(), held)
     st.session_state.clear()
     st.session_state[NOTICE_KEY] = "Đã đăng xuất."
+    # Otherwise the provider's sign-in, still remembered by Streamlit, would sign the browser in again.
+    if _signed_in_by_provider():
+        st.logout()
 
 
 def account_menu(current: Account) -> None:

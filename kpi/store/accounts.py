@@ -25,7 +25,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from kpi.problems import Problem, Rejected
 from kpi.store.db import read_session, write_session
 from kpi.store.models import Locality, LoginAttempt, LoginSession, User, UserLocality, utc_now
-from kpi.store.sessions import end_all
+from kpi.store.sessions import end_all, policy
 from kpi.vocabulary import Role
 
 MIN_PASSWORD_LENGTH = 10
@@ -239,6 +239,23 @@ def account_by_id(engine: Engine, user_id: int) -> Account | None:
         return _account(session, user) if user is not None and user.active else None
 
 
+def account_for_single_sign_on(engine: Engine, email: str | None, login: str | None) -> Account | None:
+    """The active account a person signed in by the city's identity provider is: the one whose contact
+    is that e-mail address, else the one whose login name the provider gives. The provider proved who
+    the person is; roles and localities stay those set here. Records the login."""
+    with write_session(engine) as session:
+        user = None
+        if email and email.strip():
+            user = session.execute(select(User).where(func.lower(User.contact) == email.strip().lower())
+                                   .order_by(User.id).limit(1)).scalar_one_or_none()
+        if user is None and login and login.strip():
+            user = _user(session, login)
+        if user is None or not user.active:
+            return None
+        user.last_login_at = utc_now()
+        return _account(session, user)
+
+
 def _user(session: Session, name: str) -> User | None:
     return session.execute(select(User).where(User.name == normalize_name(name))).scalar_one_or_none()
 
@@ -264,8 +281,10 @@ def list_users(engine: Engine) -> pd.DataFrame:
                                        User.created_at, User.last_login_at).order_by(User.name)).all()
         links = session.execute(select(UserLocality.user_id, UserLocality.locality_code)
                                 .order_by(UserLocality.locality_code)).all()
+        now, rules = utc_now(), policy()
         open_sessions = dict(session.execute(select(LoginSession.user_id, func.count()).where(
-            LoginSession.expires_at > utc_now()).group_by(LoginSession.user_id)).all())
+            LoginSession.expires_at > now, LoginSession.last_seen_at > now - rules.idle)
+            .group_by(LoginSession.user_id)).all())
     frame = pd.DataFrame(users, columns=["id", "name", "full_name", "contact", "role", "active", "created_at",
                                          "last_login_at"])
     codes: dict[int, list[str]] = {}

@@ -30,12 +30,15 @@ from kpi.store.accounts import (
     create_first_admin,
     has_users,
 )
+from kpi.store.models import utc_now
 from kpi.store.rights import rights_of
 
 # The LoginSession row this tab shares with the browser's other tabs, and, until the browser has
 # traded it for the cookie, its one-time ticket.
 SESSION_KEY = "login_session"
 TICKET_KEY = "login_ticket"
+# How recent a provider's sign-in must be to start a login session (_just_signed_in_by_provider).
+SINGLE_SIGN_ON_FRESH_SECONDS = 300
 
 
 NOTICE_KEY = "login_notice"
@@ -87,7 +90,7 @@ def account() -> Account | None:
         # (AppTest's context has no cookies, only a stand-in object.)
         current = sessions.by_token(engine(), token) if isinstance(token, str) and token else None
     signed_in = account_by_id(engine(), current.user_id) if current is not None else None
-    if signed_in is None and held is None and _signed_in_by_provider():
+    if signed_in is None and held is None and _just_signed_in_by_provider():
         signed_in = _single_sign_on()
         current = sessions.by_id(engine(), state[SESSION_KEY]) if signed_in is not None else None
     if signed_in is None:
@@ -109,6 +112,16 @@ def single_sign_on_configured() -> bool:
 
 def _signed_in_by_provider() -> bool:
     return single_sign_on_configured() and bool(st.user.is_logged_in)
+
+
+def _just_signed_in_by_provider() -> bool:
+    """Signed in by the provider moments ago. Streamlit remembers a provider's sign-in in its own cookie
+    for long after; only a fresh one (its ID token's issue time) starts a login session, so that a
+    session ended by a timeout or an admin is not silently started again."""
+    if not _signed_in_by_provider():
+        return False
+    issued = st.user.get("iat")
+    return isinstance(issued, int | float) and 0 <= utc_now().timestamp() - issued < SINGLE_SIGN_ON_FRESH_SECONDS
 
 
 def _single_sign_on() -> Account | None:
@@ -179,9 +192,7 @@ def _login_form() -> None:
     if notice:
         st.info(plain(notice), icon=":material/info:")
     if single_sign_on_configured():
-        if st.user.is_logged_in:
-            st.button("Đăng xuất khỏi hệ thống đăng nhập một lần", on_click=st.logout, icon=":material/logout:")
-        elif st.button("Đăng nhập một lần (SSO)", type="primary", icon=":material/badge:", key="single_sign_on"):
+        if st.button("Đăng nhập một lần (SSO)", type="primary", icon=":material/badge:", key="single_sign_on"):
             st.login()
         st.caption("Hoặc đăng nhập bằng tài khoản riêng của ứng dụng:")
     with st.form("login_form"):

@@ -1,4 +1,4 @@
-"""Entry point: `streamlit run dashboard.py`."""
+"""Entry point of the Streamlit script (`streamlit run serve.py` serves it with the session cookie route)."""
 
 import streamlit as st
 
@@ -12,7 +12,7 @@ cache.ensure_database()
 cache.refresh_data_version()
 account = session.login_gate()
 rights = rights_of(account)
-session.account_sidebar(account)
+session.account_menu(account)
 
 pages = [
     st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),

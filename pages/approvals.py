@@ -6,6 +6,7 @@ from kpi.app import access as access_views
 from kpi.app import cache, choices, entry, session, widgets
 from kpi.formatting import format_timestamp
 from kpi.problems import Rejected
+from kpi.store import accounts as auth
 from kpi.store import approvals
 from kpi.years import current_year, year_choices
 
@@ -76,11 +77,11 @@ with st.container(border=True):
 
 st.header(f"Tình trạng phê duyệt năm {year}", divider="gray")
 approved = approvals.approvals(cache.engine(), year)
-st.dataframe(access_views.approval_state_table(with_plan, approved), hide_index=True)
+st.dataframe(access_views.approval_state_table(with_plan, approved, auth.people(cache.engine())), hide_index=True)
 
 st.header(f"Lịch sử phê duyệt năm {year}", divider="gray")
 history = approvals.approval_history(cache.engine(), year=year)
 if history.empty:
     st.caption(f"Chưa có lần phê duyệt hay mở lại nào cho năm {year}.")
 else:
-    st.dataframe(access_views.approval_history_table(history), hide_index=True)
+    st.dataframe(access_views.approval_history_table(history, auth.people(cache.engine())), hide_index=True)

@@ -4,6 +4,7 @@ from kpi.app import cache, choices, entry, session, widgets
 from kpi.app import tables as views
 from kpi.formatting import format_integer, format_target
 from kpi.problems import Rejected
+from kpi.store import accounts as auth
 from kpi.store.readings import apply_readings, locked_message
 from kpi.store.rights import rights_of
 from kpi.vocabulary import NOTE_MAX_LENGTH, Kind, Source
@@ -137,10 +138,10 @@ st.markdown(f"**Các lần ghi số liệu năm {year}** (mới nhất trước)
 if history.empty:
     st.caption(f"Chưa có số liệu năm {year}.")
 else:
-    st.dataframe(views.history_table(history, kind), hide_index=True)
+    st.dataframe(views.history_table(history, kind, people=auth.people(cache.engine())), hide_index=True)
 earlier = entry.earlier_figures(readings, code, history_code, year)
 st.markdown("**Các năm trước**")
 if earlier.empty:
     st.caption("Chưa có số liệu các năm trước.")
 else:
-    st.dataframe(views.history_table(earlier, kind, with_year=True), hide_index=True)
+    st.dataframe(views.history_table(earlier, kind, with_year=True, people=auth.people(cache.engine())), hide_index=True)

@@ -6,6 +6,7 @@ from kpi.files import importer
 from kpi.files.templates import template_file_name
 from kpi.formatting import format_integer
 from kpi.problems import Rejected
+from kpi.store import accounts as auth
 from kpi.store.rights import rights_of
 from kpi.vocabulary import MIME_TYPES
 from kpi.years import current_year, year_choices
@@ -111,4 +112,4 @@ batches = cache.import_batches()
 if batches.empty:
     st.caption("Chưa có lần nhập nào.")
 else:
-    st.dataframe(views.batches_table(batches), hide_index=True)
+    st.dataframe(views.batches_table(batches, auth.people(cache.engine())), hide_index=True)

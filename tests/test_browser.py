@@ -1,4 +1,4 @@
-"""End to end in a real headless Chromium: `streamlit run dashboard.py` on a free loopback port
+"""End to end in a real headless Chromium: `streamlit run serve.py` on a free loopback port
 against a fresh database; create the first admin on the first-run screen, load the demo data,
 enter a year's figures through the form, create an editor on the Quản trị page, log in as that
 editor (after a refused wrong password) to upload its locality's file, approve the year as the
@@ -73,7 +73,7 @@ def server(tmp_path):
     port = free_port()
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url}, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -172,6 +172,8 @@ def log_in(page: Page, name: str, password: str) -> None:
 
 
 def log_out(page: Page) -> None:
+    """Through the account menu at the top right."""
+    page.get_by_test_id("stPopover").locator("button").first.click()
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_role("button", name="Đăng nhập", exact=True)).to_be_visible()
 

@@ -13,7 +13,7 @@ from kpi.app import indicator as comparison
 from kpi.engine import scope as overview
 from kpi.engine.assess import assess
 from kpi.files.catalogue import add_localities
-from kpi.store import approvals, queries
+from kpi.store import approvals, queries, sessions
 from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, input_frame
@@ -48,7 +48,8 @@ def demo_db(app_db):
 def open_page(page: str, account: Account | None = None) -> AppTest:
     """The page as the logged-in admin (or the given account) sees it."""
     app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    app.session_state[session.ACCOUNT_KEY] = account or get_account(cache.engine(), ADMIN)
+    signed_in = account or get_account(cache.engine(), ADMIN)
+    app.session_state[session.SESSION_KEY] = sessions.start(cache.engine(), signed_in.id).session_id
     # Pages take their URL from their file name, so AppTest can open one without a first run.
     app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]

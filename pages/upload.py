@@ -2,6 +2,7 @@ import streamlit as st
 
 from kpi.app import cache, choices, session, widgets
 from kpi.app import tables as views
+from kpi.app.year_picker import pick_year
 from kpi.files import importer
 from kpi.files.templates import template_file_name
 from kpi.formatting import format_integer
@@ -53,7 +54,8 @@ template_choices = [None, *writable] if rights.may_administer else writable
 template_locality = controls[0].selectbox("Địa phương", template_choices,
                                           format_func=lambda c: "Tất cả địa phương" if c is None else names[c],
                                           key="upload_template_locality")
-template_year = controls[1].selectbox("Năm", years, key="upload_template_year")
+template_year = pick_year("Năm", years, cache.reporting_year(template_locality), key="upload_template_year",
+                          container=controls[1])
 buttons = st.columns(4)
 for column, file_format in zip(buttons, ("xlsx", "csv")):
     column.download_button(

@@ -15,6 +15,7 @@ from kpi.app.overview import page
 from kpi.engine import scope as scope_overview
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
+from kpi.engine.reporting_year import reporting_year_of
 from kpi.files.catalogue import load_catalog
 from kpi.files.export import readings_export
 from kpi.files.templates import template_bytes
@@ -105,6 +106,12 @@ def import_batches() -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)
 def latest_year() -> int | None:
     return queries.latest_year(engine())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
+def reporting_year(scope: str | None) -> int:
+    """kpi.engine.reporting_year.reporting_year_of: the year a page of this scope opens on."""
+    return reporting_year_of(engine(), scope)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)

@@ -5,10 +5,11 @@ import tomllib
 
 import pytest
 from conftest import PROJECT_DIR
+from shared_data import add_year_example
 from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
-from kpi.app import cache, entry, session, widgets
+from kpi.app import cache, entry, session, widgets, year_picker
 from kpi.app import indicator as comparison
 from kpi.engine import scope as overview
 from kpi.engine.assess import assess
@@ -419,3 +420,67 @@ def test_upload_page_offers_prefilled_templates(demo_db):
     assert not app.exception
     labels = [b.label for b in app.get("download_button")]
     assert labels == ["Tải mẫu XLSX", "Tải mẫu CSV"]
+
+
+def test_overview_opens_on_the_reporting_year_with_its_address(demo_db):
+    # One commune entered 2026; 102 of 114 reported 2025: the overview opens on 2025 (domain.md).
+    add_year_example(demo_db)
+    app = open_page(PAGES[0])
+    assert app.selectbox(key="overview_year").value == 2025
+    assert app.query_params[year_picker.QUERY_PARAM] == "2025"
+    assert any("năm 2025: 102/114 địa phương đã báo cáo" in h for h in texts(app.subheader))
+    assert not app.warning or not any("chỉ" in w for w in texts(app.warning))
+    app.text_input(key="overview_search").set_value("Thử Nghiệm 100").run()
+    table = shown_table(app, "Địa phương", "Giá trị", "Báo cáo")
+    older = table[(table["Địa phương"] == "xã Thử Nghiệm 100") & (table["Giá trị"] == "95,0% (2024)")]
+    assert older["Báo cáo"].tolist() == ["Chưa báo cáo năm 2025"]
+    assert (table["Giá trị"] == "Chưa báo cáo năm 2025").any()
+
+
+def test_an_aggregate_of_one_commune_carries_a_warning(demo_db):
+    add_year_example(demo_db)
+    app = open_page(PAGES[0])
+    app.selectbox(key="overview_year").set_value(2026).run()
+    assert app.query_params[year_picker.QUERY_PARAM] == "2026"
+    warnings = texts(app.warning)
+    assert any("chỉ 1/114 địa phương đã báo cáo" in w and "năm 2025" in w for w in warnings), warnings
+    aggregate = shown_table(app, "Địa phương", "Báo cáo")
+    assert "chỉ 1/114 địa phương" in aggregate.loc[aggregate["Địa phương"] == "thành phố Hải Phòng", "Báo cáo"].tolist()
+
+
+@pytest.mark.parametrize("address, shown", [("2023", 2023), ("1990", 2025), ("hai", 2025), ("", 2025)])
+def test_the_year_in_the_address_opens_that_year(demo_db, address, shown):
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app.session_state[session.ACCOUNT_KEY] = get_account(cache.engine(), ADMIN)
+    app.query_params[year_picker.QUERY_PARAM] = address
+    app.switch_page(PAGES[0]).run()
+    assert not app.exception
+    assert app.selectbox(key="overview_year").value == shown
+    assert app.query_params[year_picker.QUERY_PARAM] == str(shown)
+
+
+def test_a_picked_year_stays_picked_on_every_page(demo_db):
+    app = open_page(PAGES[0])
+    app.selectbox(key="overview_year").set_value(2022).run()
+    for page, key in [("pages/locality.py", "locality_year"), ("pages/indicator.py", "indicator_year"),
+                      ("pages/report.py", "report_year"), ("pages/approvals.py", "approvals_year"),
+                      ("pages/entry.py", "entry_year"), ("pages/upload.py", "upload_template_year"),
+                      (PAGES[0], "overview_year")]:
+        # Switching pages drops the address's year, as the browser's navigation does.
+        app.query_params.clear()
+        app.switch_page(page).run()
+        assert not app.exception, page
+        assert app.selectbox(key=key).value == 2022, page
+        assert app.query_params[year_picker.QUERY_PARAM] == "2022", page
+
+
+def test_pages_open_on_the_reporting_year_of_their_scope(demo_db):
+    add_year_example(demo_db)
+    app = open_page("pages/locality.py")
+    assert app.selectbox(key="locality_year").value == 2025
+    # Until a year is picked, the year follows the scope: XA_0100 last reported 2024.
+    app.selectbox(key="locality_code").set_value("XA_0100").run()
+    assert app.selectbox(key="locality_year").value == 2024
+    report = open_page("pages/report.py")
+    report.selectbox(key="report_scope").set_value("XA_0101").run()
+    assert report.selectbox(key="report_year").value == 2026

@@ -10,6 +10,8 @@ import streamlit as st
 # The year picked in this session, on whichever page: a plain session value, not a widget's, so it
 # outlives the widgets of the page it was picked on.
 PICKED_KEY = "picked_year"
+# The address is read once, on the session's first page: afterwards it holds the year this module wrote.
+ADDRESS_READ_KEY = "year_address_read"
 QUERY_PARAM = "nam"
 
 
@@ -20,13 +22,13 @@ def year_from_address(years: list[int]) -> int | None:
 
 
 def opening_year(years: list[int], default: int) -> int:
-    """The address's year, else the one picked earlier in the session, else the page's default (the
-    reporting year of its scope), each only if offered."""
-    addressed = year_from_address(years)
-    if addressed is not None:
-        # Opening a link is picking its year: the next page keeps it even if the address loses it.
-        st.session_state[PICKED_KEY] = addressed
-        return addressed
+    """The year picked in this session (a link's year is picked by opening it), else the page's
+    default (the reporting year of its scope), each only if offered."""
+    if not st.session_state.get(ADDRESS_READ_KEY):
+        st.session_state[ADDRESS_READ_KEY] = True
+        addressed = year_from_address(years)
+        if addressed is not None:
+            st.session_state[PICKED_KEY] = addressed
     picked = st.session_state.get(PICKED_KEY)
     if picked in years:
         return picked
@@ -34,10 +36,11 @@ def opening_year(years: list[int], default: int) -> int:
 
 
 def pick_year(label: str, years: list[int], default: int, *, key: str, container=st, **options) -> int:
-    """A selectbox of years that opens as opening_year says, remembers a pick for the session, and
-    keeps the shown year in the address."""
-    year = container.selectbox(label, years, index=years.index(opening_year(years, default)), key=key,
-                               on_change=_remember, args=(key,), **options)
+    """A selectbox of years showing opening_year: until a year is picked it follows the page's scope;
+    a pick is remembered for the session. The year shown is kept in the address."""
+    # Set before the widget is drawn, on every run: the widget shows the session's year, not its own.
+    st.session_state[key] = opening_year(years, default)
+    year = container.selectbox(label, years, key=key, on_change=_remember, args=(key,), **options)
     st.query_params[QUERY_PARAM] = str(year)
     return year
 

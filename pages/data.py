@@ -3,7 +3,7 @@ import streamlit as st
 from kpi.app import cache, session
 from kpi.app import tables as views
 from kpi.files.export import table_bytes
-from kpi.formatting import format_integer
+from kpi.formatting import format_integer, name_sort_key
 from kpi.store.rights import rights_of
 from kpi.vocabulary import MIME_TYPES, YES
 
@@ -34,7 +34,8 @@ indicator_names = dict(zip(indicators["code"], indicators["name"]))
 first, last = int(readings["year"].min()), int(readings["year"].max())
 
 filters = st.columns([2, 3])
-locality_codes = filters[0].multiselect("Địa phương", sorted(readings["locality_code"].unique(), key=locality_names.get),
+shown_localities = sorted(readings["locality_code"].unique(), key=lambda c: name_sort_key(locality_names.get(c, c)))
+locality_codes = filters[0].multiselect("Địa phương", shown_localities,
                                         format_func=locality_names.get, placeholder="Tất cả địa phương", key="data_localities")
 indicator_codes = filters[1].multiselect("Chỉ tiêu", indicators["code"].tolist(), format_func=indicator_names.get,
                                          placeholder="Tất cả chỉ tiêu", key="data_indicators")

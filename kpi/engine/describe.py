@@ -34,7 +34,8 @@ def describe_statuses(assessment: Assessment) -> pd.DataFrame:
     frame = assessment.statuses.merge(indicators, on="indicator_code", how="left")
     frame = frame.merge(localities[["locality_code", "locality_name", "locality_kind", "parent_code"]],
                         on="locality_code", how="left")
-    frame = frame.sort_values(["is_aggregate", "locality_code", "position"], ascending=[False, True, True])
+    frame = frame.sort_values(["is_aggregate", "locality_name", "locality_code", "position"],
+                              ascending=[False, True, True, True], key=fmt.by_name("locality_name"))
     # Plain columns zipped together: itertuples over wide frames of Arrow strings is ten times slower.
     column = {name: frame[name].astype("object").where(frame[name].notna(), None).tolist()
               for name in ("latest_year", "kind", "base_kind", "numerator", "denominator", "value", "unit",
@@ -100,7 +101,4 @@ def _target_text(row: dict) -> str:
 
 
 def _projection_text(row: dict) -> str:
-    projected = row["projected_2030"]
-    if _missing(projected):
-        return fmt.NO_VALUE
-    return fmt.format_percent(projected) if row["kind"] == Kind.RATIO else fmt.format_decimal(projected)
+    return fmt.format_projection(row["kind"], None if _missing(row["projected_2030"]) else row["projected_2030"])

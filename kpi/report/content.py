@@ -109,7 +109,7 @@ def subject_code(localities: pd.DataFrame, locality_code: str | None) -> str:
 def scope_choices(localities: pd.DataFrame) -> dict[str, str]:
     """Locality code -> label for choosing a report's scope: the top of the hierarchy first."""
     is_root = localities["parent_code"].isna() | (localities["parent_code"] == "")
-    ordered = pd.concat([localities[is_root], localities[~is_root].sort_values("name")])
+    ordered = pd.concat([localities[is_root], localities[~is_root].sort_values("name", key=fmt.by_name("name"))])
     return {
         row.code: f"{row.name} (toàn {row.kind})" if root else row.name
         for row, root in zip(ordered.itertuples(), is_root.reindex(ordered.index))

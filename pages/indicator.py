@@ -47,8 +47,8 @@ else:
     page_number = 1
     if len(compared) > PAGE_SIZE:
         pages = overview.page_count(len(compared), PAGE_SIZE)
-        page_number = st.number_input(f"Trang (1–{pages})", min_value=1, max_value=pages, value=1, step=1,
-                                      key="indicator_page")
+        # A list of pages, not a number field: nothing to mistype, no English range message.
+        page_number = st.selectbox(f"Trang (1–{pages})", range(1, pages + 1), key="indicator_page")
     shown = overview.page(compared, page_number, PAGE_SIZE)
     if shown["value"].notna().any():
         st.plotly_chart(charts.comparison_figure(shown, indicator["kind"], indicator["comparator"], indicator["target"]),

@@ -69,7 +69,9 @@ st.caption("Tệp được kiểm tra toàn bộ trước: nếu có một dòng
            "Xem trước kết quả rồi bấm «Áp dụng» để ghi. "
            f"Người nhập được ghi là tài khoản «{widgets.plain(account.name)}»"
            + ("." if rights.may_administer else "; tệp chỉ được có số liệu của các địa phương được giao cho tài khoản này."))
-uploaded = st.file_uploader("Chọn tệp CSV hoặc XLSX", type=["csv", "xlsx"], key="upload_file")
+# The uploader's own "10MB per file • CSV, XLSX" is English (hidden by kpi.app.widgets.VIETNAMESE_CHROME).
+uploaded = st.file_uploader(f"Chọn tệp CSV hoặc XLSX (tối đa {st.get_option('server.maxUploadSize')} MB)",
+                            type=["csv", "xlsx"], key="upload_file")
 if uploaded is not None:
     data = uploaded.getvalue()
     try:

@@ -107,7 +107,7 @@ with st.form("users_create"):
                           help="Không dấu cách; không phân biệt chữ hoa, chữ thường.")
     columns[1].selectbox("Vai trò", roles, format_func=auth.ROLE_LABELS.get, key="users_new_role")
     st.multiselect("Địa phương được giao (chỉ cho cán bộ nhập liệu)", with_plan["code"].tolist(), format_func=names.get,
-                   placeholder="Chọn địa phương", key="users_new_localities")
+                   placeholder="Chọn địa phương", select_all=False, key="users_new_localities")
     columns = st.columns(2)
     columns[0].text_input("Mật khẩu", type="password", max_chars=auth.MAX_PASSWORD_LENGTH, key="users_new_password")
     columns[1].text_input("Nhập lại mật khẩu", type="password", max_chars=auth.MAX_PASSWORD_LENGTH,
@@ -129,7 +129,8 @@ with role_column, st.form(f"users_role_{target.id}"):
     # Localities given earlier by the CLI may have no plan; they stay listed so that they can be removed.
     choices = with_plan["code"].tolist() + [code for code in target.localities if code not in set(with_plan["code"])]
     st.multiselect("Địa phương được giao (chỉ cho cán bộ nhập liệu)", choices, default=list(target.localities),
-                   format_func=lambda code: names.get(code, code), placeholder="Chọn địa phương", key=localities_key)
+                   format_func=lambda code: names.get(code, code), placeholder="Chọn địa phương", select_all=False,
+                   key=localities_key)
     st.form_submit_button("Lưu vai trò", on_click=change_role, args=(target.name, role_key, localities_key))
     feedback(("role", target.name))
 with password_column, st.form(f"users_password_{target.id}"):

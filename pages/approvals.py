@@ -4,6 +4,7 @@ import streamlit as st
 
 from kpi.app import access as access_views
 from kpi.app import cache, choices, entry, session, widgets
+from kpi.app.year_picker import pick_year
 from kpi.formatting import format_timestamp
 from kpi.problems import Rejected
 from kpi.store import accounts as auth
@@ -38,12 +39,11 @@ if with_plan.empty:
     st.info("Chưa có địa phương nào có kế hoạch, nên chưa có số liệu để phê duyệt.")
     st.stop()
 names = dict(zip(localities["code"], localities["name"]))
-latest = cache.latest_year() or current_year()
 years = year_choices(current_year())
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", with_plan["code"].tolist(), format_func=names.get, key="approvals_locality")
-year = controls[1].selectbox("Năm", years, index=years.index(min(latest, current_year())), key="approvals_year")
+year = pick_year("Năm", years, cache.reporting_year(code), key="approvals_year", container=controls[1])
 
 held = st.session_state.pop(FEEDBACK_KEY, None)
 if held is not None:

@@ -2,6 +2,7 @@ import streamlit as st
 
 from kpi.app import cache, choices, entry, session, widgets
 from kpi.app import tables as views
+from kpi.app.year_picker import pick_year
 from kpi.formatting import format_integer, format_target
 from kpi.problems import Rejected
 from kpi.store import accounts as auth
@@ -49,7 +50,8 @@ years = year_choices(current_year())
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", writable, format_func=names.get, key="entry_locality")
-year = controls[1].selectbox("Năm", years, key="entry_year")
+# Figures are entered for the year under way: the form opens on it unless a year was picked.
+year = pick_year("Năm", years, years[0], key="entry_year", container=controls[1])
 plan_code = with_plan.set_index("code").loc[code, "plan_code"]
 st.caption(f"Kế hoạch: {cache.plans().set_index('code')['title'].get(plan_code, plan_code)}")
 

@@ -126,7 +126,7 @@ with st.form("users_create"):
     columns[1].text_input("Liên hệ (không bắt buộc)", max_chars=auth.MAX_CONTACT_LENGTH, key="users_new_contact",
                           help="Số điện thoại hoặc thư điện tử.")
     st.multiselect("Địa phương được giao (chỉ cho cán bộ nhập liệu)", with_plan["code"].tolist(), format_func=names.get,
-                   placeholder="Chọn địa phương", key="users_new_localities")
+                   placeholder="Chọn địa phương", select_all=False, key="users_new_localities")
     columns = st.columns(2)
     columns[0].text_input("Mật khẩu", type="password", max_chars=auth.MAX_PASSWORD_LENGTH, key="users_new_password")
     columns[1].text_input("Nhập lại mật khẩu", type="password", max_chars=auth.MAX_PASSWORD_LENGTH,
@@ -157,7 +157,8 @@ with role_column, st.form(f"users_role_{target.id}"):
     # Localities given earlier by the CLI may have no plan; they stay listed so that they can be removed.
     choices = with_plan["code"].tolist() + [code for code in target.localities if code not in set(with_plan["code"])]
     st.multiselect("Địa phương được giao (chỉ cho cán bộ nhập liệu)", choices, default=list(target.localities),
-                   format_func=lambda code: names.get(code, code), placeholder="Chọn địa phương", key=localities_key)
+                   format_func=lambda code: names.get(code, code), placeholder="Chọn địa phương", select_all=False,
+                   key=localities_key)
     st.form_submit_button("Lưu vai trò", on_click=change_role, args=(target.name, role_key, localities_key))
     feedback(("role", target.name))
 with password_column, st.form(f"users_password_{target.id}"):

@@ -205,7 +205,7 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
 
     # The admin enters phường Nhị Chiểu's figures for this year through the form.
-    go(page, "Nhập số liệu")
+    go(page, "Nhập số liệu", menu="Nhập số liệu")
     form = page.locator("[data-testid='stForm']")
     for code, figures in FORM_FIGURES.items():
         for name, value in figures.items():
@@ -248,7 +248,7 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     # The editor uploads xã Lạc Phượng's figures as a file: preview first, then apply.
     upload = tmp_path / f"lac_phuong_{THIS_YEAR}.csv"
     upload.write_text(UPLOAD_CSV, encoding="utf-8-sig")
-    go(page, "Tải tệp lên")
+    go(page, "Tải tệp lên", menu="Nhập số liệu")
     widget(page, "upload_file").locator("input[type='file']").set_input_files(str(upload))
     expect(page.get_by_text(f"Xem trước tệp «{upload.name}»: 14 dòng hợp lệ.")).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Sẽ tạo mới")).to_contain_text("14")
@@ -272,7 +272,7 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     engine.dispose()
 
     # The form shows the approved year as locked before anyone types into it.
-    go(page, "Nhập số liệu")
+    go(page, "Nhập số liệu", menu="Nhập số liệu")
     choose(page, "entry_locality", "Lạc Phượng")
     expect(page.get_by_text("đã được «quantri» phê duyệt lúc")).to_be_visible()
     expect(widget(page, widget_key("LAC_PHUONG", THIS_YEAR, "HOA_GIAI_THANH", "numerator")).locator("input")).to_be_disabled()
@@ -287,16 +287,16 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     page.get_by_role("tab", name="Xếp hạng").click()
     screenshot(page, "overview-ranking")
 
-    go(page, "Địa phương")
+    go(page, "Địa phương", menu="Xem số liệu")
     expect(page.get_by_text("số liệu tổng hợp")).to_be_visible()
     screenshot(page, "locality", max_height=2600)
-    go(page, "Chỉ tiêu")
+    go(page, "Chỉ tiêu", menu="Xem số liệu")
     widget(page, "indicator_code").click()
     page.keyboard.type("Cán bộ, công chức")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Số CBCCVC được phổ biến")).to_be_visible()
     page.locator("h1").first.click()
     screenshot(page, "indicator")
-    go(page, "Dữ liệu")
+    go(page, "Dữ liệu", menu="Xem số liệu")
     expect(page.get_by_text("là dữ liệu minh họa")).to_be_visible()
     screenshot(page, "data")

@@ -204,11 +204,11 @@ def _role_problems(session: Session, role: str, codes: list[str]) -> list[Proble
         return [_problem(f"Vai trò «{role}» không có; vai trò phải là một trong: {allowed}.")]
     if role != Role.EDITOR:
         if codes:
-            return [_problem("Chỉ tài khoản nhập liệu (editor) mới gắn với địa phương "
+            return [_problem(f"Chỉ tài khoản «{ROLE_LABELS[Role.EDITOR]}» mới gắn với địa phương "
                                      f"(đã ghi: {', '.join(codes)}).")]
         return []
     if not codes:
-        return [_problem("Tài khoản nhập liệu (editor) phải gắn với ít nhất một địa phương.")]
+        return [_problem(f"Tài khoản «{ROLE_LABELS[Role.EDITOR]}» phải gắn với ít nhất một địa phương.")]
     known = set(session.execute(select(Locality.code).where(Locality.code.in_(codes))).scalars())
     return [_problem(f"Không có địa phương với mã «{code}».") for code in codes if code not in known]
 

@@ -83,7 +83,7 @@ def test_a_short_password_is_refused_and_nothing_is_created(engine, password):
     ("boss", "chief", [], "Vai trò «chief» không có"),
     ("bientap", "editor", [], "ít nhất một địa phương"),
     ("bientap", "editor", ["HA_NOI"], "Không có địa phương với mã «HA_NOI»"),
-    ("xem", "viewer", ["LAC_PHUONG"], "Chỉ tài khoản nhập liệu (editor) mới gắn với địa phương"),
+    ("xem", "viewer", ["LAC_PHUONG"], "Chỉ tài khoản «Cán bộ nhập liệu» mới gắn với địa phương"),
 ])
 def test_invalid_accounts_are_refused_in_vietnamese(engine, name, role, localities, expected):
     with pytest.raises(Rejected) as rejected:

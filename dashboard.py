@@ -17,6 +17,7 @@ pages = [
     st.Page("pages/locality.py", title="Địa phương", icon=":material/location_city:"),
     st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/flag:"),
     st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"),
+    st.Page("pages/reporting.py", title="Tình hình báo cáo", icon=":material/event_available:"),
 ]
 # A viewer is not shown the pages it may not use; the pages refuse it too, and the write path refuses
 # whatever reaches it.

@@ -13,15 +13,16 @@ from kpi.app import charts
 from kpi.app import indicator as comparison
 from kpi.app.overview import page
 from kpi.engine import scope as scope_overview
+from kpi.engine import timeliness
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
 from kpi.files.catalogue import load_catalog
 from kpi.files.export import readings_export
 from kpi.files.templates import template_bytes
 from kpi.report import content as report
-from kpi.store import approvals as approval_store
-from kpi.store import queries
+from kpi.store import cycle, queries
 from kpi.store.db import database_url, make_engine
+from kpi.years import today
 
 CACHE_TTL_SECONDS = 600
 
@@ -159,14 +160,34 @@ def invalidate() -> None:
     ranking_chart.clear()
 
 
-def approval(locality_code: str, year: int) -> approval_store.ApprovalState | None:
-    """Not cached: a lock set by an admin in another process must show at once in the form."""
-    return approval_store.approval_of(engine(), locality_code, year)
+def year_state(locality_code: str, year: int) -> cycle.YearState:
+    """Not cached: a submission, return or lock made in another process must show at once in the form."""
+    return cycle.state_of(engine(), locality_code, year)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16)
 def approvals(year: int) -> pd.DataFrame:
-    return approval_store.approvals(engine(), year)
+    return cycle.approvals(engine(), year)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16)
+def _reporting(year: int, scope: str | None, on) -> pd.DataFrame:
+    return timeliness.reporting(engine(), year, scope, on)
+
+
+def reporting(year: int, scope: str | None) -> pd.DataFrame:
+    """kpi.engine.timeliness.reporting of the scope, judged today (part of the key: it changes at midnight)."""
+    return _reporting(year, scope, today())
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=16)
+def _reporting_cycle(year: int, scope: str | None, on) -> timeliness.CycleCounts:
+    return scope_overview.reporting_cycle(engine(), year, scope, on)
+
+
+def reporting_cycle(year: int, scope: str | None) -> timeliness.CycleCounts:
+    """kpi.engine.scope.reporting_cycle of the scope, judged today."""
+    return _reporting_cycle(year, scope, today())
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=4)

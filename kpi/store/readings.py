@@ -1,24 +1,24 @@
 """THE write path for readings: validation, upsert, history and batch, in one transaction.
 
 The form, the file importer, the demo loader and the CLI all call apply_readings(); nothing else
-writes readings, so account rights and approval locks are enforced here, inside the transaction. Input is a DataFrame with the canonical columns, already parsed into numbers.
+writes readings, so account rights and the reporting cycle's locks (kpi.store.cycle.write_refusals) are
+enforced here, inside the transaction. Input is a DataFrame with the canonical columns, already parsed
+into numbers.
 """
 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, bindparam, select, type_coerce
 from sqlmodel import Session
 
-from kpi.formatting import format_timestamp
 from kpi.problems import Problem, Rejected
 from kpi.store.accounts import Account
+from kpi.store.cycle import WriteRefusal, write_refusals
 from kpi.store.db import execute_many, is_sqlite, read_session, run_write, upsert_select, write_session
-from kpi.store.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
-from kpi.store.rights import load_rights, write_problems
+from kpi.store.models import ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, ROW_COLUMN, Kind
 from kpi.years import FIRST_YEAR, current_year
 
@@ -81,7 +81,8 @@ def apply_readings(
 
     With `user`, that account's rights apply, as stored at the moment of writing, and the readings
     are recorded as its. Without, `user_name` names a system actor (the demo loader, the CLI without
-    --user) that is held to no account's rights. Approved (locked) figures are refused to both.
+    --user) that is held to no account's rights. What may be written is kpi.store.cycle.write_refusals'
+    answer: approved (locked) years are refused to both, submitted years to editors.
 
     With `explain` (the importer's), problems of the rows themselves are put in its terms and raised
     alone, before the account's rights are looked at.
@@ -97,11 +98,17 @@ def apply_readings(
         raise Rejected([Problem(None, None, "", "Không có dòng số liệu nào để ghi.")])
 
     def apply(session: Session) -> WriteResult:
-        _reject_problems(session, frame, labels, user, explain)
+        problems = validate(session, frame, labels)
+        if problems and explain is not None:
+            raise Rejected(explain(problems))
         if not dry_run:
             _hold_localities(session, frame)
+        refusals = write_refusals(session, user.name if user is not None else None, _keys(session, frame))
+        _reject(problems + _refused_rows(frame, refusals, ("account", "locality"), labels))
         changes = _classify(session, frame, is_demo)
-        _reject_locked(session, changes, labels)
+        # Figures sent again unchanged write nothing, so a file covering approved or submitted years
+        # can still be applied for the others.
+        _reject(_refused_rows(changes[changes["change"] != "unchanged"], refusals, ("year",), labels))
         result = _counts(changes)
         if dry_run:
             return result
@@ -119,19 +126,6 @@ def apply_readings(
     return run_write(engine, apply)
 
 
-def _reject_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None,
-                     explain: Callable[[list[Problem]], list[Problem]] | None) -> None:
-    problems = validate(session, frame, labels)
-    if problems and explain is not None:
-        raise Rejected(explain(problems))
-    if user is not None:
-        known = set(session.execute(select(Locality.code)).scalars())
-        rights = write_problems(load_rights(session, user.name), user.name, frame, known, labels)
-        problems = sorted(problems + rights, key=lambda problem: problem.row or 0)
-    if problems:
-        raise Rejected(problems)
-
-
 def _hold_localities(session: Session, frame: pd.DataFrame) -> None:
     # SQLite's BEGIN IMMEDIATE already serialises writers. Elsewhere, a shared lock on the localities
     # written makes an approval of one of them (which takes an exclusive lock) wait for this batch,
@@ -141,31 +135,32 @@ def _hold_localities(session: Session, frame: pd.DataFrame) -> None:
         session.execute(select(Locality.code).where(Locality.code.in_(codes)).with_for_update(read=True))
 
 
-def _reject_locked(session: Session, changes: pd.DataFrame, labels: dict[str, str]) -> None:
-    """Rows that would create or change a reading of an approved locality and year. Figures sent
-    again unchanged pass, so a file covering approved years can still be applied for the others."""
-    changing = changes[changes["change"] != "unchanged"]
-    if changing.empty:
-        return
-    years = sorted(int(year) for year in changing["year"].unique())
-    approvals = pd.DataFrame(session.execute(
-        select(Approval.locality_code, Approval.year, Approval.approved_by, Approval.approved_at, Locality.name)
-        .join(Locality, Locality.code == Approval.locality_code).where(Approval.year.in_(years))
-    ).all(), columns=["locality_code", "year", "approved_by", "approved_at", "locality_name"])
-    locked = changing.merge(approvals.astype({"year": "Int64"}), on=["locality_code", "year"])
-    if locked.empty:
-        return
-    column = labels.get("year", "year")
-    raise Rejected([
-        Problem(int(getattr(row, ROW_COLUMN)), column, str(row.year),
-                locked_message(row.locality_name, row.locality_code, row.year, row.approved_by, row.approved_at))
-        for row in locked.sort_values(ROW_COLUMN).itertuples()
-    ])
+def _keys(session: Session, frame: pd.DataFrame) -> list[tuple[str, int]]:
+    """The (locality, year) pairs of the rows that name a known locality and a year."""
+    known = pd.Index(session.execute(select(Locality.code)).scalars())
+    rows = frame[frame["year"].notna() & (known.get_indexer(frame["locality_code"]) >= 0)]
+    return list(rows[["locality_code", "year"]].drop_duplicates().itertuples(index=False, name=None))
 
 
-def locked_message(locality_name: str, locality_code: str, year: int, approved_by: str, approved_at: datetime) -> str:
-    return (f"Số liệu năm {year} của {locality_name} ({locality_code}) đã được «{approved_by}» phê duyệt lúc "
-            f"{format_timestamp(approved_at)} nên không sửa được; cần quản trị viên mở lại phê duyệt trước.")
+def _refused_rows(rows: pd.DataFrame, refusals: dict[tuple[str, int], WriteRefusal], about: tuple[str, ...],
+                  labels: dict[str, str]) -> list[Problem]:
+    """One problem per row refused for one of these reasons; a refusal of the whole account, once."""
+    problems = []
+    for row, code, year in zip(rows[ROW_COLUMN], rows["locality_code"], rows["year"]):
+        refusal = refusals.get((code, int(year))) if pd.notna(year) else None
+        if refusal is None or refusal.about not in about:
+            continue
+        if refusal.about == "account":
+            return [Problem(None, None, "", refusal.message)]
+        column = "year" if refusal.about == "year" else "locality_code"
+        shown = str(year) if column == "year" else str(code)
+        problems.append(Problem(int(row), labels.get(column, column), shown, refusal.message))
+    return problems
+
+
+def _reject(problems: list[Problem]) -> None:
+    if problems:
+        raise Rejected(sorted(problems, key=lambda problem: problem.row or 0))
 
 
 def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:

@@ -29,8 +29,9 @@ def act(action, locality_code: str, year: int, note_key: str, success: str) -> N
     cache.invalidate()
 
 
-def approve_selected(year: int, codes: list[str], pick_key: str) -> None:
-    """Approve exactly the localities ticked in the table, all or none."""
+def approve_selected(year: int, pick_key: str) -> None:
+    """Approve exactly the localities chosen, all or none."""
+    codes = list(st.session_state.get(pick_key) or [])
     current = session.account()
     if current is None:
         st.session_state[FEEDBACK_KEY] = (False, ["Phiên đăng nhập đã kết thúc. Hãy đăng nhập lại."])
@@ -77,11 +78,10 @@ submitted = status[status["state"] == CycleState.SUBMITTED].reset_index(drop=Tru
 if submitted.empty:
     st.caption(f"Chưa có địa phương nào nộp báo cáo năm {year} đang chờ phê duyệt.")
 else:
+    st.dataframe(reporting.approval_choices(submitted), hide_index=True)
     pick_key = f"approvals_pick_{year}"
-    picked = st.data_editor(reporting.approval_choices(submitted), hide_index=True, key=pick_key,
-                            disabled=[c for c in reporting.approval_choices(submitted).columns if c != reporting.PICK],
-                            column_config={reporting.PICK: st.column_config.CheckboxColumn(reporting.PICK, default=False)})
-    codes = picked.loc[picked[reporting.PICK].astype(bool), "Mã"].tolist()
+    codes = st.multiselect("Chọn địa phương để phê duyệt", submitted["locality_code"].tolist(), format_func=names.get,
+                           key=pick_key, placeholder="Chọn một hoặc nhiều địa phương đã nộp")
     with st.expander("Xem số liệu đã nộp của một địa phương", icon=":material/visibility:"):
         shown = st.selectbox("Địa phương", submitted["locality_code"].tolist(), format_func=names.get,
                              key="approvals_preview")
@@ -90,7 +90,7 @@ else:
         st.dataframe(reporting.submitted_figures(cache.readings(), fields, shown, year), hide_index=True)
     st.text_input("Ghi chú khi phê duyệt (không bắt buộc)", max_chars=cycle.MAX_NOTE_LENGTH, key="approvals_bulk_note")
     st.button(f"Phê duyệt {len(codes)} địa phương đã chọn", type="primary", icon=":material/lock:",
-              disabled=not codes, key="approvals_bulk", on_click=approve_selected, args=(year, codes, pick_key))
+              disabled=not codes, key="approvals_bulk", on_click=approve_selected, args=(year, pick_key))
 
 st.header("Từng địa phương", divider="gray")
 code = st.selectbox("Địa phương", with_plan["code"].tolist(), format_func=names.get, key="approvals_locality")

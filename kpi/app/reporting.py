@@ -21,13 +21,9 @@ HEADERS = ["Địa phương", "Mã", "Tình trạng", "Hạn nộp", "Ngày nộ
            "Cán bộ phụ trách", "Ghi chú"]
 
 
-PICK = "Chọn"
-
-
 def approval_choices(submitted: pd.DataFrame) -> pd.DataFrame:
-    """The submitted localities to tick for approval, none ticked: what each sent, when, and by whom."""
-    view = pd.DataFrame({
-        PICK: False,
+    """The submitted localities waiting for approval: when each sent its figures, by whom, how many."""
+    return pd.DataFrame({
         "Địa phương": submitted["locality_name"].tolist(),
         "Mã": submitted["locality_code"].tolist(),
         "Ngày nộp": [fmt.format_timestamp(None if pd.isna(t) else t) for t in submitted["submitted_at"]],
@@ -36,7 +32,6 @@ def approval_choices(submitted: pd.DataFrame) -> pd.DataFrame:
         "Chỉ tiêu có số liệu": [f"{fmt.format_integer(r)}/{fmt.format_integer(e)}"
                                 for r, e in zip(submitted["readings"], submitted["expected"])],
     })
-    return view
 
 
 def submitted_figures(readings: pd.DataFrame, fields: pd.DataFrame, locality_code: str, year: int) -> pd.DataFrame:

@@ -76,7 +76,7 @@ def reporting(engine: Engine, year: int, locality_code: str | None = None, on: d
     due = [report_due_date(text if isinstance(text, str) else None, year) for text in frame["report_due"]]
     judged = [judge(state, day, _moment(submitted), _moment(approved), on)
               for state, day, submitted, approved in zip(frame["state"], due, frame["submitted_at"], frame["approved_at"])]
-    editors = cycle.responsible_editors(engine).set_index("locality_code")["editors"]
+    editors = dict(cycle.responsible_editors(engine).itertuples(index=False, name=None))
     table = pd.DataFrame({
         "locality_code": frame["locality_code"],
         "locality_name": frame["locality_name"],
@@ -94,7 +94,7 @@ def reporting(engine: Engine, year: int, locality_code: str | None = None, on: d
         "days_late": [days for _, days in judged],
         "readings": frame["readings"],
         "expected": frame["expected"],
-        "editors": frame["locality_code"].map(editors).fillna(""),
+        "editors": [editors.get(code, "") for code in frame["locality_code"]],
     }, columns=REPORTING_COLUMNS)
     order = pd.DataFrame({
         "overdue": table["timeliness"] != OVERDUE,

@@ -17,8 +17,13 @@ pages = [
     st.Page("pages/locality.py", title="Địa phương", icon=":material/location_city:"),
     st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/flag:"),
     st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"),
-    st.Page("pages/reporting.py", title="Tình hình báo cáo", icon=":material/event_available:"),
 ]
+reporting_page = st.Page("pages/reporting.py", title="Tình hình báo cáo", icon=":material/event_available:")
+# Who submitted and who is late: the city office's page. An admin finds it beside the approvals (the
+# top bar has no room left), a viewer (the leadership) among the pages; an editor sees its own
+# deadline where it enters figures.
+if not rights.may_write:
+    pages.append(reporting_page)
 # A viewer is not shown the pages it may not use; the pages refuse it too, and the write path refuses
 # whatever reaches it.
 if rights.may_write:
@@ -31,6 +36,7 @@ sections = {"": pages}
 # One menu for the admin pages keeps the top bar on one line beside the sidebar.
 if rights.may_administer:
     sections["Quản trị"] = [
+        reporting_page,
         st.Page("pages/approvals.py", title="Phê duyệt số liệu", icon=":material/verified:"),
         st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:"),
     ]

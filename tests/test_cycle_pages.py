@@ -111,8 +111,8 @@ def test_the_reporting_page_lists_every_locality_overdue_first_and_filters(accou
     table = next(d.value for d in app.dataframe if "Hạn nộp" in d.value.columns)
     assert table["Mã"].tolist() == ["NHI_CHIEU", "LAC_PHUONG"]
     overdue = table.set_index("Mã").loc["NHI_CHIEU"]
-    assert overdue["Tình trạng"] == "Chưa nộp" and overdue["Đúng hạn?"].startswith("Quá hạn ")
-    assert overdue["Chỉ tiêu có số liệu"] == "6/7" and overdue["Cán bộ phụ trách"] == "Chưa giao"
+    assert overdue["Tình trạng"] == "Chưa nộp" and overdue["Thời hạn"].startswith("Quá hạn ")
+    assert overdue["Có số liệu"] == "6/7" and overdue["Cán bộ phụ trách"] == "Chưa giao"
     assert table.set_index("Mã").loc["LAC_PHUONG", "Cán bộ phụ trách"] == "canbo_lp"
     assert [m.value for m in app.metric][:1] == ["1/2"]
     app.multiselect(key="reporting_filter").set_value(["Đã nộp"]).run()

@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from kpi import formatting as fmt
+from kpi.engine.scope import unique_labels
 from kpi.engine.timeliness import OVERDUE
 from kpi.store.cycle import STATE_LABELS
 
@@ -17,8 +18,13 @@ OVERDUE_FILTER = "Quá hạn"
 # The states to filter by, in the order of the cycle, and the overdue ones whatever their state.
 FILTERS = [OVERDUE_FILTER, *STATE_LABELS.values()]
 
-HEADERS = ["Địa phương", "Mã", "Tình trạng", "Hạn nộp", "Ngày nộp", "Đúng hạn?", "Chỉ tiêu có số liệu",
-           "Cán bộ phụ trách", "Ghi chú"]
+HEADERS = ["Địa phương", "Mã", "Tình trạng", "Hạn nộp", "Ngày nộp", "Thời hạn", "Có số liệu", "Cán bộ phụ trách",
+           "Ghi chú"]
+# On screen: without the code (names are made unique with it where two localities share one) and with
+# narrow columns for short values, so that the editors responsible show on a 1366-pixel screen.
+SCREEN_COLUMNS = [header for header in HEADERS if header != "Mã"]
+COLUMN_WIDTHS = {"Địa phương": {"width": 160}, "Tình trạng": {"width": 100}, "Hạn nộp": {"width": 90},
+                 "Ngày nộp": {"width": 125}, "Thời hạn": {"width": 130}, "Có số liệu": {"width": 85}}
 
 
 def approval_choices(submitted: pd.DataFrame) -> pd.DataFrame:
@@ -28,7 +34,7 @@ def approval_choices(submitted: pd.DataFrame) -> pd.DataFrame:
         "Mã": submitted["locality_code"].tolist(),
         "Ngày nộp": [fmt.format_timestamp(None if pd.isna(t) else t) for t in submitted["submitted_at"]],
         "Người nộp": submitted["submitted_by"].fillna("").tolist(),
-        "Đúng hạn?": submitted["timeliness_text"].tolist(),
+        "Thời hạn": submitted["timeliness_text"].tolist(),
         "Chỉ tiêu có số liệu": [f"{fmt.format_integer(r)}/{fmt.format_integer(e)}"
                                 for r, e in zip(submitted["readings"], submitted["expected"])],
     })
@@ -68,14 +74,14 @@ def filtered(table: pd.DataFrame, chosen: list[str]) -> pd.DataFrame:
 def table_view(table: pd.DataFrame) -> pd.DataFrame:
     """The reporting table as the office reads it: plain text, dates as dd/mm/yyyy."""
     return pd.DataFrame({
-        "Địa phương": table["locality_name"].tolist(),
+        "Địa phương": unique_labels(table["locality_code"], table["locality_name"]),
         "Mã": table["locality_code"].tolist(),
         "Tình trạng": table["state_label"].tolist(),
         "Hạn nộp": [day.strftime("%d/%m/%Y") for day in table["due"]],
         "Ngày nộp": [fmt.format_timestamp(None if pd.isna(t) else t) for t in table["submitted_at"]],
-        "Đúng hạn?": table["timeliness_text"].tolist(),
-        "Chỉ tiêu có số liệu": [f"{fmt.format_integer(r)}/{fmt.format_integer(e)}"
-                                for r, e in zip(table["readings"], table["expected"])],
+        "Thời hạn": table["timeliness_text"].tolist(),
+        "Có số liệu": [f"{fmt.format_integer(r)}/{fmt.format_integer(e)}"
+                       for r, e in zip(table["readings"], table["expected"])],
         "Cán bộ phụ trách": [editors or "Chưa giao" for editors in table["editors"]],
         "Ghi chú": [f"Lý do trả lại: {reason}" if state == "returned" and isinstance(reason, str) else ""
                     for state, reason in zip(table["state"], table["reason"])],

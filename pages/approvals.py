@@ -114,8 +114,8 @@ with st.container(border=True):
             st.info(widgets.plain(f"Đã nộp bởi «{state.submitted_by}» lúc {format_timestamp(state.submitted_at)}, chờ "
                                   "phê duyệt."), icon=":material/outbox:")
         else:
-            st.info(f"Chưa phê duyệt ({state.label.lower()}): số liệu còn sửa được. Phê duyệt khi chưa nộp được ghi "
-                    "lại là phê duyệt khi chưa nộp.", icon=":material/lock_open:")
+            st.info(f"Chưa phê duyệt ({state.label.lower()}): số liệu còn sửa được. Phê duyệt lúc này được ghi lại là "
+                    "phê duyệt khi chưa nộp.", icon=":material/lock_open:")
         st.text_input("Ghi chú hoặc lý do (bắt buộc khi trả lại)", max_chars=cycle.MAX_NOTE_LENGTH, key=note_key)
         buttons = st.columns(2)
         buttons[0].button("Phê duyệt và khóa số liệu", type="primary", icon=":material/lock:", key="approvals_approve",

@@ -88,12 +88,14 @@ def test_submit_return_resubmit_and_bulk_approval_in_a_real_browser(cycle_server
     choose(page, "approvals_pick_2025", "Lạc Phượng")
     page.keyboard.press("Escape")  # the list stays open over the button after a pick
     settle(page)
+    page.get_by_text("Xem số liệu đã nộp của một địa phương").click()
+    expect(page.get_by_text("Tỷ lệ hòa giải thành")).to_be_visible()
+    screenshot(page, "approvals-bulk")
     page.get_by_role("button", name="Phê duyệt 1 địa phương đã chọn").click()
     settle(page)
     expect(page.get_by_text("Đã phê duyệt số liệu năm 2025 của 1 địa phương: LAC_PHUONG.")).to_be_visible()
     assert cycle.is_locked(engine, "LAC_PHUONG", 2025)
     assert cycle.state_of(engine, "NHI_CHIEU", 2025).state == "draft"
-    screenshot(page, "approvals")
 
     # The reporting page: phường Nhị Chiểu overdue first, xã Lạc Phượng approved.
     go(page, "Tình hình báo cáo", menu="Quản trị")

@@ -26,6 +26,11 @@ sections = {
         st.Page("pages/data.py", title="Dữ liệu", icon=":material/table_view:"),
     ],
 }
+reporting_page = st.Page("pages/reporting.py", title="Tình hình báo cáo", icon=":material/event_available:")
+# Who submitted and who is late: the city office's page. An admin finds it beside the approvals, a
+# viewer (the leadership) among the pages to read; an editor sees its own deadline where it enters figures.
+if not rights.may_write:
+    sections["Xem số liệu"].append(reporting_page)
 # A viewer is not shown the pages it may not use; the pages refuse it too, and the write path refuses
 # whatever reaches it.
 if rights.may_write:
@@ -36,6 +41,7 @@ if rights.may_write:
 # One menu for the admin pages keeps the top bar on one line beside the sidebar.
 if rights.may_administer:
     sections["Quản trị"] = [
+        reporting_page,
         st.Page("pages/approvals.py", title="Phê duyệt số liệu", icon=":material/verified:"),
         st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:"),
         st.Page("pages/localities.py", title="Địa phương và kế hoạch", icon=":material/account_tree:"),

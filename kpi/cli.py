@@ -134,17 +134,43 @@ def _add_user_commands(commands) -> None:
 
 
 def _add_approval_commands(commands) -> None:
-    for name, help_text in (("approve", "phê duyệt (khóa) số liệu một năm của một địa phương"),
-                            ("reopen", "mở lại số liệu đã phê duyệt để sửa")):
+    for name, help_text in (("submit", "nộp báo cáo: địa phương gửi số liệu một năm (cần đủ số liệu mọi chỉ tiêu)"),
+                            ("return", "trả lại báo cáo đã nộp để địa phương sửa (quản trị viên, cần lý do)"),
+                            ("approve", "phê duyệt (khóa) số liệu một năm của một địa phương"),
+                            ("reopen", "mở lại số liệu đã phê duyệt để sửa (cần lý do)")):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--locality", required=True, metavar="MÃ")
         command.add_argument("--year", type=year, required=True, metavar="NĂM")
-        command.add_argument("--user", required=True, metavar="TÊN", help="tài khoản quản trị viên thực hiện")
-        command.add_argument("--note", type=note, metavar="GHI_CHÚ", help="lý do hoặc ghi chú, lưu vào lịch sử phê duyệt "
-                             f"(tối đa {NOTE_MAX_LENGTH} ký tự)")
-    history = commands.add_parser("approvals", help="lịch sử phê duyệt và mở lại")
+        command.add_argument("--user", required=True, metavar="TÊN",
+                             help="tài khoản thực hiện" if name == "submit" else "tài khoản quản trị viên thực hiện")
+        if name == "return":
+            command.add_argument("--reason", type=note, required=True, metavar="LÝ_DO", help="lý do trả lại, hiện cho cán bộ nhập liệu")
+        elif name == "reopen":
+            command.add_argument("--reason", "--note", dest="reason", type=note, metavar="LÝ_DO", help="lý do mở lại (bắt buộc)")
+        elif name == "approve":
+            command.add_argument("--note", type=note, metavar="GHI_CHÚ", help="ghi chú, lưu vào lịch sử phê duyệt "
+                                 f"(tối đa {NOTE_MAX_LENGTH} ký tự)")
+    history = commands.add_parser("approvals", help="lịch sử nộp, trả lại, phê duyệt và mở lại")
     history.add_argument("--locality", metavar="MÃ")
     history.add_argument("--year", type=year, metavar="NĂM")
+    reporting = commands.add_parser("reporting", help="tình hình nộp báo cáo một năm: hạn nộp, đúng hạn, trễ hạn, quá hạn")
+    reporting.add_argument("--year", type=year, required=True, metavar="NĂM")
+    reporting.add_argument("--locality", metavar="MÃ", help="một địa phương và các địa phương trực thuộc")
+    reporting.add_argument("--on", type=_judging_day, metavar="NGÀY", help="ngày xét hạn (YYYY-MM-DD hoặc DD/MM/YYYY; "
+                           "mặc định: hôm nay)")
+    reporting.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+
+
+def _judging_day(text: str):
+    from datetime import date, datetime
+
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày «{text}» không hợp lệ; viết dạng {date(2027, 1, 15).isoformat()} "
+                                     "hoặc 15/01/2027")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -357,33 +383,84 @@ def _print_users(users: pd.DataFrame) -> None:
         print(f"{user.name}: {user.role_label} ({user.role}), {state}{scope}; đăng nhập gần nhất: {last}")
 
 
-def run_approve(engine: Engine, args) -> int:
-    from kpi.store import approvals
+def run_submit(engine: Engine, args) -> int:
+    from kpi.engine.timeliness import judge, timeliness_text
+    from kpi.store import cycle
+    from kpi.years import report_due_date, today
 
-    state = approvals.approve(engine, args.locality, args.year, args.user, args.note)
+    state = cycle.submit(engine, args.locality, args.year, args.user)
+    due = report_due_date(queries.plans(engine).set_index("code")["report_due"].get(_plan_of(engine, args.locality)),
+                          args.year)
+    timeliness, days = judge(state.state, due, state.submitted_at, None, today())
+    print(f"Đã nộp báo cáo năm {state.year} của {state.locality_code} («{state.submitted_by}», "
+          f"{fmt.format_timestamp(state.submitted_at)}); hạn nộp {due:%d/%m/%Y}: {timeliness_text(timeliness, days)}. "
+          "Cán bộ nhập liệu không sửa được số liệu năm này nữa, trừ khi quản trị viên trả lại.")
+    return EXIT_OK
+
+
+def _plan_of(engine: Engine, locality_code: str) -> str | None:
+    localities = queries.localities(engine).set_index("code")
+    return localities["plan_code"].get(locality_code)
+
+
+def run_return(engine: Engine, args) -> int:
+    from kpi.store import cycle
+
+    state = cycle.return_year(engine, args.locality, args.year, args.user, args.reason)
+    print(f"Đã trả lại báo cáo năm {state.year} của {state.locality_code}: địa phương sửa được và phải nộp lại.")
+    return EXIT_OK
+
+
+def run_approve(engine: Engine, args) -> int:
+    from kpi.store import cycle
+
+    state = cycle.approve(engine, args.locality, args.year, args.user, args.note)
     print(f"Đã phê duyệt số liệu năm {state.year} của {state.locality_code} "
           f"(«{state.approved_by}», {fmt.format_timestamp(state.approved_at)}); số liệu này đã bị khóa.")
     return EXIT_OK
 
 
 def run_reopen(engine: Engine, args) -> int:
-    from kpi.store import approvals
+    from kpi.store import cycle
 
-    approvals.reopen(engine, args.locality, args.year, args.user, args.note)
+    cycle.reopen(engine, args.locality, args.year, args.user, args.reason)
     print(f"Đã mở lại số liệu năm {args.year} của {args.locality}; có thể sửa lại.")
     return EXIT_OK
 
 
 def run_approvals(engine: Engine, args) -> int:
-    from kpi.store import approvals
+    from kpi.store import cycle
 
-    history = approvals.approval_history(engine, args.locality, args.year)
+    history = cycle.history(engine, args.locality, args.year)
     if history.empty:
-        print("Chưa có phê duyệt nào.")
+        print("Chưa có lần nộp hay phê duyệt nào.")
     for event in history.itertuples():
         note = f" — {event.note}" if isinstance(event.note, str) else ""
         print(f"{fmt.format_timestamp(event.at)}  {event.action_label}: năm {event.year}, {event.locality_name} "
               f"({event.locality_code}), bởi «{event.user_name}»{note}")
+    return EXIT_OK
+
+
+def run_reporting(engine: Engine, args) -> int:
+    from kpi.engine import timeliness
+
+    if args.locality and args.locality not in set(queries.localities(engine)["code"]):
+        print(f"Không có địa phương với mã «{args.locality}».", file=sys.stderr)
+        return EXIT_USAGE
+    table = timeliness.reporting(engine, args.year, args.locality, args.on)
+    if args.json:
+        import json
+
+        print(json.dumps(timeliness.reporting_json(table), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if table.empty:
+        print("Không có địa phương nào có kế hoạch trong phạm vi này.")
+        return EXIT_OK
+    print(timeliness.counts_text(args.year, timeliness.counts(table)))
+    for row in table.itertuples():
+        submitted = fmt.format_timestamp(row.submitted_at if pd.notna(row.submitted_at) else None)
+        print(f"{row.locality_name} ({row.locality_code}): {row.state_label}; hạn {row.due:%d/%m/%Y}; nộp: {submitted}; "
+              f"{row.timeliness_text}; số liệu {row.readings}/{row.expected} chỉ tiêu")
     return EXIT_OK
 
 
@@ -427,6 +504,9 @@ COMMANDS = {
     "export": run_export,
     "report": run_report,
     "user": run_user,
+    "submit": run_submit,
+    "return": run_return,
+    "reporting": run_reporting,
     "approve": run_approve,
     "reopen": run_reopen,
     "approvals": run_approvals,

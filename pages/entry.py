@@ -1,12 +1,12 @@
 import streamlit as st
 
-from kpi.app import cache, choices, entry, session, widgets
+from kpi.app import cache, choices, cycle, entry, session, widgets
 from kpi.app import tables as views
 from kpi.app.year_picker import pick_year
 from kpi.formatting import format_integer, format_target
 from kpi.problems import Rejected
 from kpi.store import accounts as auth
-from kpi.store.readings import apply_readings, locked_message
+from kpi.store.readings import apply_readings
 from kpi.store.rights import rights_of
 from kpi.vocabulary import NOTE_MAX_LENGTH, Kind, Source
 from kpi.years import current_year, year_choices
@@ -63,8 +63,8 @@ defaults = {
     entry.widget_key(code, year, f.code, name): entry.widget_default(f.kind, name, stored.get(f.code))
     for f in fields.itertuples() for name in entry.FIELDS
 }
-approval = cache.approval(code, year)
-locked = approval is not None
+# The reporting cycle: the year's state, a returned year's reason, the submit button (kpi.app.cycle).
+locked = cycle.entry_block(account, code, names[code], year, cache.plans().set_index("code")["report_due"].get(plan_code))
 current = entry.form_figures(fields, {k: st.session_state.get(k, v) for k, v in defaults.items()}, code, year)
 
 feedback = st.session_state.get(FEEDBACK_KEY, {})
@@ -80,8 +80,6 @@ if feedback["fields"] or feedback["general"]:
     st.error("Chưa lưu: số liệu có lỗi, xem thông báo bên dưới từng ô. Không có số liệu nào được ghi.", icon=":material/error:")
 for message in feedback["general"]:
     st.error(widgets.plain(message))
-if locked:
-    st.info(widgets.plain(locked_message(names[code], code, year, approval.approved_by, approval.approved_at)), icon=":material/lock:")
 
 st.markdown(f"Có {len(stored)}/{len(fields)} chỉ tiêu đã có số liệu năm {year}. "
             "Chỉ những chỉ tiêu có thay đổi được ghi; chỉ tiêu để trống hoàn toàn không bị xóa. "

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.app import cache, entry, session, widgets
 from kpi.store import accounts as auth
-from kpi.store import approvals, queries, sessions
+from kpi.store import cycle, queries, sessions
 from kpi.store.accounts import LOGIN_REFUSED, create_user, get_account
 from kpi.store.demo import load_demo
 
@@ -233,7 +233,7 @@ def test_an_editor_uploading_another_localitys_row_is_refused_at_preview(account
 
 
 def test_an_approved_year_shows_locked_in_the_form(accounts, app_db):
-    approvals.approve(app_db, "LAC_PHUONG", 2025, "quantri", "Đã rà soát")
+    cycle.approve(app_db, "LAC_PHUONG", 2025, "quantri", "Đã rà soát")
     app = run_app(accounts["editor"], "pages/entry.py")
     app.selectbox(key="entry_year").set_value(2025).run()
     [notice] = [i for i in texts(app.info) if "phê duyệt" in i]
@@ -251,7 +251,7 @@ def test_a_save_after_the_year_was_approved_is_refused_naming_the_approval(accou
     app = run_app(accounts["editor"], "pages/entry.py")
     app.selectbox(key="entry_year").set_value(2025).run()
     app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", 2025)).set_value(46)
-    approvals.approve(app_db, "LAC_PHUONG", 2025, "quantri")   # meanwhile, in another session
+    cycle.approve(app_db, "LAC_PHUONG", 2025, "quantri")   # meanwhile, in another session
     button(app, "Lưu số liệu").click().run()
     assert not app.exception and not app.success
     errors = [e for e in texts(app.error)]
@@ -320,7 +320,7 @@ def test_an_admin_approves_and_reopens_and_the_overview_shows_it(accounts, app_d
     app.text_input(key="approvals_note_LAC_PHUONG_2025").set_value("Đã rà soát đủ 14 chỉ tiêu")
     button(app, "Phê duyệt và khóa số liệu").click().run()
     assert not app.exception
-    assert approvals.is_locked(app_db, "LAC_PHUONG", 2025)
+    assert cycle.is_locked(app_db, "LAC_PHUONG", 2025)
     assert any("Đã phê duyệt bởi «quantri»" in s for s in texts(app.success))
     state = next(d.value for d in app.dataframe if "Tình trạng" in d.value.columns).set_index("Mã")
     assert state.loc["LAC_PHUONG", ["Tình trạng", "Người phê duyệt"]].tolist() == ["Đã phê duyệt", "quantri"]
@@ -336,10 +336,10 @@ def test_an_admin_approves_and_reopens_and_the_overview_shows_it(accounts, app_d
     app.selectbox(key="approvals_locality").set_value("LAC_PHUONG").run()
     app.text_input(key="approvals_note_LAC_PHUONG_2025").set_value("Sửa số liệu hộ tịch")
     button(app, "Mở lại để sửa").click().run()
-    assert not approvals.is_locked(app_db, "LAC_PHUONG", 2025)
+    assert not cycle.is_locked(app_db, "LAC_PHUONG", 2025)
     history = next(d.value for d in app.dataframe if "Thao tác" in d.value.columns)
     assert history[["Thao tác", "Người thực hiện", "Ghi chú"]].values.tolist() == [
-        ["Mở lại", "quantri", "Sửa số liệu hộ tịch"], ["Phê duyệt", "quantri", "Đã rà soát đủ 14 chỉ tiêu"]]
+        ["Mở lại", "quantri", "Sửa số liệu hộ tịch"], ["Phê duyệt (khi chưa nộp)", "quantri", "Đã rà soát đủ 14 chỉ tiêu"]]
 
 
 def test_user_text_is_inert_in_markdown():

@@ -20,7 +20,7 @@ from conftest import PROJECT_DIR
 from playwright.sync_api import Page, expect, sync_playwright
 
 from kpi.app.entry import widget_key
-from kpi.store import approvals, queries
+from kpi.store import cycle, queries
 from kpi.store.accounts import LOGIN_REFUSED, get_account
 from kpi.store.db import make_engine
 from kpi.years import current_year
@@ -264,10 +264,10 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     log_in(page, ADMIN, ADMIN_PASSWORD)
     go(page, "Phê duyệt số liệu", menu="Quản trị")
     choose(page, "approvals_locality", "Lạc Phượng")
-    field(page, "Ghi chú (không bắt buộc)").fill("Đã rà soát đủ 14 chỉ tiêu")
+    field(page, "Ghi chú hoặc lý do (bắt buộc khi trả lại)").fill("Đã rà soát đủ 14 chỉ tiêu")
     page.get_by_role("button", name="Phê duyệt và khóa số liệu").click()
     expect(page.get_by_text(f"Đã phê duyệt số liệu năm {THIS_YEAR} của xã Lạc Phượng.")).to_be_visible()
-    assert approvals.is_locked(engine, "LAC_PHUONG", THIS_YEAR)
+    assert cycle.is_locked(engine, "LAC_PHUONG", THIS_YEAR)
     screenshot(page, "approvals")
     engine.dispose()
 

@@ -20,7 +20,7 @@ import pytest
 from conftest import PROJECT_DIR
 from playwright.sync_api import Page, expect, sync_playwright
 
-from kpi.store import approvals, queries
+from kpi.store import cycle, queries
 from kpi.store.accounts import create_user
 from kpi.store.db import make_engine
 
@@ -216,7 +216,7 @@ def upload(page: Page, path: Path) -> None:
 
 def test_excel_files_are_previewed_by_name_then_applied_and_problems_come_in_one_list(server, page, tmp_path):
     base, engine = server
-    approvals.approve(engine, "LAC_PHUONG", 2024, ADMIN)
+    cycle.approve(engine, "LAC_PHUONG", 2024, ADMIN)
     log_in(page, base, EDITOR)
 
     xlsx = tmp_path / "so_lieu_excel.xlsx"

@@ -226,3 +226,76 @@ def test_years_are_checked_on_every_command(initialised, args):
 def test_an_approval_note_over_the_limit_is_refused(initialised):
     refused(initialised("approve", "--locality", "LAC_PHUONG", "--year", "2025", "--user", "x", "--note", "z" * 501),
             2, "quá giới hạn 500 ký tự")
+REPORTING_FIELDS = ["locality_code", "year", "state", "due", "submitted_at", "timeliness", "days_late", "readings",
+                    "expected"]
+
+
+def complete(engine, locality_code: str, year: int) -> None:
+    """Give every indicator of the locality's plan a reading for the year (a system actor's)."""
+    from kpi.store.readings import apply_readings, input_frame
+
+    plan = queries.localities(engine).set_index("code").loc[locality_code, "plan_code"]
+    targets = queries.plan_targets(engine)
+    kinds = queries.indicators(engine).set_index("code")["kind"]
+    have = set(queries.readings(engine).query("locality_code == @locality_code and year == @year")["indicator_code"])
+    figures = {"ratio": {"numerator": 1, "denominator": 1}, "count": {"value": 0}, "boolean": {"value": 1}}
+    rows = [{"locality_code": locality_code, "indicator_code": code, "year": year, **figures[kinds[code]]}
+            for code in targets.loc[targets["plan_code"] == plan, "indicator_code"] if code not in have]
+    if rows:
+        apply_readings(engine, input_frame(rows), user_name="cli", source="cli")
+
+
+def test_reporting_json_judges_submissions_before_on_and_after_the_deadline(demo_engine, run_cli):
+    from sqlalchemy import update
+
+    from kpi.store import accounts, cycle
+    from kpi.store.db import write_session
+    from kpi.store.models import YearReport
+
+    engine = demo_engine
+    accounts.create_user(engine, "quantri", "mật khẩu đủ dài 1", "admin")
+    submissions = {  # the deadline of 2025's figures is 15/01/2026, of 2024's 15/01/2025 (Asia/Ho_Chi_Minh)
+        ("LAC_PHUONG", 2025): "2026-01-10T03:00:00+00:00",   # five days before
+        ("NHI_CHIEU", 2025): "2026-01-15T16:59:59+00:00",    # 23:59:59 on the day, in Vietnam
+        ("LAC_PHUONG", 2024): "2025-01-20T02:00:00+00:00",   # five days after
+    }
+    for (code, year), moment in submissions.items():
+        complete(engine, code, year)
+        assert run_cli("submit", "--locality", code, "--year", year, "--user", "quantri").returncode == 0
+        # As if submitted then: the submission's own moment is the clock's.
+        with write_session(engine) as session:
+            session.execute(update(YearReport).where(YearReport.locality_code == code, YearReport.year == year)
+                            .values(submitted_at=pd.Timestamp(moment).to_pydatetime()))
+    cycle.approve(engine, "LAC_PHUONG", 2024, "quantri")
+
+    def reporting(*args) -> dict:
+        done = run_cli("reporting", *args, "--json")
+        assert done.returncode == 0, done.stderr
+        objects = json.loads(done.stdout)
+        assert all(list(o) == REPORTING_FIELDS for o in objects)
+        return {o["locality_code"]: o for o in objects}
+
+    of_2025 = reporting("--year", "2025", "--on", "2026-02-01")
+    assert of_2025["LAC_PHUONG"] == {"locality_code": "LAC_PHUONG", "year": 2025, "state": "submitted", "due": "2026-01-15",
+                                     "submitted_at": "2026-01-10T03:00:00+00:00", "timeliness": "on_time",
+                                     "days_late": 0, "readings": 14, "expected": 14}
+    assert {k: of_2025["NHI_CHIEU"][k] for k in ("state", "timeliness", "days_late", "readings", "expected")} == {
+        "state": "submitted", "timeliness": "on_time", "days_late": 0, "readings": 7, "expected": 7}
+    of_2024 = reporting("--year", "2024", "--on", "2026-02-01")
+    assert [of_2024["LAC_PHUONG"][k] for k in ("state", "timeliness", "days_late")] == ["approved", "late", 5]
+    # Not submitted: overdue from the day after the deadline, counted on the judging day.
+    assert [of_2024["NHI_CHIEU"][k] for k in ("state", "submitted_at", "timeliness", "days_late")] == [
+        "draft", None, "overdue", 382]
+    assert reporting("--year", "2024", "--on", "2025-01-16")["NHI_CHIEU"]["days_late"] == 1
+    assert reporting("--year", "2024", "--on", "15/01/2025")["NHI_CHIEU"]["timeliness"] == "not_due"
+    assert list(reporting("--year", "2025", "--locality", "NHI_CHIEU")) == ["NHI_CHIEU"]
+    assert set(reporting("--year", "2025", "--locality", "HAI_PHONG")) == {"LAC_PHUONG", "NHI_CHIEU"}
+
+    text = run_cli("reporting", "--year", "2024", "--on", "2026-02-01")
+    assert text.returncode == 0
+    assert "Báo cáo năm 2024: 1/2 địa phương đã nộp (0 đúng hạn, 1 trễ hạn), 1 quá hạn chưa nộp, 1 đã phê duyệt." in text.stdout
+    # The overdue first.
+    assert text.stdout.splitlines()[1].startswith("phường Nhị Chiểu (NHI_CHIEU): Chưa nộp; hạn 15/01/2025")
+    for bad, code in ((["--on", "31/02/2026"], 2), (["--locality", "HA_NOI"], 2)):
+        refused = run_cli("reporting", "--year", "2025", *bad)
+        assert refused.returncode == code and ("không hợp lệ" in refused.stderr or "Không có địa phương" in refused.stderr)

@@ -14,7 +14,7 @@ from kpi.app import indicator as comparison
 from kpi.engine import scope as overview
 from kpi.engine.assess import assess
 from kpi.files.catalogue import add_localities
-from kpi.store import approvals, queries, sessions
+from kpi.store import cycle, queries, sessions
 from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, input_frame
@@ -435,7 +435,7 @@ def test_upload_page_offers_prefilled_templates(demo_db):
 
 def test_upload_lists_cell_problems_rights_and_locks_in_one_list(demo_db):
     editor = create_user(demo_db, "canbo_lac_phuong", PASSWORD, "editor", ["LAC_PHUONG"])
-    approvals.approve(demo_db, "LAC_PHUONG", 2024, ADMIN)
+    cycle.approve(demo_db, "LAC_PHUONG", 2024, ADMIN)
     bad = ("locality_code,indicator_code,year,numerator,denominator,value\n"
            "LAC_PHUONG,HOA_GIAI_THANH,2025,60,50,\n"
            "NHI_CHIEU,QPPL_TRINH_TU,2025,1,2,\n"

@@ -34,7 +34,7 @@ def users_table(users: pd.DataFrame, locality_names: dict[str, str]) -> pd.DataF
 
 
 def approval_labels(locality_codes: pd.Series, approved: pd.DataFrame) -> list[str]:
-    """APPROVED or NOT_APPROVED for each locality, given kpi.store.approvals.approvals of one year."""
+    """APPROVED or NOT_APPROVED for each locality, given kpi.store.cycle.approvals of one year."""
     locked = set(approved["locality_code"])
     return [APPROVED if code in locked else NOT_APPROVED for code in locality_codes]
 
@@ -62,14 +62,15 @@ def approval_state_table(localities: pd.DataFrame, approved: pd.DataFrame, peopl
 
 
 def approval_history_table(history: pd.DataFrame, people: dict[str, str] | None = None) -> pd.DataFrame:
-    """kpi.store.approvals.approval_history, newest first as given; people named as
-    kpi.store.accounts.people gives."""
+    """kpi.store.cycle.history, newest first as given; people named as kpi.store.accounts.people gives."""
     people = people or {}
     return pd.DataFrame({
         "Thời điểm": [_timestamp(t) for t in history["at"]],
         "Địa phương": history["locality_name"].tolist(),
         "Năm": history["year"].astype(int).astype(str).tolist(),
-        "Thao tác": history["action_label"].tolist(),
+        "Thao tác": [f"{label} (khi chưa nộp)" if action == "approve" and before in ("draft", "returned") else label
+                     for label, action, before in zip(history["action_label"], history["action"],
+                                                      history.get("from_state", [None] * len(history)))],
         "Người thực hiện": [people.get(name, name) for name in history["user_name"]],
         "Ghi chú": history["note"].fillna("").tolist(),
     })

@@ -22,6 +22,7 @@ from kpi.app import charts
 from kpi.app import indicator as comparison
 from kpi.app.overview import page
 from kpi.engine import scope as scope_overview
+from kpi.engine import timeliness
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
 from kpi.engine.reporting_year import reporting_year_of
@@ -30,9 +31,9 @@ from kpi.files.export import readings_export
 from kpi.files.templates import template_bytes
 from kpi.problems import Problem, Rejected
 from kpi.report import content as report
-from kpi.store import approvals as approval_store
-from kpi.store import queries, version
+from kpi.store import cycle, queries, version
 from kpi.store.db import database_url, make_engine
+from kpi.years import today
 
 VERSION_KEY = "data_version"
 T = TypeVar("T")
@@ -215,14 +216,34 @@ def invalidate() -> None:
     refresh_data_version()
 
 
-def approval(locality_code: str, year: int) -> approval_store.ApprovalState | None:
-    """Not cached: a lock set by an admin in another process must show at once in the form."""
-    return approval_store.approval_of(engine(), locality_code, year)
+def year_state(locality_code: str, year: int) -> cycle.YearState:
+    """Not cached: a submission, return or lock made in another process must show at once in the form."""
+    return cycle.state_of(engine(), locality_code, year)
 
 
 @cached_data(16)
 def approvals(year: int) -> pd.DataFrame:
-    return approval_store.approvals(engine(), year)
+    return cycle.approvals(engine(), year)
+
+
+@cached_data(16)
+def _reporting(year: int, scope: str | None, on) -> pd.DataFrame:
+    return timeliness.reporting(engine(), year, scope, on)
+
+
+def reporting(year: int, scope: str | None) -> pd.DataFrame:
+    """kpi.engine.timeliness.reporting of the scope, judged today (part of the key: it changes at midnight)."""
+    return _reporting(year, scope, today())
+
+
+@cached_data(16)
+def _reporting_cycle(year: int, scope: str | None, on) -> timeliness.CycleCounts:
+    return scope_overview.reporting_cycle(engine(), year, scope, on)
+
+
+def reporting_cycle(year: int, scope: str | None) -> timeliness.CycleCounts:
+    """kpi.engine.scope.reporting_cycle of the scope, judged today."""
+    return _reporting_cycle(year, scope, today())
 
 
 @cached_data(4)

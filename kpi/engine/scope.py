@@ -11,10 +11,13 @@ screen are described in words (kpi.engine.describe). Nothing here judges a statu
 
 import unicodedata
 from dataclasses import dataclass, replace
+from datetime import date
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from kpi import formatting as fmt
+from kpi.engine import timeliness
 from kpi.engine.assess import Assessment
 
 
@@ -183,3 +186,10 @@ def matrix(described: pd.DataFrame, locality_codes: list[str]) -> Matrix:
 
 def _names(described: pd.DataFrame) -> pd.Series:
     return described.drop_duplicates("locality_code").set_index("locality_code")["locality_name"]
+
+
+def reporting_cycle(engine: Engine, year: int, parent_code: str | None, on: date | None = None) -> timeliness.CycleCounts:
+    """The reporting cycle of the scope for a year (kpi.engine.timeliness): of the localities with a plan
+    under the parent (every one without a parent), how many submitted, on time, late, are overdue and
+    approved."""
+    return timeliness.counts(timeliness.reporting(engine, year, parent_code, on))

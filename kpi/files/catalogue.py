@@ -16,9 +16,10 @@ from kpi.files.sheets import read_table
 from kpi.formatting import format_integer
 from kpi.problems import Problem, Rejected
 from kpi.store.db import PROJECT_DIR, read_session, upgrade_schema, upsert, write_session
-from kpi.store.models import Approval, Indicator, Locality, Plan, PlanTarget, Reading
+from kpi.store.models import CycleState, Indicator, Locality, Plan, PlanTarget, Reading, YearReport
 from kpi.store.version import bump
 from kpi.vocabulary import ROW_COLUMN, Comparator, Kind
+from kpi.years import report_due_day
 
 DATA_DIR = PROJECT_DIR / "data"
 LOCALITY_COLUMNS = ["code", "name", "kind", "parent_code", "ma_dvhc", "plan_code"]
@@ -74,8 +75,7 @@ def load_catalog(engine: Engine, data_dir: Path = DATA_DIR) -> None:
     localities = read_table((data_dir / "localities.csv").read_bytes(), "localities.csv")
     with write_session(engine) as session:
         upsert(session, Indicator, _indicator_rows(indicators), ["code"])
-        plan_titles = plans.drop_duplicates("plan_code")
-        upsert(session, Plan, [{"code": r.plan_code, "title": r.plan_title} for r in plan_titles.itertuples()], ["code"])
+        upsert(session, Plan, _plan_rows(plans), ["code"])
         upsert(session, PlanTarget, _plan_target_rows(plans), ["plan_code", "indicator_code"])
         missing = localities[~localities["code"].isin(list(session.scalars(select(Locality.code))))]
         if not missing.empty:
@@ -140,6 +140,21 @@ def _indicator_rows(frame: pd.DataFrame) -> list[dict]:
             "unit": r.unit or None, "comparator": r.comparator, "target": _target(r.target),
             "position": position,
         })
+    return rows
+
+
+def _plan_rows(frame: pd.DataFrame) -> list[dict]:
+    """One row per plan: its title and its deadline (report_due, DD/MM, optional: given on any of the
+    plan's rows, the same wherever it is given)."""
+    due = frame["report_due"].str.strip() if "report_due" in frame.columns else pd.Series("", index=frame.index)
+    rows = []
+    for plan_code, group in frame.assign(report_due=due).groupby("plan_code", sort=False):
+        given = sorted(set(group["report_due"]) - {""})
+        if len(given) > 1:
+            raise ValueError(f"plans.csv: kế hoạch {plan_code} có nhiều hạn nộp báo cáo khác nhau: {', '.join(given)}.")
+        if given:
+            report_due_day(given[0])
+        rows.append({"code": plan_code, "title": group["plan_title"].iloc[0], "report_due": given[0] if given else None})
     return rows
 
 
@@ -240,8 +255,9 @@ def _plan_change_problems(session: Session, wanted: pd.DataFrame, changes: Local
         select(Reading.locality_code, Reading.indicator_code, func.count())
         .where(Reading.locality_code.in_(codes)).group_by(Reading.locality_code, Reading.indicator_code)).all()
     covered = set(session.execute(select(PlanTarget.plan_code, PlanTarget.indicator_code)).all())
-    approved = session.execute(select(Approval.locality_code, Approval.year)
-                               .where(Approval.locality_code.in_(codes)).order_by(Approval.year)).all()
+    approved = session.execute(select(YearReport.locality_code, YearReport.year)
+                               .where(YearReport.locality_code.in_(codes), YearReport.state == CycleState.APPROVED)
+                               .order_by(YearReport.year)).all()
     outside: dict[str, list[tuple[str, int]]] = {}
     for code, indicator, count in recorded:
         if (moving[code][1], indicator) not in covered:

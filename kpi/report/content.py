@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from kpi import formatting as fmt
 from kpi.engine import scope as scope_overview
+from kpi.engine import timeliness
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
 from kpi.engine.reporting_year import partial_warning
@@ -47,6 +48,8 @@ class ReportContent:
     ranking: pd.DataFrame
     reported_localities: int
     expected_localities: int
+    # The reporting cycle of the scope for the year (submitted, on time, late, overdue, approved).
+    cycle: timeliness.CycleCounts
     demo_count: int
     generated_at: datetime
 
@@ -89,6 +92,7 @@ def build_content(engine: Engine, year: int, locality_code: str | None = None) -
         ranking=scope_overview.ranking(assessment.statuses, localities, code),
         reported_localities=reported,
         expected_localities=expected,
+        cycle=scope_overview.reporting_cycle(engine, year, code),
         demo_count=queries.demo_reading_count(engine),
         generated_at=datetime.now(fmt.LOCAL_TIME),
     )
@@ -163,6 +167,11 @@ def completeness_sentence(content: ReportContent) -> str:
         warning = f" Lưu ý: {partial}." if partial else ""
         return f"Năm {content.year}: {reported}/{expected} địa phương đã báo cáo số liệu.{warning}"
     return f"Năm {content.year}: đã báo cáo số liệu {reported}/{expected} chỉ tiêu."
+
+
+def cycle_sentence(content: ReportContent) -> str:
+    """How many localities of the scope submitted the year's report, on time or late, are overdue, approved."""
+    return timeliness.counts_text(content.year, content.cycle)
 
 
 def figure_texts(assessment: Assessment, code: str, years: list[int]) -> pd.DataFrame:

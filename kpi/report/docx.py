@@ -54,6 +54,7 @@ def render_docx(content: ReportContent) -> bytes:
     _heading(document, f"{next(sections)}. TÌNH HÌNH CHUNG")
     _paragraph(document, report.summary_paragraph(content))
     _paragraph(document, report.completeness_sentence(content))
+    _paragraph(document, report.cycle_sentence(content))
     _status_meanings(document)
 
     _heading(document, f"{next(sections)}. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU")
@@ -71,6 +72,7 @@ def render_docx(content: ReportContent) -> bytes:
 
     _heading(document, f"{next(sections)}. TÌNH HÌNH BÁO CÁO SỐ LIỆU NĂM {content.year}")
     _paragraph(document, report.completeness_sentence(content))
+    _paragraph(document, report.cycle_sentence(content))
     for line in _missing_reports(content):
         _paragraph(document, f"- {line}")
 

@@ -60,6 +60,7 @@ def _info_sheet(sheet, content: ReportContent) -> None:
         (f"Phạm vi: {content.locality_name}. Số liệu tính đến hết năm {content.year}.", None),
         (report.summary_paragraph(content), None),
         (report.completeness_sentence(content), None),
+        (report.cycle_sentence(content), None),
         (f"Lập ngày {content.generated_at.strftime('%d/%m/%Y %H:%M')} từ hệ thống theo dõi chỉ tiêu.", None),
         (f"Trang «{STATUS_SHEET}»: đánh giá từng chỉ tiêu của từng địa phương trong phạm vi; "
          f"trang «{READINGS_SHEET}»: số liệu từng năm từ {content.years[0]} đến {content.years[-1]} "

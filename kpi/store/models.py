@@ -16,6 +16,8 @@ def utc_now() -> datetime:
 class Plan(SQLModel, table=True):
     code: str = Field(primary_key=True)
     title: str
+    # "DD/MM": the figures of year Y are due on that day of year Y+1 (None: the default, 15/01).
+    report_due: str | None = None
 
 
 class Locality(SQLModel, table=True):
@@ -147,22 +149,42 @@ class LoginAttempt(SQLModel, table=True):
     last_failed_at: datetime
 
 
-class Approval(SQLModel, table=True):
-    """A locality's figures for a year, approved and therefore locked until an admin reopens them."""
+class CycleState(StrEnum):
+    """Where a locality's figures for a year are in the reporting cycle (no row: draft)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+class YearReport(SQLModel, table=True):
+    """A locality's figures for a year in the reporting cycle: submitted, returned or approved (and
+    then locked). No row means a draft nobody has acted on. Every step is also kept in ApprovalEvent."""
 
     locality_code: str = Field(foreign_key="locality.code", primary_key=True)
     year: int = Field(primary_key=True)
-    approved_by: str
-    approved_at: datetime = Field(default_factory=utc_now)
+    state: CycleState = Field(sa_type=AutoString)
+    # The latest submission, kept while the year is submitted or approved (timeliness is judged on it).
+    submitted_by: str | None = None
+    submitted_at: datetime | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    # Why it was returned or reopened, shown to the locality's editors.
+    reason: str | None = None
+    changed_by: str
+    changed_at: datetime = Field(default_factory=utc_now)
 
 
 class ApprovalAction(StrEnum):
+    SUBMIT = "submit"
+    RETURN = "return"
     APPROVE = "approve"
     REOPEN = "reopen"
 
 
 class ApprovalEvent(SQLModel, table=True):
-    """Every approval and reopening, oldest first: the approvals' history."""
+    """Every step of the reporting cycle (submit, return, approve, reopen), oldest first: its history."""
 
     __table_args__ = (Index("ix_approvalevent_locality_year", "locality_code", "year"),)
 
@@ -170,6 +192,8 @@ class ApprovalEvent(SQLModel, table=True):
     locality_code: str = Field(foreign_key="locality.code")
     year: int
     action: ApprovalAction = Field(sa_type=AutoString)
+    # The state the year was in before this step ("approved while still a draft" is recorded as such).
+    from_state: CycleState | None = Field(default=None, sa_type=AutoString)
     user_name: str
     at: datetime = Field(default_factory=utc_now)
     note: str | None = None

@@ -1,24 +1,24 @@
 """THE write path for readings: validation, upsert, history and batch, in one transaction.
 
 The form, the file importer, the demo loader and the CLI all call apply_readings(); nothing else
-writes readings, so account rights and approval locks are enforced here, inside the transaction. Input is a DataFrame with the canonical columns, already parsed into numbers.
+writes readings, so account rights and the reporting cycle's locks (kpi.store.cycle.write_refusals) are
+enforced here, inside the transaction. Input is a DataFrame with the canonical columns, already parsed
+into numbers.
 """
 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, bindparam, select, type_coerce
 from sqlmodel import Session
 
-from kpi.formatting import format_timestamp
 from kpi.problems import Problem, Rejected
 from kpi.store.accounts import Account
+from kpi.store.cycle import WriteRefusal, write_refusals
 from kpi.store.db import execute_many, is_sqlite, read_session, run_write, upsert_select, write_session
-from kpi.store.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
-from kpi.store.rights import load_rights, write_problems
+from kpi.store.models import ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.store.version import bump
 from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, NOTE_MAX_LENGTH, ROW_COLUMN, Kind
 from kpi.years import FIRST_YEAR, current_year
@@ -85,7 +85,8 @@ def apply_readings(
 
     With `user`, that account's rights apply, as stored at the moment of writing, and the readings
     are recorded as its. Without, `user_name` names a system actor (the demo loader, the CLI without
-    --user) that is held to no account's rights. Approved (locked) figures are refused to both.
+    --user) that is held to no account's rights. What may be written is kpi.store.cycle.write_refusals'
+    answer: approved (locked) years are refused to both, submitted years to editors.
 
     With `explain` (the importer's), problems of the rows themselves are put in its terms and raised
     alone, before the account's rights are looked at.
@@ -101,11 +102,20 @@ def apply_readings(
         raise Rejected([Problem(None, None, "", "Không có dòng số liệu nào để ghi.")])
 
     def apply(session: Session) -> WriteResult:
-        _reject_problems(session, frame, labels, user, explain)
+        problems = validate(session, frame, labels)
+        if problems and explain is not None:
+            problems = explain(problems)
         if not dry_run:
             _hold_localities(session, frame)
+        refusals = write_refusals(session, user.name if user is not None else None, _keys(session, frame))
+        refused = _refused_rows(frame, refusals, ("account", "locality"), labels)
+        if problems or refused:
+            # One list: a person fixing a file sees its cell problems, rights and locks at once.
+            _reject(problems + refused + _year_refusals(session, frame, refusals, labels))
         changes = _classify(session, frame, is_demo)
-        _reject_locked(session, changes, labels)
+        # Figures sent again unchanged write nothing, so a file covering approved or submitted years
+        # can still be applied for the others.
+        _reject(_refused_rows(changes[changes["change"] != "unchanged"], refusals, ("year",), labels))
         result = _counts(changes)
         if dry_run:
             changed = changes[changes["change"] != "unchanged"]
@@ -129,38 +139,24 @@ def apply_readings(
 CHANGE_OLD = [f"{column}_old" for column in (*FIGURES, "note")]
 
 
-def _reject_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None,
-                     explain: Callable[[list[Problem]], list[Problem]] | None) -> None:
-    """Problems of the rows, of the account's rights and of approval locks, in one list: a person
-    fixing a file sees all of them at once."""
-    problems = validate(session, frame, labels)
-    if problems and explain is not None:
-        problems = explain(problems)
-    rights = _rights_problems(session, frame, labels, user)
-    if problems or rights:
-        raise Rejected(sorted(problems + rights + _lock_problems(session, frame, labels), key=lambda p: p.row or 0))
-
-
 def access_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None) -> list[Problem]:
-    """Rows the account may not write and rows that would change an approved year, asked of a file
-    that has problems of its own too, so that all come in one list."""
-    return _rights_problems(session, frame, labels, user) + _lock_problems(session, frame, labels)
+    """Rows the account may not write and rows that would change a locked year, asked of a file that
+    has problems of its own too, so that all come in one list."""
+    refusals = write_refusals(session, user.name if user is not None else None, _keys(session, frame))
+    return (_refused_rows(frame, refusals, ("account", "locality"), labels)
+            + _year_refusals(session, frame, refusals, labels))
 
 
-def _rights_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None) -> list[Problem]:
-    if user is None:
-        return []
-    known = set(session.execute(select(Locality.code)).scalars())
-    return write_problems(load_rights(session, user.name), user.name, frame, known, labels)
-
-
-def _lock_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:
-    """Locks of the rows that name a reading at all (rows with problems of their own included)."""
+def _year_refusals(session: Session, frame: pd.DataFrame, refusals: dict[tuple[str, int], WriteRefusal],
+                   labels: dict[str, str]) -> list[Problem]:
+    """Year refusals (approved, or submitted for an editor) of the rows that name a reading and would
+    change it, rows with problems of their own included."""
     keyed = _typed(frame)
     keyed = keyed[keyed["year"].notna() & keyed["locality_code"].notna() & keyed["indicator_code"].notna()]
     if keyed.empty:
         return []
-    return _locked_problems(session, _classify(session, keyed, False), labels)
+    changes = _classify(session, keyed, False)
+    return _refused_rows(changes[changes["change"] != "unchanged"], refusals, ("year",), labels)
 
 
 def _hold_localities(session: Session, frame: pd.DataFrame) -> None:
@@ -172,35 +168,32 @@ def _hold_localities(session: Session, frame: pd.DataFrame) -> None:
         session.execute(select(Locality.code).where(Locality.code.in_(codes)).with_for_update(read=True))
 
 
-def _reject_locked(session: Session, changes: pd.DataFrame, labels: dict[str, str]) -> None:
-    problems = _locked_problems(session, changes, labels)
+def _keys(session: Session, frame: pd.DataFrame) -> list[tuple[str, int]]:
+    """The (locality, year) pairs of the rows that name a known locality and a year."""
+    known = pd.Index(session.execute(select(Locality.code)).scalars())
+    rows = frame[frame["year"].notna() & (known.get_indexer(frame["locality_code"]) >= 0)]
+    return list(rows[["locality_code", "year"]].drop_duplicates().itertuples(index=False, name=None))
+
+
+def _refused_rows(rows: pd.DataFrame, refusals: dict[tuple[str, int], WriteRefusal], about: tuple[str, ...],
+                  labels: dict[str, str]) -> list[Problem]:
+    """One problem per row refused for one of these reasons; a refusal of the whole account, once."""
+    problems = []
+    for row, code, year in zip(rows[ROW_COLUMN], rows["locality_code"], rows["year"]):
+        refusal = refusals.get((code, int(year))) if pd.notna(year) else None
+        if refusal is None or refusal.about not in about:
+            continue
+        if refusal.about == "account":
+            return [Problem(None, None, "", refusal.message)]
+        column = "year" if refusal.about == "year" else "locality_code"
+        shown = str(year) if column == "year" else str(code)
+        problems.append(Problem(int(row), labels.get(column, column), shown, refusal.message))
+    return problems
+
+
+def _reject(problems: list[Problem]) -> None:
     if problems:
-        raise Rejected(problems)
-
-
-def _locked_problems(session: Session, changes: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:
-    """Rows that would create or change a reading of an approved locality and year. Figures sent
-    again unchanged pass, so a file covering approved years can still be applied for the others."""
-    changing = changes[changes["change"] != "unchanged"]
-    if changing.empty:
-        return []
-    years = sorted(int(year) for year in changing["year"].unique())
-    approvals = pd.DataFrame(session.execute(
-        select(Approval.locality_code, Approval.year, Approval.approved_by, Approval.approved_at, Locality.name)
-        .join(Locality, Locality.code == Approval.locality_code).where(Approval.year.in_(years))
-    ).all(), columns=["locality_code", "year", "approved_by", "approved_at", "locality_name"])
-    locked = changing.merge(approvals.astype({"year": "Int64"}), on=["locality_code", "year"])
-    column = labels.get("year", "year")
-    return [
-        Problem(int(getattr(row, ROW_COLUMN)), column, str(row.year),
-                locked_message(row.locality_name, row.locality_code, row.year, row.approved_by, row.approved_at))
-        for row in locked.sort_values(ROW_COLUMN).itertuples()
-    ]
-
-
-def locked_message(locality_name: str, locality_code: str, year: int, approved_by: str, approved_at: datetime) -> str:
-    return (f"Số liệu năm {year} của {locality_name} ({locality_code}) đã được «{approved_by}» phê duyệt lúc "
-            f"{format_timestamp(approved_at)} nên không sửa được; cần quản trị viên mở lại phê duyệt trước.")
+        raise Rejected(sorted(problems, key=lambda problem: problem.row or 0))
 
 
 def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:

@@ -2,20 +2,19 @@
 imports figures for the localities it answers for; an admin does everything, manages accounts and
 approves figures.
 
-The pages ask these functions what to show; the write path (kpi.readings) enforces them itself, with
-the account re-read inside the write transaction, so a stale page or a script cannot go around them.
+The pages ask these functions what to show; the write path enforces them itself through
+kpi.store.cycle.write_refusals, with the account re-read inside the write transaction, so a stale page
+or a script cannot go around them.
 """
 
 from dataclasses import dataclass
 
-import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session
 
-from kpi.problems import Problem
 from kpi.store.accounts import Account, normalize_name
 from kpi.store.models import User, UserLocality
-from kpi.vocabulary import ROW_COLUMN, Role
+from kpi.vocabulary import Role
 
 # An editor of hundreds of localities gets a readable message, not all of them.
 LISTED_LOCALITIES = 5
@@ -59,26 +58,22 @@ def load_rights(session: Session, user_name: str) -> Rights | None:
     return Rights(user.name, user.role, user.active, frozenset(codes))
 
 
-def write_problems(rights: Rights | None, user_name: str, frame: pd.DataFrame, known_localities: set[str],
-                   labels: dict[str, str]) -> list[Problem]:
-    """Why this account may not write these rows: one problem for the whole input when it may not
-    write at all, else one per row of a known locality it does not answer for."""
+def account_refusal(rights: Rights | None, user_name: str, doing: str | None = None) -> str | None:
+    """Why this account may not write anything (or do `doing`, said in Vietnamese); None when it may.
+    Which localities and years it may write is kpi.store.cycle.write_refusals' answer."""
     if rights is None:
-        return [Problem(None, None, "", f"Không có tài khoản «{user_name}».")]
+        return f"Không có tài khoản «{user_name}»."
     if not rights.active:
-        return [Problem(None, None, "", f"Tài khoản «{rights.user_name}» đã bị vô hiệu hóa, không được ghi số liệu.")]
+        return f"Tài khoản «{rights.user_name}» đã bị vô hiệu hóa, không được {doing or 'ghi số liệu'}."
     if not rights.may_write:
-        return [Problem(None, None, "", f"Tài khoản «{rights.user_name}» chỉ có quyền xem, không được nhập, "
-                                        "sửa hay nhập tệp số liệu.")]
-    if rights.role == Role.ADMIN:
-        return []
-    codes = frame["locality_code"]
-    outside = codes.isin(known_localities) & ~codes.isin(rights.localities)
-    message = (f"Tài khoản «{rights.user_name}» không được ghi số liệu của địa phương này; "
-               f"chỉ được ghi cho: {_listed(rights.localities)}.")
-    column = labels.get("locality_code", "locality_code")
-    return [Problem(int(row), column, str(code), message)
-            for row, code in zip(frame.loc[outside, ROW_COLUMN], codes[outside])]
+        return f"Tài khoản «{rights.user_name}» chỉ có quyền xem, không được {doing or 'nhập, sửa hay nhập tệp số liệu'}."
+    return None
+
+
+def locality_refusal(rights: Rights) -> str:
+    """Why an editor may not write a locality it does not answer for."""
+    return (f"Tài khoản «{rights.user_name}» không được ghi số liệu của địa phương này; "
+            f"chỉ được ghi cho: {_listed(rights.localities)}.")
 
 
 def _listed(codes: frozenset[str]) -> str:

@@ -7,7 +7,7 @@ from kpi.app import entry
 from kpi.problems import Rejected
 from kpi.store import queries
 from kpi.store.accounts import create_user
-from kpi.store.approvals import approve
+from kpi.store.cycle import approve
 from kpi.store.readings import apply_readings
 
 

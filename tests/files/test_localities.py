@@ -13,7 +13,7 @@ from kpi.files.catalogue import DATA_DIR, add_localities, assign_plan, load_cata
 from kpi.files.export import readings_export, write_table
 from kpi.files.importer import apply_parsed, parse_file
 from kpi.problems import Rejected
-from kpi.store import approvals, queries
+from kpi.store import cycle, queries
 from kpi.store.accounts import create_user
 from kpi.store.db import make_engine
 from kpi.store.demo import demo_rows
@@ -133,13 +133,13 @@ def test_a_plan_change_is_refused_while_a_year_is_approved(wider_plan, run_cli):
     engine = wider_plan
     assert run_cli("demo").returncode == 0
     create_user(engine, "quantri", "mật khẩu đủ dài 1", "admin")
-    approvals.approve(engine, "LAC_PHUONG", 2024, "quantri")
+    cycle.approve(engine, "LAC_PHUONG", 2024, "quantri")
     with pytest.raises(Rejected) as rejected:
         assign_plan(engine, ["LAC_PHUONG", "NHI_CHIEU"], "KH_TOAN_DIEN")
     [problem] = rejected.value.problems
     assert "xã Lạc Phượng" in problem.message and "năm 2024 đã được phê duyệt" in problem.message
     assert plans(engine)["LAC_PHUONG"] == "KH_LAC_PHUONG_2026"
-    approvals.reopen(engine, "LAC_PHUONG", 2024, "quantri")
+    cycle.reopen(engine, "LAC_PHUONG", 2024, "quantri", "Sửa số liệu")
     changes = assign_plan(engine, ["LAC_PHUONG", "NHI_CHIEU"], "KH_TOAN_DIEN")
     assert set(changes.updated) == {"LAC_PHUONG", "NHI_CHIEU"}
     assert plans(engine)["LAC_PHUONG"] == plans(engine)["NHI_CHIEU"] == "KH_TOAN_DIEN"

@@ -4,7 +4,7 @@ import pytest
 
 from kpi.files.catalogue import add_localities, assign_plan, load_catalog
 from kpi.problems import Rejected
-from kpi.store import accounts, approvals, version
+from kpi.store import accounts, cycle, version
 from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, delete_demo, input_frame
 from kpi.vocabulary import Source
@@ -23,8 +23,8 @@ WRITES = {
     "reading": lambda engine: write_reading(engine),
     "demo": load_demo,
     "demo removed": delete_demo,
-    "approval": lambda engine: approvals.approve(engine, "NHI_CHIEU", 2024, "quantri"),
-    "reopening": lambda engine: approvals.reopen(engine, "LAC_PHUONG", 2024, "quantri"),
+    "approval": lambda engine: cycle.approve(engine, "NHI_CHIEU", 2024, "quantri"),
+    "reopening": lambda engine: cycle.reopen(engine, "LAC_PHUONG", 2024, "quantri", "Sửa số liệu"),
     "localities file": lambda engine: add_localities(engine, NEW_UNIT, "units.csv"),
     "plan assigned": lambda engine: assign_plan(engine, ["HAI_PHONG"], "KH_171_NHI_CHIEU"),
     "catalogue": load_catalog,
@@ -39,7 +39,7 @@ REFUSED = {
         engine, input_frame([{**ROW, "locality_code": "NHI_CHIEU"}]), source=Source.CLI, user_name="dòng lệnh"),
     "locked reading": lambda engine: apply_readings(engine, input_frame([LOCKED]), source=Source.FORM,
                                                     user=accounts.get_account(engine, "quantri")),
-    "approval twice": lambda engine: approvals.approve(engine, "LAC_PHUONG", 2024, "quantri"),
+    "approval twice": lambda engine: cycle.approve(engine, "LAC_PHUONG", 2024, "quantri"),
     "cycle": lambda engine: add_localities(
         engine, "code,name,kind,parent_code\nHAI_PHONG,thành phố Hải Phòng,thành phố,LAC_PHUONG\n".encode(), "x.csv"),
     "plan change under readings": lambda engine: assign_plan(engine, ["LAC_PHUONG"], "KH_171_NHI_CHIEU"),
@@ -51,7 +51,7 @@ REFUSED = {
 def store(demo_engine):
     accounts.create_user(demo_engine, "quantri", PASSWORD, "admin")
     accounts.create_user(demo_engine, "bientap", PASSWORD, "editor", ["LAC_PHUONG"])
-    approvals.approve(demo_engine, "LAC_PHUONG", 2024, "quantri")
+    cycle.approve(demo_engine, "LAC_PHUONG", 2024, "quantri")
     return demo_engine
 
 

@@ -139,3 +139,12 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(initialised
     process.stdout.close()
     assert process.wait(timeout=120) == 0
     assert "Traceback" not in process.stderr.read().decode()
+
+
+def test_report_without_a_year_is_made_for_the_reporting_year(demo_engine, run_cli, tmp_path):
+    from shared_data import add_year_example
+
+    add_year_example(demo_engine)
+    result = run_cli("report", str(tmp_path / "bao-cao.xlsx"))
+    assert result.returncode == 0, result.stderr
+    assert "Đã lập báo cáo năm 2025" in result.stdout

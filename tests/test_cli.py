@@ -299,3 +299,11 @@ def test_reporting_json_judges_submissions_before_on_and_after_the_deadline(demo
     for bad, code in ((["--on", "31/02/2026"], 2), (["--locality", "HA_NOI"], 2)):
         refused = run_cli("reporting", "--year", "2025", *bad)
         assert refused.returncode == code and ("không hợp lệ" in refused.stderr or "Không có địa phương" in refused.stderr)
+
+def test_report_without_a_year_is_made_for_the_reporting_year(demo_engine, run_cli, tmp_path):
+    from shared_data import add_year_example
+
+    add_year_example(demo_engine)
+    result = run_cli("report", str(tmp_path / "bao-cao.xlsx"))
+    assert result.returncode == 0, result.stderr
+    assert "Đã lập báo cáo năm 2025" in result.stdout

@@ -22,7 +22,7 @@ def test_best_value_first_and_localities_without_a_value_last(demo_engine):
     assert rows["locality_code"].tolist() == ["LAC_PHUONG", "NHI_CHIEU"]
     assert rows["value_text"].tolist() == ["99,9%", "90,0%"]
     rows = compared(demo_engine, "TGPL_DUOC_TRO_GIUP")
-    assert rows[["label", "value_text"]].values.tolist() == [["phường Nhị Chiểu", "—"], ["xã Lạc Phượng", "Không phát sinh"]]
+    assert rows[["label", "value_text"]].values.tolist() == [["phường Nhị Chiểu", "Chưa báo cáo năm 2025"], ["xã Lạc Phượng", "Không phát sinh"]]
     table = comparison.comparison_table(rows)
     assert list(table.columns) == ["Địa phương", "Giá trị", "Số liệu", "Năm số liệu", "Mục tiêu 2030", "Đánh giá"]
 

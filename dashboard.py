@@ -1,8 +1,8 @@
-"""Entry point: `streamlit run dashboard.py`."""
+"""Entry point of the Streamlit script (`streamlit run serve.py` serves it with the session cookie route)."""
 
 import streamlit as st
 
-from kpi.app import cache, guard, session
+from kpi.app import cache, guard, session, widgets
 from kpi.store.rights import rights_of
 
 st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030", page_icon=":material/balance:", layout="wide")
@@ -12,23 +12,27 @@ cache.ensure_database()
 cache.refresh_data_version()
 account = session.login_gate()
 rights = rights_of(account)
-session.account_sidebar(account)
+session.account_menu(account)
+widgets.vietnamese_chrome()
 
-pages = [
-    st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
-    st.Page("pages/locality.py", title="Địa phương", icon=":material/location_city:"),
-    st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/flag:"),
-    st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"),
-]
+# Pages grouped in menus: a top bar with more pages than fit its width folds the rest under an English
+# "3 more"; four entries fit at 1024 px.
+sections = {
+    "": [st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True)],
+    "Xem số liệu": [
+        st.Page("pages/locality.py", title="Địa phương", icon=":material/location_city:"),
+        st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/flag:"),
+        st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"),
+        st.Page("pages/data.py", title="Dữ liệu", icon=":material/table_view:"),
+    ],
+}
 # A viewer is not shown the pages it may not use; the pages refuse it too, and the write path refuses
 # whatever reaches it.
 if rights.may_write:
-    pages += [
+    sections["Nhập số liệu"] = [
         st.Page("pages/entry.py", title="Nhập số liệu", icon=":material/edit_note:"),
         st.Page("pages/upload.py", title="Tải tệp lên", icon=":material/upload_file:"),
     ]
-pages.append(st.Page("pages/data.py", title="Dữ liệu", icon=":material/table_view:"))
-sections = {"": pages}
 # One menu for the admin pages keeps the top bar on one line beside the sidebar.
 if rights.may_administer:
     sections["Quản trị"] = [

@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", type=Path, metavar="TỆP")
 
     report = commands.add_parser("report", help="lập báo cáo họp (Word .docx hoặc Excel .xlsx) về tiến độ tính đến một năm")
-    report.add_argument("--year", type=year, required=True, metavar="NĂM")
+    report.add_argument("--year", type=year, metavar="NĂM",
+                        help="mặc định: năm báo cáo của phạm vi (năm gần nhất có từ một nửa số địa phương báo cáo)")
     report.add_argument("--locality", metavar="MÃ", help="một địa phương (mặc định: toàn thành phố)")
     report.add_argument("file", type=Path, metavar="TỆP", help="tệp .docx hoặc .xlsx")
 
@@ -293,6 +294,7 @@ def run_export(engine: Engine, args) -> int:
 
 def run_report(engine: Engine, args) -> int:
     # Imported here: python-docx and matplotlib would add most of a second to every other command.
+    from kpi.engine.reporting_year import reporting_year_of
     from kpi.report.content import ScopeError
     from kpi.report.docx import report_docx
     from kpi.report.xlsx import report_xlsx
@@ -302,12 +304,13 @@ def run_report(engine: Engine, args) -> int:
         print("Tệp báo cáo phải có đuôi .docx (Word) hoặc .xlsx (Excel).", file=sys.stderr)
         return EXIT_USAGE
     try:
-        data = render(engine, args.year, args.locality)
+        year = args.year if args.year is not None else reporting_year_of(engine, args.locality)
+        data = render(engine, year, args.locality)
     except ScopeError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
     args.file.write_bytes(data)
-    print(f"Đã lập báo cáo năm {args.year} vào {args.file}.")
+    print(f"Đã lập báo cáo năm {year} vào {args.file}.")
     return EXIT_OK
 
 

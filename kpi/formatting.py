@@ -1,6 +1,7 @@
 """Everything a user reads about a number or a status, in Vietnamese conventions, in one place."""
 
 import math
+import unicodedata
 from datetime import datetime
 
 from kpi.vocabulary import Kind
@@ -129,3 +130,50 @@ def _int_or_none(number) -> int | None:
     except TypeError:
         return None
     return int(number)
+
+
+# Vietnamese alphabetical order: ă, â after a, đ after d, ê after e, ô and ơ after o, ư after u
+# (f, j, w, z for names from other languages). Tones only break ties between otherwise equal names, in
+# dictionary order: ngang, huyền, sắc, hỏi, ngã, nặng.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_TONES = {"\u0300": "1", "\u0301": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+# Letters are placed above every code point a name may also hold (space, digits, punctuation).
+_FIRST_LETTER = 0x3000
+
+
+def name_sort_key(name: str) -> str:
+    """The key every list of names is sorted by: Vietnamese order, so that "Chí Linh" comes before
+    "Chu Văn An" and "Đông Hải" after every "D" (code point order puts both the other way)."""
+    letters, tones = [], []
+    for char in unicodedata.normalize("NFD", str(name).casefold()):
+        if char in _TONES:
+            if tones:
+                tones[-1] = _TONES[char]
+        elif unicodedata.combining(char):
+            if letters:
+                letters[-1] = unicodedata.normalize("NFC", letters[-1] + char)
+        else:
+            letters.append(char)
+            tones.append("0")
+    primary = "".join(chr(_FIRST_LETTER + _ALPHABET.index(c)) if c in _ALPHABET else c for c in letters)
+    return "\u0000".join([primary, "".join(tones), str(name)])
+
+
+def by_name(*name_columns: str):
+    """A pandas sort_values key: the columns named here in Vietnamese order (name_sort_key), the
+    others as they are. `frame.sort_values(["parent_code", "name"], key=by_name("name"))`."""
+
+    def key(column):
+        return column.map(name_sort_key) if column.name in name_columns else column
+
+    return key
+
+
+def format_projection(kind: str, projected: float | None) -> str:
+    """A 2030 forecast: a percentage for a ratio, a whole number for a count (a count of "0,4" cases
+    is no count; rounded half up)."""
+    if projected is None or math.isnan(projected):
+        return NO_VALUE
+    if kind == Kind.RATIO:
+        return format_percent(projected)
+    return format_integer(math.floor(projected + 0.5))

@@ -4,8 +4,10 @@ import streamlit as st
 
 from kpi.app import access as access_views
 from kpi.app import cache, choices, entry, session, widgets
+from kpi.app.year_picker import pick_year
 from kpi.formatting import format_timestamp
 from kpi.problems import Rejected
+from kpi.store import accounts as auth
 from kpi.store import approvals
 from kpi.years import current_year, year_choices
 
@@ -37,12 +39,11 @@ if with_plan.empty:
     st.info("Chưa có địa phương nào có kế hoạch, nên chưa có số liệu để phê duyệt.")
     st.stop()
 names = dict(zip(localities["code"], localities["name"]))
-latest = cache.latest_year() or current_year()
 years = year_choices(current_year())
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", with_plan["code"].tolist(), format_func=names.get, key="approvals_locality")
-year = controls[1].selectbox("Năm", years, index=years.index(min(latest, current_year())), key="approvals_year")
+year = pick_year("Năm", years, cache.reporting_year(code), key="approvals_year", container=controls[1])
 
 held = st.session_state.pop(FEEDBACK_KEY, None)
 if held is not None:
@@ -76,11 +77,11 @@ with st.container(border=True):
 
 st.header(f"Tình trạng phê duyệt năm {year}", divider="gray")
 approved = approvals.approvals(cache.engine(), year)
-st.dataframe(access_views.approval_state_table(with_plan, approved), hide_index=True)
+st.dataframe(access_views.approval_state_table(with_plan, approved, auth.people(cache.engine())), hide_index=True)
 
 st.header(f"Lịch sử phê duyệt năm {year}", divider="gray")
 history = approvals.approval_history(cache.engine(), year=year)
 if history.empty:
     st.caption(f"Chưa có lần phê duyệt hay mở lại nào cho năm {year}.")
 else:
-    st.dataframe(access_views.approval_history_table(history), hide_index=True)
+    st.dataframe(access_views.approval_history_table(history, auth.people(cache.engine())), hide_index=True)

@@ -3,7 +3,7 @@ import streamlit as st
 from kpi.app import cache, session
 from kpi.app import tables as views
 from kpi.files.export import table_bytes
-from kpi.formatting import format_integer
+from kpi.formatting import format_integer, name_sort_key
 from kpi.store.rights import rights_of
 from kpi.vocabulary import MIME_TYPES, YES
 
@@ -23,7 +23,7 @@ if readings.empty:
 demo_count = int((readings["is_demo"] == YES).sum())
 if demo_count:
     st.markdown(f"Có **{format_integer(len(readings))}** số liệu, trong đó **{format_integer(demo_count)}** "
-                "là dữ liệu minh họa (cột «is_demo» = có trong tệp tải về).")
+                "là dữ liệu minh họa (được đánh dấu «có» ở cột dữ liệu minh họa của tệp tải về).")
 else:
     st.markdown(f"Có **{format_integer(len(readings))}** số liệu, tất cả là số liệu thật (không có dữ liệu minh họa).")
 
@@ -34,10 +34,13 @@ indicator_names = dict(zip(indicators["code"], indicators["name"]))
 first, last = int(readings["year"].min()), int(readings["year"].max())
 
 filters = st.columns([2, 3])
-locality_codes = filters[0].multiselect("Địa phương", sorted(readings["locality_code"].unique(), key=locality_names.get),
-                                        format_func=locality_names.get, placeholder="Tất cả địa phương", key="data_localities")
+shown_localities = sorted(readings["locality_code"].unique(), key=lambda c: name_sort_key(locality_names.get(c, c)))
+locality_codes = filters[0].multiselect("Địa phương", shown_localities,
+                                        format_func=locality_names.get, placeholder="Tất cả địa phương", select_all=False,
+                                        key="data_localities")
 indicator_codes = filters[1].multiselect("Chỉ tiêu", indicators["code"].tolist(), format_func=indicator_names.get,
-                                         placeholder="Tất cả chỉ tiêu", key="data_indicators")
+                                         placeholder="Tất cả chỉ tiêu", select_all=False,
+                                         key="data_indicators")
 more = st.columns([3, 2])
 years = (first, last) if first == last else more[0].slider("Năm", first, last, (first, last), key="data_years")
 demo = more[1].radio("Loại số liệu", list(DEMO_CHOICES), format_func=DEMO_CHOICES.get, horizontal=True, key="data_demo")
@@ -45,7 +48,7 @@ demo = more[1].radio("Loại số liệu", list(DEMO_CHOICES), format_func=DEMO_
 chosen = views.filter_readings(readings, locality_codes=locality_codes, indicator_codes=indicator_codes,
                                years=years, demo=demo)
 st.caption(f"{format_integer(len(chosen))} số liệu khớp bộ lọc. Tệp tải về theo đúng mẫu tải lên "
-           "(có thể sửa rồi tải lên lại), kèm tên, người nhập, thời điểm và cột is_demo.")
+           "(có thể sửa rồi tải lên lại), kèm tên, người nhập, thời điểm và dấu dữ liệu minh họa.")
 downloads = st.columns(4)
 for column, file_format in zip(downloads, ("xlsx", "csv")):
     column.download_button(f"Tải {file_format.upper()}", lambda f=file_format: table_bytes(chosen, f),

@@ -2,8 +2,10 @@ import streamlit as st
 
 from kpi.app import cache, choices, entry, session, widgets
 from kpi.app import tables as views
+from kpi.app.year_picker import pick_year
 from kpi.formatting import format_integer, format_target
 from kpi.problems import Rejected
+from kpi.store import accounts as auth
 from kpi.store.readings import apply_readings, locked_message
 from kpi.store.rights import rights_of
 from kpi.vocabulary import NOTE_MAX_LENGTH, Kind, Source
@@ -48,7 +50,8 @@ years = year_choices(current_year())
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", writable, format_func=names.get, key="entry_locality")
-year = controls[1].selectbox("Năm", years, key="entry_year")
+# Figures are entered for the year under way: the form opens on it unless a year was picked.
+year = pick_year("Năm", years, years[0], key="entry_year", container=controls[1])
 plan_code = with_plan.set_index("code").loc[code, "plan_code"]
 st.caption(f"Kế hoạch: {cache.plans().set_index('code')['title'].get(plan_code, plan_code)}")
 
@@ -137,10 +140,10 @@ st.markdown(f"**Các lần ghi số liệu năm {year}** (mới nhất trước)
 if history.empty:
     st.caption(f"Chưa có số liệu năm {year}.")
 else:
-    st.dataframe(views.history_table(history, kind), hide_index=True)
+    st.dataframe(views.history_table(history, kind, people=auth.people(cache.engine())), hide_index=True)
 earlier = entry.earlier_figures(readings, code, history_code, year)
 st.markdown("**Các năm trước**")
 if earlier.empty:
     st.caption("Chưa có số liệu các năm trước.")
 else:
-    st.dataframe(views.history_table(earlier, kind, with_year=True), hide_index=True)
+    st.dataframe(views.history_table(earlier, kind, with_year=True, people=auth.people(cache.engine())), hide_index=True)

@@ -2,6 +2,7 @@ import streamlit as st
 
 from kpi.app import cache, charts, overview, session, widgets
 from kpi.app import indicator as comparison
+from kpi.app.year_picker import pick_year
 from kpi.years import current_year, year_choices
 
 PAGE_SIZE = 20
@@ -13,19 +14,18 @@ localities = cache.localities()
 names = dict(zip(localities["code"], localities["name"]))
 indicator_names = dict(zip(indicators["code"], indicators["name"]))
 parents = overview.parent_options(localities)
-latest = cache.latest_year() or current_year()
-years = year_choices(max(latest, current_year()))
+years = year_choices(max(cache.latest_year() or current_year(), current_year()))
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Chỉ tiêu", indicators["code"].tolist(), format_func=indicator_names.get,
                              key="indicator_code")
-year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="indicator_year")
 indicator = indicators.set_index("code").loc[code].rename(code)
 indicator["code"] = code
 
 parent_code = parents["code"].iloc[0] if len(parents) == 1 else None
 if len(parents) > 1:
     parent_code = st.selectbox("Cấp trên", parents["code"].tolist(), format_func=names.get, key="indicator_parent")
+year = pick_year("Tính đến năm", years, cache.reporting_year(parent_code), key="indicator_year", container=controls[1])
 
 definition = comparison.definition(indicator, cache.plan_targets(), cache.plans())
 with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ tiêu", expanded=True):
@@ -47,8 +47,8 @@ else:
     page_number = 1
     if len(compared) > PAGE_SIZE:
         pages = overview.page_count(len(compared), PAGE_SIZE)
-        page_number = st.number_input(f"Trang (1–{pages})", min_value=1, max_value=pages, value=1, step=1,
-                                      key="indicator_page")
+        # A list of pages, not a number field: nothing to mistype, no English range message.
+        page_number = st.selectbox(f"Trang (1–{pages})", range(1, pages + 1), key="indicator_page")
     shown = overview.page(compared, page_number, PAGE_SIZE)
     if shown["value"].notna().any():
         st.plotly_chart(charts.comparison_figure(shown, indicator["kind"], indicator["comparator"], indicator["target"]),

@@ -3,7 +3,9 @@ import streamlit as st
 from kpi.app import cache, charts, choices, overview, session, widgets
 from kpi.app import locality as locality_model
 from kpi.app import tables as views
+from kpi.app.year_picker import pick_year
 from kpi.engine import scope
+from kpi.engine.reporting_year import partial_warning
 from kpi.formatting import NOT_APPLICABLE
 from kpi.years import current_year, year_choices
 
@@ -12,12 +14,11 @@ session.page_header("Địa phương")
 localities = cache.localities()
 ordered = choices.hierarchy_order(localities)
 names = dict(zip(localities["code"], localities["name"]))
-latest = cache.latest_year() or current_year()
-years = year_choices(max(latest, current_year()))
+years = year_choices(max(cache.latest_year() or current_year(), current_year()))
 
 controls = st.columns([3, 1])
 code = controls[0].selectbox("Địa phương", ordered["code"].tolist(), format_func=names.get, key="locality_code")
-year = controls[1].selectbox("Tính đến năm", years, index=years.index(latest), key="locality_year")
+year = pick_year("Tính đến năm", years, cache.reporting_year(code), key="locality_year", container=controls[1])
 
 series = cache.locality_series(code)
 rows = cache.described(year, code, (code,))
@@ -35,6 +36,9 @@ if is_aggregate:
     st.info(f"Số liệu của {names[code]} là **số liệu tổng hợp** từ các địa phương cấp dưới "
             f"(tỷ lệ tính theo tổng tử số / tổng mẫu số). Năm {year}: "
             f"{overview.reporting_text(summary.reported, summary.expected)}.")
+    partial = partial_warning(summary.reported, summary.expected)
+    if partial:
+        st.warning(f"Năm {year}: {partial}.", icon=":material/warning:")
 
 counts = scope.status_counts(rows, code)
 for column, row in zip(st.columns(len(counts)), counts.itertuples()):

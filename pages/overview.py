@@ -2,7 +2,9 @@ import streamlit as st
 
 from kpi.app import access as access_views
 from kpi.app import cache, overview, session, widgets
+from kpi.app.year_picker import pick_year
 from kpi.engine.describe import status_table
+from kpi.engine.reporting_year import partial_warning
 from kpi.formatting import format_completeness
 from kpi.store.demo import load_demo
 from kpi.store.rights import rights_of
@@ -44,7 +46,6 @@ names = dict(zip(localities["code"].tolist(), localities["name"].tolist()))
 years = year_choices(max(latest, current_year()))
 
 controls = st.columns([1, 2, 2])
-year = controls[0].selectbox("Năm", years, index=years.index(latest), key="overview_year")
 if parents.empty:
     parent_code = None
 elif len(parents) == 1:
@@ -52,6 +53,7 @@ elif len(parents) == 1:
 else:
     parent_code = controls[1].selectbox("Cấp trên", parents["code"].tolist(), format_func=names.get,
                                         key="overview_parent")
+year = pick_year("Năm", years, cache.reporting_year(parent_code), key="overview_year", container=controls[0])
 query = controls[2].text_input("Tìm địa phương", key="overview_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
 
 summary = cache.overview_summary(year, parent_code)
@@ -59,6 +61,12 @@ summary = cache.overview_summary(year, parent_code)
 approved = cache.approvals(year)
 st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: "
              f"{overview.reporting_text(summary.reported, summary.expected)}")
+partial = partial_warning(summary.reported, summary.expected)
+if partial:
+    reporting_year = cache.reporting_year(parent_code)
+    st.warning(f"Năm {year}: {partial}."
+               + (f" Năm báo cáo gần nhất là năm {reporting_year}." if reporting_year != year else ""),
+               icon=":material/warning:")
 st.caption(f"Số liệu đã được phê duyệt (khóa): "
            f"{format_completeness(access_views.approved_count(summary.locality_codes, approved), summary.expected)}. "
            f"Xem từng địa phương ở cột «Phê duyệt năm {year}» của bảng xếp hạng.")

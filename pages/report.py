@@ -5,6 +5,7 @@ from functools import partial
 import streamlit as st
 
 from kpi.app import cache, session
+from kpi.app.year_picker import pick_year
 from kpi.report.content import file_name
 from kpi.report.docx import report_docx
 from kpi.report.xlsx import report_xlsx
@@ -23,8 +24,8 @@ if latest is None:
 scopes = cache.report_scopes()
 years = year_choices(current_year())
 year_column, scope_column = st.columns([1, 3])
-year = year_column.selectbox("Năm báo cáo", years, index=years.index(latest), key="report_year")
 code = scope_column.selectbox("Phạm vi", list(scopes), format_func=scopes.get, key="report_scope")
+year = pick_year("Năm báo cáo", years, cache.reporting_year(code), key="report_year", container=year_column)
 
 title, summary, completeness = cache.report_preview(year, code)
 with st.container(border=True):

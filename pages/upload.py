@@ -2,10 +2,12 @@ import streamlit as st
 
 from kpi.app import cache, choices, session, upload, widgets
 from kpi.app import tables as views
+from kpi.app.year_picker import pick_year
 from kpi.files import importer
 from kpi.files.templates import template_file_name
 from kpi.formatting import format_integer
 from kpi.problems import Rejected
+from kpi.store import accounts as auth
 from kpi.store.rights import rights_of
 from kpi.vocabulary import MIME_TYPES
 from kpi.years import current_year, year_choices
@@ -56,7 +58,8 @@ template_choices = [None, *writable] if rights.may_administer else writable
 template_locality = controls[0].selectbox("Địa phương", template_choices,
                                           format_func=lambda c: "Tất cả địa phương" if c is None else names[c],
                                           key="upload_template_locality")
-template_year = controls[1].selectbox("Năm", years, key="upload_template_year")
+template_year = pick_year("Năm", years, cache.reporting_year(template_locality), key="upload_template_year",
+                          container=controls[1])
 buttons = st.columns(4)
 for column, file_format in zip(buttons, ("xlsx", "csv")):
     column.download_button(
@@ -70,7 +73,9 @@ st.caption("Tệp được kiểm tra toàn bộ trước: nếu có một dòng
            "Xem trước kết quả rồi bấm «Áp dụng» để ghi. "
            f"Người nhập được ghi là tài khoản «{widgets.plain(account.name)}»"
            + ("." if rights.may_administer else "; tệp chỉ được có số liệu của các địa phương được giao cho tài khoản này."))
-uploaded = st.file_uploader(f"Chọn tệp {upload.ACCEPTED_HINT}", key="upload_file",
+# The uploader's own "10MB per file" is English (hidden by kpi.app.widgets.VIETNAMESE_CHROME).
+uploaded = st.file_uploader(f"Chọn tệp {upload.ACCEPTED_HINT} (tối đa {st.get_option('server.maxUploadSize')} MB)",
+                            key="upload_file",
                             help="Tệp .txt là tệp Excel lưu dạng «Unicode Text» (các cột cách nhau bằng dấu tab).")
 if uploaded is not None:
     data = uploaded.getvalue()
@@ -111,4 +116,4 @@ batches = cache.import_batches()
 if batches.empty:
     st.caption("Chưa có lần nhập nào.")
 else:
-    st.dataframe(views.batches_table(batches), hide_index=True)
+    st.dataframe(views.batches_table(batches, auth.people(cache.engine())), hide_index=True)

@@ -8,9 +8,9 @@ import pytest
 from conftest import PROJECT_DIR
 from streamlit.testing.v1 import AppTest
 
-from kpi.app import entry, session, widgets
+from kpi.app import cache, entry, session, widgets
 from kpi.store import accounts as auth
-from kpi.store import approvals, queries
+from kpi.store import approvals, queries, sessions
 from kpi.store.accounts import LOGIN_REFUSED, create_user, get_account
 from kpi.store.demo import load_demo
 
@@ -53,7 +53,7 @@ def run_app(account=None, page: str | None = None) -> AppTest:
     """The app in a new browser session, logged in as `account` (a login tested separately)."""
     app = AppTest.from_file(DASHBOARD, default_timeout=60)
     if account is not None:
-        app.session_state[session.ACCOUNT_KEY] = account
+        app.session_state[session.SESSION_KEY] = sessions.start(cache.engine(), account.id).session_id
     app.run()
     if page is not None:
         app.switch_page(page).run()
@@ -125,11 +125,13 @@ def test_login_refuses_a_wrong_password_or_name_alike_then_logs_in_and_out(accou
     log_in(app, "QuanTri", PASSWORD)
     assert not app.exception
     assert texts(app.title) == ["Tổng quan tiến độ đến năm 2030"]
-    assert "Đăng nhập: quantri" in texts(app.sidebar.text)
+    assert "**quantri**" in [m.value for m in app.markdown], "the account menu names who is logged in"
+    assert not app.sidebar.children, "nothing in the sidebar: it stays hidden"
 
-    button(app.sidebar, "Đăng xuất").click().run()
+    button(app, "Đăng xuất").click().run()
     assert texts(app.title) == ["Đăng nhập"]
-    assert session.ACCOUNT_KEY not in app.session_state
+    assert texts(app.info) == ["Đã đăng xuất."]
+    assert session.SESSION_KEY not in app.session_state
 
 
 def test_repeated_failures_make_the_login_wait_and_say_how_long(accounts):
@@ -150,8 +152,8 @@ def test_a_disabled_account_cannot_log_in_and_its_open_session_ends(accounts, ap
     auth.disable_user(app_db, "canbo_lp")
     app.run()
     assert texts(app.title) == ["Đăng nhập"]
-    assert any("không còn hoạt động" in i for i in texts(app.info))
-    assert session.ACCOUNT_KEY not in app.session_state
+    assert any("Phiên đăng nhập đã kết thúc" in i for i in texts(app.info))
+    assert session.SESSION_KEY not in app.session_state
 
     log_in(app, "canbo_lp", PASSWORD)
     assert texts(app.error) == [LOGIN_REFUSED]
@@ -178,7 +180,7 @@ def test_navigation_follows_the_role(accounts):
 @pytest.mark.parametrize("page", WRITING_PAGES + ADMIN_PAGES)
 def test_a_viewer_opening_a_page_directly_is_refused(accounts, page):
     app = AppTest.from_file(str(PROJECT_DIR / page), default_timeout=60)
-    app.session_state[session.ACCOUNT_KEY] = accounts["viewer"]
+    app.session_state[session.SESSION_KEY] = sessions.start(cache.engine(), accounts["viewer"].id).session_id
     app.run()
     assert not app.exception
     assert len(app.error) == 1
@@ -188,7 +190,7 @@ def test_a_viewer_opening_a_page_directly_is_refused(accounts, page):
 
 def test_an_editor_opening_an_admin_page_directly_is_refused(accounts):
     app = AppTest.from_file(str(PROJECT_DIR / "pages" / "users.py"), default_timeout=60)
-    app.session_state[session.ACCOUNT_KEY] = accounts["editor"]
+    app.session_state[session.SESSION_KEY] = sessions.start(cache.engine(), accounts["editor"].id).session_id
     app.run()
     assert texts(app.error) == ["Trang này chỉ dành cho quản trị viên."]
     assert not app.dataframe and not app.get("form")
@@ -358,5 +360,5 @@ def test_a_viewer_on_an_empty_database_is_not_offered_to_write(app_db):
     app = run_app(viewer)
     assert any("Chưa có số liệu nào" in i for i in texts(app.info))
     assert not app.get("page_link")
-    assert [b.label for b in app.button] == ["Đăng xuất"]
+    assert [b.label for b in app.button] == ["Đăng xuất", "Đổi mật khẩu"], "only the account menu"
     assert queries.demo_reading_count(app_db) == 0

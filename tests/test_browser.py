@@ -1,4 +1,4 @@
-"""End to end in a real headless Chromium: `streamlit run dashboard.py` on a free loopback port
+"""End to end in a real headless Chromium: `streamlit run serve.py` on a free loopback port
 against a fresh database; create the first admin on the first-run screen, load the demo data,
 enter a year's figures through the form, create an editor on the Quản trị page, log in as that
 editor (after a refused wrong password) to upload its locality's file, approve the year as the
@@ -73,7 +73,7 @@ def server(tmp_path):
     port = free_port()
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url}, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -172,6 +172,8 @@ def log_in(page: Page, name: str, password: str) -> None:
 
 
 def log_out(page: Page) -> None:
+    """Through the account menu at the top right."""
+    page.get_by_test_id("stPopover").locator("button").first.click()
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_role("button", name="Đăng nhập", exact=True)).to_be_visible()
 
@@ -203,7 +205,7 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
 
     # The admin enters phường Nhị Chiểu's figures for this year through the form.
-    go(page, "Nhập số liệu")
+    go(page, "Nhập số liệu", menu="Nhập số liệu")
     form = page.locator("[data-testid='stForm']")
     for code, figures in FORM_FIGURES.items():
         for name, value in figures.items():
@@ -246,7 +248,7 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     # The editor uploads xã Lạc Phượng's figures as a file: preview first, then apply.
     upload = tmp_path / f"lac_phuong_{THIS_YEAR}.csv"
     upload.write_text(UPLOAD_CSV, encoding="utf-8-sig")
-    go(page, "Tải tệp lên")
+    go(page, "Tải tệp lên", menu="Nhập số liệu")
     widget(page, "upload_file").locator("input[type='file']").set_input_files(str(upload))
     expect(page.get_by_text(f"Xem trước tệp «{upload.name}»: 14 dòng hợp lệ.")).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Sẽ tạo mới")).to_contain_text("14")
@@ -270,7 +272,7 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     engine.dispose()
 
     # The form shows the approved year as locked before anyone types into it.
-    go(page, "Nhập số liệu")
+    go(page, "Nhập số liệu", menu="Nhập số liệu")
     choose(page, "entry_locality", "Lạc Phượng")
     expect(page.get_by_text("đã được «quantri» phê duyệt lúc")).to_be_visible()
     expect(widget(page, widget_key("LAC_PHUONG", THIS_YEAR, "HOA_GIAI_THANH", "numerator")).locator("input")).to_be_disabled()
@@ -285,16 +287,16 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     page.get_by_role("tab", name="Xếp hạng").click()
     screenshot(page, "overview-ranking")
 
-    go(page, "Địa phương")
+    go(page, "Địa phương", menu="Xem số liệu")
     expect(page.get_by_text("số liệu tổng hợp")).to_be_visible()
     screenshot(page, "locality", max_height=2600)
-    go(page, "Chỉ tiêu")
+    go(page, "Chỉ tiêu", menu="Xem số liệu")
     widget(page, "indicator_code").click()
     page.keyboard.type("Cán bộ, công chức")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Số CBCCVC được phổ biến")).to_be_visible()
     page.locator("h1").first.click()
     screenshot(page, "indicator")
-    go(page, "Dữ liệu")
+    go(page, "Dữ liệu", menu="Xem số liệu")
     expect(page.get_by_text("là dữ liệu minh họa")).to_be_visible()
     screenshot(page, "data")

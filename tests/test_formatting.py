@@ -45,3 +45,26 @@ def test_every_status_has_a_label_and_a_distinct_colour():
     assert set(fmt.STATUS_LABELS) == set(fmt.STATUS_COLOURS)
     assert len(set(fmt.STATUS_COLOURS.values())) == len(fmt.STATUS_COLOURS)
     assert fmt.STATUS_LABELS["off_track"] == "Cần tăng tốc"
+
+
+def test_names_sort_in_vietnamese_order():
+    names = ["Chu Văn An", "Chí Linh", "Đông Hải", "Dương Kinh", "xã Ân Thi", "xã An Lão", "Ba", "Bạ", "Bà", "Hải An",
+             "Hà Nam"]
+    assert sorted(names, key=fmt.name_sort_key) == [
+        "Ba", "Bà", "Bạ", "Chí Linh", "Chu Văn An", "Dương Kinh", "Đông Hải", "Hà Nam", "Hải An", "xã An Lão",
+        "xã Ân Thi"]
+
+
+def test_by_name_sorts_name_columns_in_vietnamese_order_and_others_as_they_are():
+    import pandas as pd
+
+    frame = pd.DataFrame({"group": [2, 1, 1], "name": ["Chí Linh", "Chu Văn An", "Chí Linh"]})
+    ordered = frame.sort_values(["group", "name"], key=fmt.by_name("name"))
+    assert ordered["name"].tolist() == ["Chí Linh", "Chu Văn An", "Chí Linh"]
+    assert ordered["group"].tolist() == [1, 1, 2]
+
+
+@pytest.mark.parametrize("kind, projected, text", [("count", 0.04, "0"), ("count", 2.5, "3"), ("count", 1234.4, "1.234"),
+                                                   ("ratio", 85.55, "85,5%"), ("count", float("nan"), "—")])
+def test_forecasts_of_counts_are_whole_numbers(kind, projected, text):
+    assert fmt.format_projection(kind, projected) == text

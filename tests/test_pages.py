@@ -5,20 +5,20 @@ import tomllib
 
 import pytest
 from conftest import PROJECT_DIR
+from shared_data import HAI_PHONG_UNITS, add_year_example
 from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
-from kpi.app import cache, entry, session, upload, widgets
+from kpi.app import cache, entry, session, upload, widgets, year_picker
 from kpi.app import indicator as comparison
 from kpi.engine import scope as overview
 from kpi.engine.assess import assess
 from kpi.files.catalogue import add_localities
-from kpi.store import approvals, queries
+from kpi.store import approvals, queries, sessions
 from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, input_frame
 from kpi.years import current_year
-from tests.shared_data import HAI_PHONG_UNITS
 
 DASHBOARD = str(PROJECT_DIR / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/locality.py", "pages/indicator.py", "pages/entry.py", "pages/upload.py",
@@ -48,7 +48,8 @@ def demo_db(app_db):
 def open_page(page: str, account: Account | None = None) -> AppTest:
     """The page as the logged-in admin (or the given account) sees it."""
     app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    app.session_state[session.ACCOUNT_KEY] = account or get_account(cache.engine(), ADMIN)
+    signed_in = account or get_account(cache.engine(), ADMIN)
+    app.session_state[session.SESSION_KEY] = sessions.start(cache.engine(), signed_in.id).session_id
     # Pages take their URL from their file name, so AppTest can open one without a first run.
     app.switch_page(page).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -207,7 +208,7 @@ def test_indicator_page_with_many_localities_shows_one_page_and_pages_on(demo_db
     app.selectbox(key="indicator_code").set_value("HO_TICH_DUNG_HAN").run()
     first = shown_table(app, "Địa phương", "Năm số liệu")["Địa phương"].tolist()
     assert first[:2] == ["xã Lạc Phượng", "phường Nhị Chiểu"] and len(first) == 20
-    app.number_input(key="indicator_page").set_value(2).run()
+    app.selectbox(key="indicator_page").set_value(2).run()
     assert not app.exception
     second = shown_table(app, "Địa phương", "Năm số liệu")["Địa phương"].tolist()
     assert len(second) == 20 and not set(first) & set(second)
@@ -609,3 +610,66 @@ def test_a_viewer_sees_a_figure_s_history_on_the_locality_page(demo_db):
     mediation = next(h for h in histories if h["Người nhập"].tolist() == ["Nguyễn Văn A", "demo"])
     assert mediation["Số liệu"].tolist() == ["92,0%", "90,0%"]
     assert mediation["Cách nhập"].iloc[0] != mediation["Cách nhập"].iloc[1]
+
+def test_overview_opens_on_the_reporting_year_with_its_address(demo_db):
+    # One commune entered 2026; 102 of 114 reported 2025: the overview opens on 2025 (domain.md).
+    add_year_example(demo_db)
+    app = open_page(PAGES[0])
+    assert app.selectbox(key="overview_year").value == 2025
+    assert app.query_params[year_picker.QUERY_PARAM] == "2025"
+    assert any("năm 2025: 102/114 địa phương đã báo cáo" in h for h in texts(app.subheader))
+    assert not app.warning or not any("chỉ" in w for w in texts(app.warning))
+    app.text_input(key="overview_search").set_value("Thử Nghiệm 100").run()
+    table = shown_table(app, "Địa phương", "Giá trị", "Báo cáo")
+    older = table[(table["Địa phương"] == "xã Thử Nghiệm 100") & (table["Giá trị"] == "95,0% (2024)")]
+    assert older["Báo cáo"].tolist() == ["Chưa báo cáo năm 2025"]
+    assert (table["Giá trị"] == "Chưa báo cáo năm 2025").any()
+
+
+def test_an_aggregate_of_one_commune_carries_a_warning(demo_db):
+    add_year_example(demo_db)
+    app = open_page(PAGES[0])
+    app.selectbox(key="overview_year").set_value(2026).run()
+    assert app.query_params[year_picker.QUERY_PARAM] == "2026"
+    warnings = texts(app.warning)
+    assert any("chỉ 1/114 địa phương đã báo cáo" in w and "năm 2025" in w for w in warnings), warnings
+    aggregate = shown_table(app, "Địa phương", "Báo cáo")
+    assert "chỉ 1/114 địa phương" in aggregate.loc[aggregate["Địa phương"] == "thành phố Hải Phòng", "Báo cáo"].tolist()
+
+
+@pytest.mark.parametrize("address, shown", [("2023", 2023), ("1990", 2025), ("hai", 2025), ("", 2025)])
+def test_the_year_in_the_address_opens_that_year(demo_db, address, shown):
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app.session_state[session.ACCOUNT_KEY] = get_account(cache.engine(), ADMIN)
+    app.query_params[year_picker.QUERY_PARAM] = address
+    app.switch_page(PAGES[0]).run()
+    assert not app.exception
+    assert app.selectbox(key="overview_year").value == shown
+    assert app.query_params[year_picker.QUERY_PARAM] == str(shown)
+
+
+def test_a_picked_year_stays_picked_on_every_page(demo_db):
+    app = open_page(PAGES[0])
+    app.selectbox(key="overview_year").set_value(2022).run()
+    for page, key in [("pages/locality.py", "locality_year"), ("pages/indicator.py", "indicator_year"),
+                      ("pages/report.py", "report_year"), ("pages/approvals.py", "approvals_year"),
+                      ("pages/entry.py", "entry_year"), ("pages/upload.py", "upload_template_year"),
+                      (PAGES[0], "overview_year")]:
+        # Switching pages drops the address's year, as the browser's navigation does.
+        app.query_params.clear()
+        app.switch_page(page).run()
+        assert not app.exception, page
+        assert app.selectbox(key=key).value == 2022, page
+        assert app.query_params[year_picker.QUERY_PARAM] == "2022", page
+
+
+def test_pages_open_on_the_reporting_year_of_their_scope(demo_db):
+    add_year_example(demo_db)
+    app = open_page("pages/locality.py")
+    assert app.selectbox(key="locality_year").value == 2025
+    # Until a year is picked, the year follows the scope: XA_0100 last reported 2024.
+    app.selectbox(key="locality_code").set_value("XA_0100").run()
+    assert app.selectbox(key="locality_year").value == 2024
+    report = open_page("pages/report.py")
+    report.selectbox(key="report_scope").set_value("XA_0101").run()
+    assert report.selectbox(key="report_year").value == 2026

@@ -22,11 +22,14 @@ def users_table(users: pd.DataFrame, locality_names: dict[str, str]) -> pd.DataF
 
     return pd.DataFrame({
         "Tên đăng nhập": users["name"].tolist(),
+        "Họ và tên": users["full_name"].tolist(),
+        "Liên hệ": users["contact"].tolist(),
         "Vai trò": users["role_label"].tolist(),
         "Địa phương được giao": users["localities"].map(names).tolist(),
         "Trạng thái": users["active"].map({True: "Đang hoạt động", False: "Đã vô hiệu hóa"}).tolist(),
         "Tạo lúc": [_timestamp(t) for t in users["created_at"]],
         "Đăng nhập gần nhất": [_timestamp(t) for t in users["last_login_at"]],
+        "Phiên đang mở": users["sessions"].map(fmt.format_integer).tolist(),
     })
 
 
@@ -41,8 +44,11 @@ def approved_count(locality_codes: pd.Series, approved: pd.DataFrame) -> int:
     return int(pd.Series(locality_codes).drop_duplicates().isin(approved["locality_code"]).sum())
 
 
-def approval_state_table(localities: pd.DataFrame, approved: pd.DataFrame) -> pd.DataFrame:
-    """One row per locality given (code, name), in that order: approved or not, by whom, when."""
+def approval_state_table(localities: pd.DataFrame, approved: pd.DataFrame, people: dict[str, str] | None = None
+                         ) -> pd.DataFrame:
+    """One row per locality given (code, name), in that order: approved or not, by whom (named as
+    kpi.store.accounts.people gives), when."""
+    people = people or {}
     current = approved.set_index("locality_code")
     by = current["approved_by"].to_dict()
     at = current["approved_at"].to_dict()
@@ -50,18 +56,20 @@ def approval_state_table(localities: pd.DataFrame, approved: pd.DataFrame) -> pd
         "Địa phương": localities["name"].tolist(),
         "Mã": localities["code"].tolist(),
         "Tình trạng": approval_labels(localities["code"], approved),
-        "Người phê duyệt": [by.get(code, fmt.NO_VALUE) for code in localities["code"]],
+        "Người phê duyệt": [people.get(by[code], by[code]) if code in by else fmt.NO_VALUE for code in localities["code"]],
         "Thời điểm": [_timestamp(at.get(code)) for code in localities["code"]],
     })
 
 
-def approval_history_table(history: pd.DataFrame) -> pd.DataFrame:
-    """kpi.store.approvals.approval_history, newest first as given."""
+def approval_history_table(history: pd.DataFrame, people: dict[str, str] | None = None) -> pd.DataFrame:
+    """kpi.store.approvals.approval_history, newest first as given; people named as
+    kpi.store.accounts.people gives."""
+    people = people or {}
     return pd.DataFrame({
         "Thời điểm": [_timestamp(t) for t in history["at"]],
         "Địa phương": history["locality_name"].tolist(),
         "Năm": history["year"].astype(int).astype(str).tolist(),
         "Thao tác": history["action_label"].tolist(),
-        "Người thực hiện": history["user_name"].tolist(),
+        "Người thực hiện": [people.get(name, name) for name in history["user_name"]],
         "Ghi chú": history["note"].fillna("").tolist(),
     })

@@ -24,6 +24,7 @@ from kpi.app.overview import page
 from kpi.engine import scope as scope_overview
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
+from kpi.engine.reporting_year import reporting_year_of
 from kpi.files.catalogue import LocalityChanges, add_localities, load_catalog
 from kpi.files.export import readings_export
 from kpi.files.templates import template_bytes
@@ -156,6 +157,12 @@ def import_batches() -> pd.DataFrame:
 @cached_data(4)
 def latest_year() -> int | None:
     return queries.latest_year(engine())
+
+
+@cached_data(64)
+def reporting_year(scope: str | None) -> int:
+    """kpi.engine.reporting_year.reporting_year_of: the year a page of this scope opens on."""
+    return reporting_year_of(engine(), scope)
 
 
 @cached_data(4)

@@ -119,7 +119,7 @@ def progress_figure(series: pd.DataFrame, status: Mapping) -> go.Figure | None:
 
     projected = status.get("projected_2030")
     if _present(projected) and _present(status.get("value")) and _present(status.get("latest_year")):
-        projected_text = fmt.format_percent(projected) if kind == Kind.RATIO else fmt.format_decimal(projected)
+        projected_text = fmt.format_projection(kind, float(projected))
         figure.add_trace(go.Scatter(
             x=[int(status["latest_year"]), TARGET_YEAR], y=[float(status["value"]), float(projected)],
             name=f"Dự báo 2030: {projected_text}", mode="lines+markers",
@@ -138,9 +138,21 @@ def progress_figure(series: pd.DataFrame, status: Mapping) -> go.Figure | None:
     elif is_boolean:
         figure.update_yaxes(range=[-0.2, 1.2], tickvals=[0, 1], ticktext=["Không", "Có"])
     else:
-        figure.update_yaxes(rangemode="tozero", tickformat=",d")
+        highest = max([float(v) for v in known["value"]] + [float(v) for v in (target, projected) if _present(v)])
+        figure.update_yaxes(rangemode="tozero", **count_axis(highest))
     figure.update_layout(legend={"orientation": "h", "y": -0.15, "font": {"size": 14}})
     return _style(figure, 340)
+
+
+def count_axis(highest: float, ticks: int = 5) -> dict:
+    """Axis settings for counts: ticks on whole numbers only, 1, 2 or 5 × a power of ten apart, so a
+    small count never reads "2, 2, 1, 1, 0" (plotly places ticks at halves and ",d" rounds them)."""
+    magnitude = 1
+    while True:
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            if highest / step <= ticks:
+                return {"tick0": 0, "dtick": step, "tickformat": ",d"}
+        magnitude *= 10
 
 
 def not_applicable_years(series: pd.DataFrame) -> list[int]:
@@ -240,6 +252,7 @@ def comparison_figure(rows: pd.DataFrame, kind: str, comparator: str, target) ->
     elif kind == Kind.BOOLEAN:
         figure.update_xaxes(range=[0, 1.3], tickvals=[0, 1], ticktext=["Không", "Có"])
     else:
-        figure.update_xaxes(rangemode="tozero", tickformat=",d")
+        highest = max([float(v) for v in rows["value"]] + ([float(target)] if _present(target) else []), default=0)
+        figure.update_xaxes(rangemode="tozero", **count_axis(highest))
     figure.update_yaxes(autorange="reversed")
     return _style(figure, 110 + 44 * len(rows))

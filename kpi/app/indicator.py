@@ -28,7 +28,8 @@ def localities_compared(described: pd.DataFrame, localities: pd.DataFrame, indic
     # "Best" depends on the direction of the target: for "at most" and "decrease", lower is better.
     lower_is_better = rows["comparator"].isin(["<=", "decrease"])
     rows["_order"] = rows["value"].astype("Float64").where(lower_is_better, -rows["value"].astype("Float64"))
-    rows = rows.sort_values(["_has_value", "_order", "label"], ascending=[False, True, True], na_position="last")
+    rows = rows.sort_values(["_has_value", "_order", "label"], ascending=[False, True, True], na_position="last",
+                           key=fmt.by_name("label"))
     if query.strip():
         found = search(pd.DataFrame({"code": rows["locality_code"], "name": rows["label"]}), query)
         rows = rows.loc[found.index]

@@ -13,7 +13,7 @@ def parent_options(localities: pd.DataFrame) -> pd.DataFrame:
     parents = set(localities["parent_code"].dropna())
     options = localities[localities["code"].isin(parents)].copy()
     options["_root"] = options["parent_code"].isna()
-    return options.sort_values(["_root", "name"], ascending=[False, True]).drop(columns="_root")
+    return options.sort_values(["_root", "name"], ascending=[False, True], key=fmt.by_name("name")).drop(columns="_root")
 
 
 def page_count(total: int, size: int) -> int:

@@ -1,15 +1,21 @@
-"""Who is using the app: the login gate, the first admin's creation, the logged-in account
-re-read on every run, logging out, and the header every page starts with.
+"""Who is using the app: the login gate, the first admin's creation, the login session looked up on
+every run (kpi.store.sessions: by the row this tab holds, else by the browser's cookie), the page
+asked for before logging in, the account menu, logging out, and the header every page starts with.
 
 Part of kpi.app, the only Streamlit-aware code.
 """
+
+import re
+from urllib.parse import quote, urljoin, urlsplit
 
 import streamlit as st
 
 from kpi import formatting as fmt
 from kpi.app.cache import demo_reading_count, engine
+from kpi.app.cookies import COOKIE_NAME, TICKET_PATH
 from kpi.app.widgets import plain
 from kpi.problems import Rejected
+from kpi.store import sessions
 from kpi.store.accounts import (
     MAX_NAME_LENGTH,
     MAX_PASSWORD_LENGTH,
@@ -17,14 +23,22 @@ from kpi.store.accounts import (
     ROLE_LABELS,
     Account,
     LoginRefused,
+    account_by_id,
+    account_for_single_sign_on,
     authenticate,
+    change_own_password,
     create_first_admin,
-    get_account,
     has_users,
 )
+from kpi.store.models import utc_now
 from kpi.store.rights import rights_of
 
-ACCOUNT_KEY = "account"
+# The LoginSession row this tab shares with the browser's other tabs, and, until the browser has
+# traded it for the cookie, its one-time ticket.
+SESSION_KEY = "login_session"
+TICKET_KEY = "login_ticket"
+# How recent a provider's sign-in must be to start a login session (_just_signed_in_by_provider).
+SINGLE_SIGN_ON_FRESH_SECONDS = 300
 
 
 NOTICE_KEY = "login_notice"
@@ -64,18 +78,78 @@ def page_header(title: str, *, requires: str | None = None) -> Account:
 
 
 def account() -> Account | None:
-    """The logged-in account as stored now. Re-read on every run (one indexed read), so that a
-    disabled account is logged out and a changed role or locality applies at the next click."""
-    held = st.session_state.get(ACCOUNT_KEY)
-    if held is None:
+    """The logged-in account as stored now, looked up on every run (two indexed reads): a logout in
+    another tab, an idle or expired session, a disabled account or a changed password end the session
+    at the next click, and a changed role or locality applies at once."""
+    state = st.session_state
+    held = state.get(SESSION_KEY)
+    current = sessions.by_id(engine(), held) if held is not None else None
+    if current is None and held is None:
+        # A new tab, a reload or a bookmark: the browser's cookie (read when the page was opened).
+        token = st.context.cookies.get(COOKIE_NAME)
+        # (AppTest's context has no cookies, only a stand-in object.)
+        current = sessions.by_token(engine(), token) if isinstance(token, str) and token else None
+    signed_in = account_by_id(engine(), current.user_id) if current is not None else None
+    if signed_in is None and held is None and _just_signed_in_by_provider():
+        signed_in = _single_sign_on()
+        current = sessions.by_id(engine(), state[SESSION_KEY]) if signed_in is not None else None
+    if signed_in is None:
+        if held is not None:
+            state.clear()
+            state[NOTICE_KEY] = ("Phiên đăng nhập đã kết thúc (đã đăng xuất, quá lâu không dùng, hoặc tài khoản đã "
+                                 "thay đổi). Hãy đăng nhập lại.")
         return None
-    current = get_account(engine(), held.name)
-    if current is None or current.id != held.id or not current.active:
-        st.session_state.clear()
-        st.session_state[NOTICE_KEY] = "Phiên làm việc đã kết thúc vì tài khoản không còn hoạt động. Hãy đăng nhập lại."
+    state[SESSION_KEY] = current.session_id
+    if current.has_cookie:
+        state.pop(TICKET_KEY, None)
+    return signed_in
+
+
+def single_sign_on_configured() -> bool:
+    """An [auth] section in Streamlit's secrets: people may sign in by the city's OpenID Connect provider."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def _signed_in_by_provider() -> bool:
+    return single_sign_on_configured() and bool(st.user.is_logged_in)
+
+
+def _just_signed_in_by_provider() -> bool:
+    """Signed in by the provider moments ago. Streamlit remembers a provider's sign-in in its own cookie
+    for long after; only a fresh one (its ID token's issue time) starts a login session, so that a
+    session ended by a timeout or an admin is not silently started again."""
+    if not _signed_in_by_provider():
+        return False
+    issued = st.user.get("iat")
+    return isinstance(issued, int | float) and 0 <= utc_now().timestamp() - issued < SINGLE_SIGN_ON_FRESH_SECONDS
+
+
+def _single_sign_on() -> Account | None:
+    """The account of the person the provider signed in, with a login session of its own (so that
+    logging out, timeouts and account changes apply as to any login); None if no account matches."""
+    email, login = st.user.get("email"), st.user.get("preferred_username")
+    matched = account_for_single_sign_on(engine(), email, login)
+    if matched is None:
+        st.session_state[NOTICE_KEY] = (f"Tài khoản «{email or login}» của hệ thống đăng nhập một lần chưa được cấp "
+                                        "trong ứng dụng này. Hãy liên hệ quản trị viên.")
         return None
-    st.session_state[ACCOUNT_KEY] = current
-    return current
+    _start_session(matched)
+    return matched
+
+
+def _set_cookie() -> None:
+    """Until the browser has the cookie, a transparent one-pixel image asks the server to set it
+    (kpi.app.cookies explains why a script run cannot)."""
+    ticket, page_url = st.session_state.get(TICKET_KEY), st.context.url
+    # (Without the page's address, as in AppTest, there is no browser to give a cookie to.)
+    if ticket and page_url:
+        st.image(urljoin(page_url, f"{TICKET_PATH}?ticket={quote(ticket)}"), width=1)
+
+
+def _client_address() -> str | None:
+    address = st.context.ip_address
+    # (AppTest's context has no address, only a stand-in object.)
+    return address if isinstance(address, str) else None
 
 
 def login_gate() -> Account:
@@ -85,9 +159,24 @@ def login_gate() -> Account:
     if current is not None:
         return current
     # A run that calls no st.navigation falls back to the pages/ directory, which would list (and open)
-    # every page: logged out, the app has exactly one page.
-    st.navigation([st.Page(_login_page, title="Đăng nhập", icon=":material/login:")], position="hidden").run()
+    # every page: logged out, the app has exactly one page, the login form. It also answers at the
+    # address that was opened (a bookmark, a link): a page's identity is its URL path, so once logged in,
+    # the next run lands on the page that address names.
+    login = [st.Page(_login_page, title="Đăng nhập", icon=":material/login:", default=True)]
+    requested = _requested_path()
+    if requested:
+        login.append(st.Page(_login_page, title="Đăng nhập", icon=":material/login:", url_path=requested))
+    st.navigation(login, position="hidden").run()
     st.stop()
+
+
+def _requested_path() -> str:
+    """The page address the browser opened ("locality" for …/locality), if it can name a page."""
+    path = urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    return path if _PAGE_PATH.fullmatch(path) else ""
+
+
+_PAGE_PATH = re.compile(r"[a-z][a-z0-9_-]{0,40}")
 
 
 def _login_page() -> None:
@@ -101,7 +190,11 @@ def _login_form() -> None:
     st.title("Đăng nhập")
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
-        st.info(notice, icon=":material/info:")
+        st.info(plain(notice), icon=":material/info:")
+    if single_sign_on_configured():
+        if st.button("Đăng nhập một lần (SSO)", type="primary", icon=":material/badge:", key="single_sign_on"):
+            st.login()
+        st.caption("Hoặc đăng nhập bằng tài khoản riêng của ứng dụng:")
     with st.form("login_form"):
         st.text_input("Tên đăng nhập", max_chars=MAX_NAME_LENGTH, key="login_name")
         st.text_input("Mật khẩu", type="password", max_chars=MAX_PASSWORD_LENGTH, key="login_password")
@@ -117,7 +210,7 @@ def _log_in() -> None:
     name, password = state["login_name"], state["login_password"]
     state["login_password"] = ""
     try:
-        signed_in = authenticate(engine(), name, password)
+        signed_in = authenticate(engine(), name, password, address=_client_address())
     except LoginRefused as refused:
         state[REFUSAL_KEY] = refused.message
     else:
@@ -156,18 +249,66 @@ def _create_first_admin() -> None:
 
 
 def _start_session(signed_in: Account) -> None:
-    """From a callback: the run that follows draws the app for this account."""
-    st.session_state.clear()
-    st.session_state[ACCOUNT_KEY] = signed_in
+    """From a callback: a new login session, and the run that follows draws the app for it."""
+    state = st.session_state
+    started = sessions.start(engine(), signed_in.id)
+    state.clear()
+    state[SESSION_KEY], state[TICKET_KEY] = started.session_id, started.ticket
 
 
 def log_out() -> None:
-    """A button callback: forget the account and everything the session held."""
+    """A button callback: the session ends for every tab of this browser; this tab forgets everything."""
+    held = st.session_state.get(SESSION_KEY)
+    if held is not None:
+        sessions.end(engine(), held)
     st.session_state.clear()
+    st.session_state[NOTICE_KEY] = "Đã đăng xuất."
+    # Otherwise the provider's sign-in, still remembered by Streamlit, would sign the browser in again.
+    if _signed_in_by_provider():
+        st.logout()
 
 
-def account_sidebar(current: Account) -> None:
-    with st.sidebar:
-        st.text(f"Đăng nhập: {current.name}")
-        st.caption(ROLE_LABELS[current.role])
-        st.button("Đăng xuất", on_click=log_out, icon=":material/logout:", key="logout")
+def account_menu(current: Account) -> None:
+    """The account at the top right, beside the navigation: who is logged in, changing one's own
+    password, logging out. The sidebar stays empty, hence hidden."""
+    with st.container(horizontal=True, horizontal_alignment="right"):
+        _set_cookie()
+        with st.popover(current.full_name or current.name, icon=":material/account_circle:"):
+            st.markdown(f"**{plain(current.label)}**")
+            st.caption(f"{ROLE_LABELS[current.role]}" + (f" · {plain(current.contact)}" if current.contact else ""))
+            st.button("Đăng xuất", on_click=log_out, icon=":material/logout:", key="logout")
+            with st.expander("Đổi mật khẩu", icon=":material/key:"):
+                with st.form("own_password", border=False):
+                    st.text_input("Mật khẩu hiện tại", type="password", max_chars=MAX_PASSWORD_LENGTH,
+                                  key="own_password_old")
+                    st.text_input("Mật khẩu mới", type="password", max_chars=MAX_PASSWORD_LENGTH,
+                                  key="own_password_new", help=f"Ít nhất {MIN_PASSWORD_LENGTH} ký tự, không chứa "
+                                  "tên đăng nhập, không phải mật khẩu phổ biến.")
+                    st.text_input("Nhập lại mật khẩu mới", type="password", max_chars=MAX_PASSWORD_LENGTH,
+                                  key="own_password_confirm")
+                    st.form_submit_button("Đổi mật khẩu", on_click=_change_own_password, args=(current,))
+                outcome = st.session_state.pop(OWN_PASSWORD_KEY, None)
+                if outcome:
+                    succeeded, messages = outcome
+                    for message in messages:
+                        (st.success if succeeded else st.error)(plain(message))
+
+
+OWN_PASSWORD_KEY = "own_password_outcome"
+
+
+def _change_own_password(current: Account) -> None:
+    state = st.session_state
+    old, new, confirm = state["own_password_old"], state["own_password_new"], state["own_password_confirm"]
+    state["own_password_old"] = state["own_password_new"] = state["own_password_confirm"] = ""
+    if new != confirm:
+        state[OWN_PASSWORD_KEY] = (False, ["Hai lần nhập mật khẩu mới không khớp."])
+        return
+    try:
+        change_own_password(engine(), current.id, old, new)
+    except Rejected as rejected:
+        state[OWN_PASSWORD_KEY] = (False, [problem.message for problem in rejected.problems])
+        return
+    # Every session of the account ended, this one too: this tab goes on in a new one.
+    _start_session(current)
+    state[OWN_PASSWORD_KEY] = (True, ["Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc."])

@@ -19,11 +19,13 @@ def problems_table(problems: list[Problem]) -> pd.DataFrame:
     })
 
 
-def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
+def batches_table(batches: pd.DataFrame, people: dict[str, str] | None = None) -> pd.DataFrame:
+    """Import batches; people named as kpi.store.accounts.people gives."""
+    people = people or {}
     return pd.DataFrame({
         "Lần nhập": batches["id"].astype(int).astype(str).tolist(),
         "Thời điểm": [fmt.format_timestamp(t) for t in batches["created_at"]],
-        "Người nhập": batches["user_name"].tolist(),
+        "Người nhập": [people.get(name, name) for name in batches["user_name"]],
         "Cách nhập": batches["source"].map(lambda s: fmt.SOURCE_LABELS.get(s, s)).tolist(),
         "Tệp": batches["file_name"].fillna(fmt.NO_VALUE).tolist(),
         "Tạo mới": batches["created"].map(fmt.format_integer).tolist(),
@@ -32,13 +34,16 @@ def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def history_table(history: pd.DataFrame, kind: str, *, with_year: bool = False) -> pd.DataFrame:
-    """Figures as written (a reading's revisions, or one reading per year): what, who, when, how."""
+def history_table(history: pd.DataFrame, kind: str, *, with_year: bool = False,
+                  people: dict[str, str] | None = None) -> pd.DataFrame:
+    """Figures as written (a reading's revisions, or one reading per year): what, who (named as
+    kpi.store.accounts.people gives), when, how."""
+    people = people or {}
     table = pd.DataFrame({
         "Thời điểm": [fmt.format_timestamp(t) for t in history["entered_at"]],
         "Số liệu": [fmt.format_value(kind, r.numerator, r.denominator, r.value) for r in history.itertuples()],
         "Tử số/Mẫu số": [fmt.format_counts(r.numerator, r.denominator) for r in history.itertuples()],
-        "Người nhập": history["entered_by"].tolist(),
+        "Người nhập": [people.get(name, name) for name in history["entered_by"]],
         "Cách nhập": history["source"].map(lambda s: fmt.SOURCE_LABELS.get(s, s)).tolist(),
         "Ghi chú": history["note"].fillna("").tolist(),
         "Dữ liệu minh họa": history["is_demo"].map(YES_NO_TEXT).tolist(),

@@ -10,6 +10,31 @@ import streamlit as st
 
 from kpi import formatting as fmt
 
+# Streamlit draws a few English texts no option turns off or translates (1.67). Our stylesheet hides
+# them and, where the text tells the person something, puts our Vietnamese text in its place:
+# - the file uploader's "Drag and drop a file here", "Limit 10MB per file • CSV, XLSX" and "Upload"
+#   (pages state the formats and the limit in Vietnamese; the button reads "Chọn tệp");
+# - "No results" in a list filtered to nothing (now "Không có kết quả");
+# - "Press Enter to apply" / "Press Enter to submit form" under a text field being typed in;
+# - the toolbar over tables and charts (tooltips "Download as CSV", "Search", "Fullscreen");
+# - the "Running..." / "Stop" status in the top corner.
+VIETNAMESE_CHROME = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "Chọn tệp"; }
+div[role="option"][style*="display: contents"] > span { font-size: 0; }
+div[role="option"][style*="display: contents"] > span::after { content: "Không có kết quả"; font-size: 1rem; }
+[data-testid="InputInstructions"] { display: none; }
+[data-testid="stElementToolbar"] { display: none; }
+[data-testid="stStatusWidget"] { display: none; }
+</style>"""
+
+
+def vietnamese_chrome() -> None:
+    """Applied on every run by dashboard.py (a stylesheet only: st.html takes no room for it)."""
+    st.html(VIETNAMESE_CHROME)
+
+
 # Charts are read, not edited: no plotly toolbar (its tooltips are English).
 PLOT_CONFIG = {"displayModeBar": False}
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from kpi import formatting as fmt
 from kpi.engine.assess import Assessment
+from kpi.engine.reporting_year import is_partial
 from kpi.vocabulary import Kind
 
 STATUS_TABLE_COLUMNS = {
@@ -33,12 +34,13 @@ def describe_statuses(assessment: Assessment) -> pd.DataFrame:
     frame = assessment.statuses.merge(indicators, on="indicator_code", how="left")
     frame = frame.merge(localities[["locality_code", "locality_name", "locality_kind", "parent_code"]],
                         on="locality_code", how="left")
-    frame = frame.sort_values(["is_aggregate", "locality_code", "position"], ascending=[False, True, True])
+    frame = frame.sort_values(["is_aggregate", "locality_name", "locality_code", "position"],
+                              ascending=[False, True, True, True], key=fmt.by_name("locality_name"))
     # Plain columns zipped together: itertuples over wide frames of Arrow strings is ten times slower.
     column = {name: frame[name].astype("object").where(frame[name].notna(), None).tolist()
               for name in ("latest_year", "kind", "base_kind", "numerator", "denominator", "value", "unit",
                            "not_applicable", "projected_2030", "is_aggregate", "comparator", "target",
-                           "reported", "expected")}
+                           "reported", "expected", "as_of")}
     rows = [dict(zip(column, values)) for values in zip(*column.values())]
     frame["latest_year_text"] = [fmt.NO_VALUE if r["latest_year"] is None else str(int(r["latest_year"])) for r in rows]
     frame["value_text"] = [_value_text(r) for r in rows]
@@ -47,8 +49,8 @@ def describe_statuses(assessment: Assessment) -> pd.DataFrame:
     frame["projection_text"] = [_projection_text(r) for r in rows]
     frame["status_label"] = frame["status"].map(fmt.STATUS_LABELS)
     frame["completeness_text"] = [
-        fmt.format_completeness(r["reported"], r["expected"]) if r["is_aggregate"]
-        else ("Đã báo cáo" if r["reported"] else "Chưa báo cáo") for r in rows
+        _aggregate_completeness(r["reported"], r["expected"]) if r["is_aggregate"]
+        else ("Đã báo cáo" if r["reported"] else not_reported_text(r["as_of"])) for r in rows
     ]
     return frame.reset_index(drop=True)
 
@@ -62,10 +64,27 @@ def _missing(number) -> bool:
     return number is None or (isinstance(number, float) and math.isnan(number))
 
 
+def _aggregate_completeness(reported: int, expected: int) -> str:
+    """"2/3 địa phương", or "chỉ 1/114 địa phương" where fewer than half reported: the aggregate
+    beside it is built from too few localities to stand for the scope."""
+    text = fmt.format_completeness(reported, expected)
+    return f"chỉ {text}" if is_partial(reported, expected) else text
+
+
+def not_reported_text(year: int) -> str:
+    return f"Chưa báo cáo năm {int(year)}"
+
+
 def _value_text(row: dict) -> str:
+    """The figure the status uses, marked where it is not of the year asked about: "95,0% (2024)",
+    or "Chưa báo cáo năm 2025" where there is none (domain.md, "Which year a screen shows")."""
     if _missing(row["value"]):
-        return fmt.NOT_APPLICABLE if row["not_applicable"] else fmt.NO_VALUE
-    return fmt.format_value(row["kind"], row["numerator"], row["denominator"], row["value"])
+        if row["not_applicable"]:
+            return fmt.NOT_APPLICABLE
+        return fmt.NO_VALUE if row["reported"] else not_reported_text(row["as_of"])
+    text = fmt.format_value(row["kind"], row["numerator"], row["denominator"], row["value"])
+    older = row["latest_year"] is not None and int(row["latest_year"]) < int(row["as_of"])
+    return f"{text} ({int(row['latest_year'])})" if older else text
 
 
 def _counts_text(row: dict) -> str:
@@ -82,7 +101,4 @@ def _target_text(row: dict) -> str:
 
 
 def _projection_text(row: dict) -> str:
-    projected = row["projected_2030"]
-    if _missing(projected):
-        return fmt.NO_VALUE
-    return fmt.format_percent(projected) if row["kind"] == Kind.RATIO else fmt.format_decimal(projected)
+    return fmt.format_projection(row["kind"], None if _missing(row["projected_2030"]) else row["projected_2030"])

@@ -123,7 +123,7 @@ def ranking(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str |
     table["reported_text"] = [f"{fmt.format_integer(r)}/{fmt.format_integer(j)}"
                               for r, j in zip(table["reported"], table["judged"])]
     table = table.assign(exact=exact).sort_values(["exact", "achieved", "label"], ascending=[False, False, True],
-                                                  ignore_index=True)
+                                                  ignore_index=True, key=fmt.by_name("label"))
     table["rank"] = table["exact"].rank(method="min", ascending=False).astype(int)
     if query.strip():
         found = search(pd.DataFrame({"code": table["locality_code"], "name": table["label"]}), query)

@@ -14,6 +14,7 @@ from kpi import formatting as fmt
 from kpi.engine import scope as scope_overview
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
+from kpi.engine.reporting_year import partial_warning
 from kpi.store import queries
 from kpi.vocabulary import KEY, Kind
 
@@ -108,7 +109,7 @@ def subject_code(localities: pd.DataFrame, locality_code: str | None) -> str:
 def scope_choices(localities: pd.DataFrame) -> dict[str, str]:
     """Locality code -> label for choosing a report's scope: the top of the hierarchy first."""
     is_root = localities["parent_code"].isna() | (localities["parent_code"] == "")
-    ordered = pd.concat([localities[is_root], localities[~is_root].sort_values("name")])
+    ordered = pd.concat([localities[is_root], localities[~is_root].sort_values("name", key=fmt.by_name("name"))])
     return {
         row.code: f"{row.name} (toàn {row.kind})" if root else row.name
         for row, root in zip(ordered.itertuples(), is_root.reindex(ordered.index))
@@ -158,7 +159,9 @@ def completeness_sentence(content: ReportContent) -> str:
     reported = fmt.format_integer(content.reported_localities)
     expected = fmt.format_integer(content.expected_localities)
     if content.has_children:
-        return f"Năm {content.year}: {reported}/{expected} địa phương đã báo cáo số liệu."
+        partial = partial_warning(content.reported_localities, content.expected_localities)
+        warning = f" Lưu ý: {partial}." if partial else ""
+        return f"Năm {content.year}: {reported}/{expected} địa phương đã báo cáo số liệu.{warning}"
     return f"Năm {content.year}: đã báo cáo số liệu {reported}/{expected} chỉ tiêu."
 
 

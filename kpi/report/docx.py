@@ -223,7 +223,8 @@ def _add_uniform_rows(table, rows: list[list[str]], aligns: list, widths: list[f
 def _missing_reports(content: ReportContent) -> list[str]:
     if content.has_children:
         children = content.described[content.described["parent_code"] == content.locality_code]
-        missing = children[children["reported"] == 0].groupby("locality_name", sort=True).size()
+        missing = children[children["reported"] == 0].groupby("locality_name").size()
+        missing = missing.sort_index(key=fmt.by_name("locality_name"))
         return [f"{name}: chưa báo cáo {fmt.format_integer(count)} chỉ tiêu." for name, count in missing.items()]
     missing = content.subject[content.subject["reported"] == 0]
     return [f"Chưa báo cáo: {name}." for name in missing["indicator_name"]]

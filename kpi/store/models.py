@@ -111,6 +111,24 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utc_now)
     last_login_at: datetime | None = None
+    # Shown beside the login name in histories and approvals, so that people recognise each other.
+    full_name: str = ""
+    contact: str = ""
+
+
+class LoginSession(SQLModel, table=True):
+    """A browser's login (kpi.store.sessions): the cookie's token and the one-time ticket that turns
+    into it are stored only as SHA-256 hashes. Deleted on logout, on expiry, and when the account is
+    disabled or its password changes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str | None = Field(default=None, unique=True)
+    ticket_hash: str | None = Field(default=None, unique=True)
+    ticket_expires_at: datetime | None = None
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
 
 
 class UserLocality(SQLModel, table=True):

@@ -113,3 +113,10 @@ def demo_reading_count(engine: Engine) -> int:
 def latest_year(engine: Engine) -> int | None:
     with engine.connect() as connection:
         return connection.execute(select(func.max(Reading.year))).scalar_one()
+
+
+def reported_years(engine: Engine) -> pd.DataFrame:
+    """(locality_code, year) for every locality and year with at least one reading: which year a
+    scope reports is counted from these, never from every reading."""
+    statement = select(Reading.locality_code, Reading.year).distinct()
+    return _frame(engine, statement).astype({"year": "int64"})

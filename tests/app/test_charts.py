@@ -162,3 +162,20 @@ def test_text_colour_reads_on_each_status_colour(background, expected):
 
 def test_wrap_breaks_long_labels_at_words():
     assert charts.wrap("một hai ba bốn năm", 8) == "một hai<br>ba bốn<br>năm"
+
+
+@pytest.mark.parametrize("highest, step", [(0, 1), (2, 1), (5, 1), (6, 2), (10, 2), (11, 5), (24, 5), (26, 10),
+                                           (1234, 500)])
+def test_count_axes_tick_whole_numbers_only(highest, step):
+    assert charts.count_axis(highest) == {"tick0": 0, "dtick": step, "tickformat": ",d"}
+
+
+def test_count_charts_never_label_half_ticks(lac_phuong):
+    # A count chart with small values read "2, 2, 1, 1, 0": ticks at halves, rounded by ",d".
+    assessment, described = lac_phuong
+    figure = charts.progress_figure(pair(assessment, "VU_VIEC_VPPL"), described.loc["VU_VIEC_VPPL"])
+    assert figure.layout.yaxis.tick0 == 0 and float(figure.layout.yaxis.dtick).is_integer()
+    rows = pd.DataFrame({"label": ["xã A", "xã B"], "value": [2.0, 1.0], "value_text": ["2", "1"],
+                         "status": ["achieved", "off_track"]})
+    comparison = charts.comparison_figure(rows, "count", ">=", 2)
+    assert comparison.layout.xaxis.dtick == 1 and comparison.layout.xaxis.tickformat == ",d"

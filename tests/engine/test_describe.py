@@ -21,7 +21,7 @@ def test_texts_users_read(demo_engine):
     assert frame.loc[("HAI_PHONG", "HO_TICH_DUNG_HAN"), "completeness_text"] == "2/2 địa phương"
     assert frame.loc[("LAC_PHUONG", "CHUAN_TIEP_CAN_PL"), "value_text"] == "Không"
     assert frame.loc[("LAC_PHUONG", "VU_VIEC_VPPL"), "target_text"] == "Giảm dần so với năm trước"
-    assert frame.loc[("NHI_CHIEU", "TGPL_DUOC_TRO_GIUP"), "completeness_text"] == "Chưa báo cáo"
+    assert frame.loc[("NHI_CHIEU", "TGPL_DUOC_TRO_GIUP"), "completeness_text"] == "Chưa báo cáo năm 2025"
 
 
 def test_aggregates_come_first_and_the_table_has_vietnamese_headers(demo_engine):
@@ -32,5 +32,5 @@ def test_aggregates_come_first_and_the_table_has_vietnamese_headers(demo_engine)
 
 def test_a_year_before_any_reading_shows_no_values(demo_engine):
     frame = described(demo_engine, 2015)
-    assert set(frame["value_text"]) == {"—"}
+    assert set(frame["value_text"]) == {"Chưa báo cáo năm 2015"}
     assert set(frame["status_label"]) == {"Chưa có số liệu"}

@@ -13,14 +13,15 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
-from kpi.app.session import ACCOUNT_KEY
+from kpi.app import cache
+from kpi.app.session import SESSION_KEY
 from kpi.engine import scope
 from kpi.engine.assess import assess
 from kpi.engine.describe import describe_statuses
 from kpi.report.content import ScopeError, scope_choices, subject_code
 from kpi.report.docx import report_docx
 from kpi.report.xlsx import READINGS_SHEET, STATUS_SHEET, report_xlsx
-from kpi.store import queries
+from kpi.store import queries, sessions
 from kpi.store.accounts import create_user
 from kpi.store.readings import apply_readings, input_frame
 from kpi.vocabulary import Source
@@ -299,7 +300,7 @@ def test_cli_report_usage_errors(engine, run_cli, tmp_path, args, message):
 
 def as_viewer(app: AppTest, account) -> AppTest:
     """Every page needs a login; a viewer may read and download reports."""
-    app.session_state[ACCOUNT_KEY] = account
+    app.session_state[SESSION_KEY] = sessions.start(cache.engine(), account.id).session_id
     return app
 
 

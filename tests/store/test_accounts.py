@@ -76,12 +76,14 @@ def test_a_short_password_is_refused_and_nothing_is_created(engine, password):
 
 @pytest.mark.parametrize("name, role, localities, expected", [
     ("", "viewer", [], "Thiếu tên đăng nhập"),
-    ("hai tu", "viewer", [], "dấu cách"),
+    ("hai tu", "viewer", [], "chỉ được gồm chữ cái Latinh không dấu"),
+    ("quantr\u0456", "viewer", [], "chỉ được gồm chữ cái Latinh không dấu"),
+    ("nguyễn", "viewer", [], "chỉ được gồm chữ cái Latinh không dấu"),
     ("demo", "viewer", [], "dành cho hệ thống"),
     ("boss", "chief", [], "Vai trò «chief» không có"),
     ("bientap", "editor", [], "ít nhất một địa phương"),
     ("bientap", "editor", ["HA_NOI"], "Không có địa phương với mã «HA_NOI»"),
-    ("xem", "viewer", ["LAC_PHUONG"], "Chỉ tài khoản nhập liệu (editor) mới gắn với địa phương"),
+    ("xem", "viewer", ["LAC_PHUONG"], "Chỉ tài khoản «Cán bộ nhập liệu» mới gắn với địa phương"),
 ])
 def test_invalid_accounts_are_refused_in_vietnamese(engine, name, role, localities, expected):
     with pytest.raises(Rejected) as rejected:
@@ -216,3 +218,71 @@ def test_failures_are_forgotten_after_a_day(engine):
     next_day = start + auth.FORGET_FAILURES_AFTER + timedelta(seconds=1)
     assert refusal(engine, "admin", OTHER_PASSWORD, now=next_day).retry_after_seconds == 0
     assert authenticate(engine, "admin", PASSWORD, now=next_day + timedelta(seconds=1)).name == "admin"
+
+
+@pytest.mark.parametrize("password, expected", [
+    ("aaaaaaaaaa", "một ký tự lặp lại"),
+    (" " * 10, "một ký tự lặp lại"),
+    ("nguyenvana", "chứa tên đăng nhập"),
+    ("NguyenVanA2026", "chứa tên đăng nhập"),
+    ("1234567890", "mật khẩu phổ biến"),
+    ("Password123", "mật khẩu phổ biến"),
+])
+def test_weak_passwords_are_refused_with_the_reason(engine, password, expected):
+    with pytest.raises(Rejected) as rejected:
+        create_user(engine, "nguyenvana", password, "admin")
+    assert expected in messages(rejected)
+    create_user(engine, "nguyenvana", PASSWORD, "admin")
+    with pytest.raises(Rejected) as rejected:
+        auth.set_password(engine, "nguyenvana", password)
+    assert expected in messages(rejected)
+
+
+def test_login_names_are_nfkc_normalised_so_a_full_width_name_is_the_same_account(engine):
+    create_user(engine, "quantri", PASSWORD, "admin")
+    with pytest.raises(Rejected) as rejected:
+        create_user(engine, "ｑｕａｎｔｒｉ", PASSWORD, "viewer")
+    assert "«quantri» đã có" in messages(rejected)
+    assert authenticate(engine, "ＱＵＡＮＴＲＩ", PASSWORD).name == "quantri"
+
+
+def test_one_address_trying_many_names_is_slowed_down(engine):
+    start = utc_now()
+    for attempt in range(auth.FREE_ADDRESS_FAILURES):
+        refusal(engine, f"ten{attempt}", PASSWORD, address="203.0.113.9", now=start)
+    throttled = refusal(engine, "ten_moi", PASSWORD, address="203.0.113.9", now=start)
+    assert "Máy này đã đăng nhập sai nhiều lần" in throttled.message
+    assert throttled.retry_after_seconds == auth.FIRST_DELAY.total_seconds()
+    # Another machine is not slowed by it.
+    assert refusal(engine, "ten_moi", PASSWORD, address="198.51.100.7", now=start).retry_after_seconds == 0
+
+
+def test_a_stranger_failing_on_a_name_never_delays_the_owners_right_password(engine):
+    create_user(engine, "admin", PASSWORD, "admin")
+    start = utc_now()
+    for _attempt in range(auth.FREE_FAILURES + 3):
+        refusal(engine, "admin", OTHER_PASSWORD, address="203.0.113.9", now=start)
+    assert refusal(engine, "admin", PASSWORD, address="203.0.113.9", now=start).retry_after_seconds > 0
+    assert authenticate(engine, "admin", PASSWORD, address="198.51.100.7", now=start).name == "admin"
+
+
+def test_full_name_and_contact_are_kept_checked_and_shown_beside_the_login_name(engine):
+    create_user(engine, "nva", PASSWORD, "admin", full_name="Nguyễn Văn A", contact="0912 345 678")
+    assert auth.get_account(engine, "nva").label == "Nguyễn Văn A (nva)"
+    assert auth.people(engine) == {"nva": "Nguyễn Văn A (nva), 0912 345 678"}
+    with pytest.raises(Rejected) as rejected:
+        auth.set_profile(engine, "nva", "x" * (auth.MAX_FULL_NAME_LENGTH + 1), "")
+    assert "Họ và tên không được dài quá" in messages(rejected)
+    assert auth.set_profile(engine, "nva", "Trần Thị B", "").label == "Trần Thị B (nva)"
+
+
+def test_changing_ones_own_password_needs_the_old_one(engine):
+    account = create_user(engine, "nva", PASSWORD, "admin")
+    with pytest.raises(Rejected) as rejected:
+        auth.change_own_password(engine, account.id, "không phải mật khẩu", OTHER_PASSWORD)
+    assert "Mật khẩu hiện tại không đúng" in messages(rejected)
+    with pytest.raises(Rejected) as rejected:
+        auth.change_own_password(engine, account.id, PASSWORD, PASSWORD)
+    assert "phải khác mật khẩu hiện tại" in messages(rejected)
+    auth.change_own_password(engine, account.id, PASSWORD, OTHER_PASSWORD)
+    assert authenticate(engine, "nva", OTHER_PASSWORD).name == "nva"

@@ -63,14 +63,15 @@ for group, indicators in rows.sort_values("position").groupby("group", sort=Fals
                 quiet = charts.not_applicable_years(pair)
                 if quiet:
                     st.caption(f"{NOT_APPLICABLE}: năm {', '.join(map(str, quiet))}")
-                history_year = locality_model.history_year(status)
-                if history_year is not None:
-                    with st.expander(f"Lịch sử số liệu năm {history_year}", icon=":material/history:"):
-                        history = cache.history(code, status["indicator_code"], history_year)
-                        st.dataframe(views.history_table(history, status["kind"]), hide_index=True)
             with chart:
                 figure = charts.progress_figure(pair, status)
                 if figure is None:
                     st.info(f"{NOT_APPLICABLE} trong mọi năm đã báo cáo." if quiet else "Chưa có số liệu.")
                 else:
                     st.plotly_chart(figure, config=widgets.PLOT_CONFIG, theme=None, key=f"locality_chart_{status['indicator_code']}")
+            # Across the card: who, when and how need more room than the text column has at 1366 px.
+            history_year = locality_model.history_year(status)
+            if history_year is not None:
+                with st.expander(f"Lịch sử số liệu năm {history_year}", icon=":material/history:"):
+                    history = cache.history(code, status["indicator_code"], history_year)
+                    st.dataframe(views.history_table(history, status["kind"]), hide_index=True)

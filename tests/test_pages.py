@@ -505,6 +505,7 @@ def test_an_unexpected_error_on_a_page_is_logged_and_shown_in_vietnamese(app_db,
     logged = [r for r in caplog.records if r.name == "kpi"]
     assert logged and logged[0].exc_info is not None and "importbatch" in str(logged[0].exc_info[1])
 
+
 def test_a_cli_import_shows_in_a_running_app_at_the_next_rerun(demo_db, run_cli, tmp_path):
     app = open_page("pages/data.py")
     assert len(shown_table(app, "Địa phương", "Cách nhập")) == 113

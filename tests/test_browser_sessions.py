@@ -231,3 +231,30 @@ def test_single_sign_on_through_a_real_openid_connect_provider(tmp_path):
         log.close()
         provider_log.close()
         engine.dispose()
+
+
+def test_a_logout_on_one_app_process_ends_the_session_on_another(served, browser, tmp_path):
+    """Two server processes on one database, as behind the city's proxy (a browser sends a host's cookies
+    to every port of it, as it does to every process behind one address)."""
+    base, engine = served
+    (tmp_path / "second").mkdir()
+    other_process, other_log, other_base = start_server(tmp_path / "second", engine.url.render_as_string(False),
+                                                        {sessions.IDLE_MINUTES_VARIABLE: "1"})
+    try:
+        first = open_tab(browser, f"{base}/locality")
+        log_in(first)
+        shows_locality_page_signed_in(first)
+        session_cookie(browser)
+        second = open_tab(browser, f"{other_base}/locality")
+        shows_locality_page_signed_in(second)
+        second.get_by_test_id("stPopover").locator("button").first.click()
+        second.get_by_role("button", name="Đăng xuất").click()
+        settle(second)
+        shows_login_form(second)
+        first.get_by_test_id("stTopNavLink").filter(has_text="Tổng quan").first.click()
+        settle(first)
+        shows_login_form(first)
+    finally:
+        other_process.terminate()
+        other_process.wait(timeout=30)
+        other_log.close()

@@ -497,7 +497,8 @@ def test_an_unexpected_error_on_a_page_is_logged_and_shown_in_vietnamese(app_db,
     with app_db.begin() as connection:
         connection.exec_driver_sql("DROP TABLE importbatch")
     app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    app.session_state[session.ACCOUNT_KEY] = get_account(cache.engine(), ADMIN)
+    admin = get_account(cache.engine(), ADMIN)
+    app.session_state[session.SESSION_KEY] = sessions.start(cache.engine(), admin.id).session_id
     app.switch_page("pages/upload.py").run()
     assert not app.exception
     [message] = [e for e in texts(app.error) if "lỗi không lường trước" in e]

@@ -13,7 +13,8 @@ from kpi.app import indicator as comparison
 from kpi.engine import scope as overview
 from kpi.engine.assess import assess
 from kpi.files.catalogue import add_localities
-from kpi.store import queries
+from kpi.numbers import Refusal
+from kpi.store import approvals, queries
 from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, input_frame
@@ -253,10 +254,10 @@ def open_entry(locality="LAC_PHUONG") -> AppTest:
 
 def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_db):
     app = open_entry()
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value(46)
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value(50)
-    app.number_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "numerator")).set_value(0)
-    app.number_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "denominator")).set_value(0)
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value("46")
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value("50")
+    app.text_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "numerator")).set_value("0")
+    app.text_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "denominator")).set_value("0")
     app.radio(key=entry_key("CHUAN_TIEP_CAN_PL", "value")).set_value("Có")
     app.text_input(key=entry_key("CHUAN_TIEP_CAN_PL", "note")).set_value("QĐ công nhận số 12")
     button(app, "Lưu số liệu").click().run()
@@ -272,7 +273,7 @@ def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_d
     assert set(saved["entered_by"]) == {ADMIN} and set(saved["source"]) == {"form"}
     assert not saved["is_demo"].any()
     # The form shows what is now stored.
-    assert app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == 46
+    assert app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == "46"
 
     app.switch_page("pages/overview.py")
     app.run()
@@ -283,11 +284,11 @@ def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_d
 def test_entry_form_rejects_bad_figures_next_to_the_field_and_writes_nothing(demo_db):
     before = queries.readings(demo_db, full=True)
     app = open_entry()
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value(60)
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value(50)
-    app.number_input(key=entry_key("PBGDPL_CBCC", "denominator")).set_value(61)
-    app.number_input(key=entry_key("QPPL_TRINH_TU", "numerator")).set_value(8)
-    app.number_input(key=entry_key("QPPL_TRINH_TU", "denominator")).set_value(8)
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value("60")
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value("50")
+    app.text_input(key=entry_key("PBGDPL_CBCC", "denominator")).set_value("61")
+    app.text_input(key=entry_key("QPPL_TRINH_TU", "numerator")).set_value("8")
+    app.text_input(key=entry_key("QPPL_TRINH_TU", "denominator")).set_value("8")
     button(app, "Lưu số liệu").click().run()
 
     assert not app.exception
@@ -296,13 +297,95 @@ def test_entry_form_rejects_bad_figures_next_to_the_field_and_writes_nothing(dem
     assert "Tử số không được lớn hơn mẫu số." in errors and "Thiếu tử số." in errors
     assert not app.success
     assert queries.readings(demo_db, full=True).equals(before)
-    # The error sits in the form right after the numerator it is about.
-    form = app.get("form")[0]
-    flat = [node for node in _walk(form)]
-    numerator = next(i for i, n in enumerate(flat) if getattr(n, "key", None) == entry_key("HOA_GIAI_THANH", "numerator"))
-    assert getattr(flat[numerator + 1], "value", None) == "Tử số không được lớn hơn mẫu số."
+    # The error sits right under the numerator it is about (after the figure it would store).
+    assert after_field(app, entry_key("HOA_GIAI_THANH", "numerator")) == ["Sẽ lưu: **60**", "Tử số không được lớn hơn mẫu số."]
     # What the user typed is kept for correcting.
-    assert app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == 60
+    assert app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == "60"
+
+
+def flat_values(app: AppTest) -> list:
+    return [(node.type, getattr(node, "key", None) or getattr(node, "value", None)) for node in _walk(app.main)]
+
+
+def test_entry_form_stores_figures_typed_the_vietnamese_way_and_shows_them_before_saving(demo_db):
+    apply_readings(demo_db, input_frame([{"locality_code": "LAC_PHUONG", "indicator_code": "HO_TICH_DUNG_HAN",
+                                          "year": THIS_YEAR, "numerator": 1234, "denominator": 1234}]),
+                   user_name="Nguyễn Văn A", source="form")
+    app = open_entry()
+    numerator = entry_key("HO_TICH_DUNG_HAN", "numerator")
+    assert app.text_input(key=numerator).value == "1.234"
+    assert after_field(app, numerator) == ["Đã lưu: **1.234**"]
+    app.text_input(key=numerator).set_value("1.180").run()
+    assert after_field(app, numerator) == ["Sẽ lưu: **1.180** (đang là 1.234)"]
+    app.text_input(key=entry_key("VU_VIEC_VPPL", "value")).set_value("1 234").run()
+    assert after_field(app, entry_key("VU_VIEC_VPPL", "value")) == ["Sẽ lưu: **1.234**"]
+    button(app, "Lưu số liệu").click().run()
+
+    stored = queries.readings(demo_db, full=True).set_index(["indicator_code", "year"])
+    assert stored.loc[("HO_TICH_DUNG_HAN", THIS_YEAR), ["numerator", "denominator"]].tolist() == [1180, 1234]
+    assert stored.loc[("VU_VIEC_VPPL", THIS_YEAR), "value"] == 1234
+    # The outcome is where the button was pressed, and a toast.
+    shown = flat_values(app)
+    pressed = shown.index(("button", "entry_save"))
+    [success] = [i for i, (kind, _) in enumerate(shown) if kind == "success"]
+    assert success == pressed + 1 and "1 tạo mới, 1 cập nhật" in shown[success][1]
+    assert any("Đã lưu số liệu" in t for t in texts(app.toast))
+    assert app.text_input(key=numerator).value == "1.180"
+
+
+@pytest.mark.parametrize(("typed", "reason"), [("12,5", Refusal.NOT_WHOLE), ("-3", Refusal.NEGATIVE),
+                                               ("95%", Refusal.PERCENT), ("1,234", Refusal.AMBIGUOUS)])
+def test_entry_form_refuses_a_figure_at_its_field_and_writes_nothing(demo_db, typed, reason):
+    before = queries.readings(demo_db, full=True)
+    batches = len(queries.import_batches(demo_db))
+    app = open_entry()
+    numerator = entry_key("HOA_GIAI_THANH", "numerator")
+    app.text_input(key=numerator).set_value(typed)
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value("50")
+    # A good figure beside it is not saved either: a form is saved whole or not at all.
+    app.text_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "numerator")).set_value("3")
+    app.text_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "denominator")).set_value("3").run()
+    assert after_field(app, numerator) == [reason.value]
+    button(app, "Lưu số liệu").click().run()
+
+    assert not app.exception and not app.success
+    assert after_field(app, numerator) == [reason.value]
+    shown = flat_values(app)
+    refusal = shown[shown.index(("button", "entry_save")) + 1]
+    assert refusal[0] == "error" and "Chưa lưu, không có số liệu nào được ghi: 1 ô có lỗi" in refusal[1]
+    assert f"ô «Tử số»: {reason.value}" in refusal[1]
+    assert any("Chưa lưu" in t for t in texts(app.toast))
+    assert queries.readings(demo_db, full=True).equals(before)
+    assert len(queries.import_batches(demo_db)) == batches
+    assert app.text_input(key=numerator).value == typed
+
+
+def test_entry_outcome_is_shown_once_and_never_above_a_later_lock_notice(demo_db):
+    app = open_entry()
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value("46")
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value("50")
+    button(app, "Lưu số liệu").click().run()
+    assert any("Đã lưu số liệu" in s for s in texts(app.success))
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "note")).set_value("đã rà soát").run()
+    assert not app.success
+    approvals.approve(demo_db, "LAC_PHUONG", THIS_YEAR, ADMIN)
+    cache.invalidate()
+    app.run()
+    assert any("phê duyệt" in i for i in texts(app.info))
+    assert not app.success and not app.error
+
+
+def after_field(app: AppTest, key: str) -> list[str]:
+    """What the page shows under a field, up to the next field."""
+    flat = list(_walk(app.main))
+    at = next(i for i, n in enumerate(flat) if getattr(n, "key", None) == key)
+    shown = []
+    for node in flat[at + 1:]:
+        if getattr(node, "key", None) or node.type in ("text_input", "radio", "button"):
+            break
+        if getattr(node, "value", None) is not None:
+            shown.append(node.value)
+    return shown
 
 
 def _walk(node):
@@ -318,12 +401,12 @@ def test_entry_form_prefills_stored_figures_and_warns_far_from_last_year(demo_db
     app = open_page("pages/entry.py")
     app.selectbox(key="entry_locality").set_value("LAC_PHUONG")
     app.selectbox(key="entry_year").set_value(2025).run()
-    assert app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).value == 45
+    assert app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).value == "45"
     assert app.radio(key=entry_key("CHUAN_TIEP_CAN_PL", "value", year=2025)).value == "Không"
     assert any("Mẫu số khác nhiều so với năm 2024 (20 → 40)" in w for w in texts(app.warning))
     assert not any("Tỷ lệ khác nhiều" in w for w in texts(app.warning))
 
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).set_value(20)
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).set_value("20")
     button(app, "Lưu số liệu").click().run()
     assert any("Đã lưu" in s and "1 cập nhật" in s for s in texts(app.success))
     assert any("Tỷ lệ khác nhiều so với năm 2024 (82,0% → 40,0%)" in w for w in texts(app.warning))

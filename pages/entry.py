@@ -181,7 +181,8 @@ with st.container(key="entry_form"):
     st.button("Lưu số liệu", type="primary", disabled=locked, on_click=save, args=(code, year, fields, stored),
               key="entry_save")
     if outcome is not None:
-        show_outcome(outcome, year)
+        with st.container(key="entry_outcome"):
+            show_outcome(outcome, year)
 
 st.header("Lịch sử số liệu", divider="gray")
 field_names = dict(zip(fields["code"], fields["name"]))

@@ -59,7 +59,7 @@ stored = entry.stored_figures(cache.readings(), code, year)
 state = cache.approval(code, year)
 note_key = f"approvals_note_{code}_{year}"
 with st.container(border=True):
-    st.markdown(f"**{names[code]} — năm {year}**: {len(stored)}/{len(fields)} chỉ tiêu đã có số liệu.")
+    st.markdown(f"**{widgets.plain(names[code])} — năm {year}**: {len(stored)}/{len(fields)} chỉ tiêu đã có số liệu.")
     if state is None:
         st.info("Chưa phê duyệt: số liệu còn sửa được.", icon=":material/lock_open:")
         st.text_input("Ghi chú (không bắt buộc)", max_chars=approvals.MAX_NOTE_LENGTH, key=note_key)

@@ -74,20 +74,20 @@ if uploaded is not None:
         parsed = importer.parse_file(cache.engine(), data, uploaded.name)
         preview = importer.apply_parsed(cache.engine(), parsed, user=account, dry_run=True)
     except Rejected as rejected:
-        st.error(f"Tệp «{uploaded.name}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
+        st.error(f"Tệp «{widgets.plain(uploaded.name)}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
                  "Sửa các lỗi dưới đây (theo dòng và cột trong tệp) rồi tải lên lại.", icon=":material/error:")
         st.dataframe(views.problems_table(rejected.problems), hide_index=True)
     else:
         applied = st.session_state.get(APPLIED_KEY, {})
         if applied.get("checksum") == parsed.checksum and "result" in applied:
-            st.success(f"Đã áp dụng tệp «{uploaded.name}»: {counts_text(applied['result'])}.", icon=":material/check_circle:")
+            st.success(f"Đã áp dụng tệp «{widgets.plain(uploaded.name)}»: {counts_text(applied['result'])}.", icon=":material/check_circle:")
         else:
             if applied.get("checksum") == parsed.checksum and "problems" in applied:
                 st.error("Không áp dụng được tệp, chưa ghi gì vào cơ sở dữ liệu:", icon=":material/error:")
                 st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
             if applied.get("checksum") == parsed.checksum and applied.get("logged_out"):
                 st.error("Phiên đăng nhập đã kết thúc, chưa ghi gì. Hãy đăng nhập lại.", icon=":material/error:")
-            st.info(f"Xem trước tệp «{uploaded.name}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
+            st.info(f"Xem trước tệp «{widgets.plain(uploaded.name)}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
             metrics = st.columns(3)
             metrics[0].metric("Sẽ tạo mới", format_integer(preview.created))
             metrics[1].metric("Sẽ cập nhật", format_integer(preview.updated))

@@ -1,10 +1,12 @@
 """Every page through Streamlit's AppTest, against a real SQLite file built with the fixtures."""
 
+import io
 import json
 import tomllib
 
 import pytest
 from conftest import PROJECT_DIR
+from docx import Document
 from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
@@ -14,6 +16,7 @@ from kpi.engine import scope as overview
 from kpi.engine.assess import assess
 from kpi.files.catalogue import add_localities
 from kpi.numbers import Refusal
+from kpi.report.docx import report_docx
 from kpi.store import approvals, queries
 from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
@@ -502,3 +505,125 @@ def test_upload_page_offers_prefilled_templates(demo_db):
     assert not app.exception
     labels = [b.label for b in app.get("download_button")]
     assert labels == ["Tải mẫu XLSX", "Tải mẫu CSV"]
+
+
+# Text from data is text: a name, a note and a reason written to look like Markdown, HTML and LaTeX.
+HOSTILE = "**TỈNH** [bấm vào](https://evil.example/phish) :red[ĐỎ] $x^2$ <b>x</b> www.evil.example a@evil.example"
+# Options of these are drawn as plain text, not Markdown; text fields hold what was typed.
+LITERAL_OPTIONS = {"selectbox", "multiselect"}
+LITERAL_FIELDS = {"default", "value", "raw_value"}
+
+
+@pytest.fixture
+def hostile_db(demo_db):
+    """The city and xã Lạc Phượng renamed to the hostile text, one of its notes and an approval reason too."""
+    add_localities(demo_db, ("code,name,kind,parent_code,ma_dvhc,plan_code\n"
+                             f"HAI_PHONG,{HOSTILE} thành phố,thành phố,,,\n"
+                             f"LAC_PHUONG,{HOSTILE} xã,xã,HAI_PHONG,,KH_LAC_PHUONG_2026\n").encode(), "dia_phuong.csv")
+    apply_readings(demo_db, input_frame([{"locality_code": "LAC_PHUONG", "indicator_code": "VU_VIEC_VPPL", "year": 2024,
+                                          "value": 30, "note": f"{HOSTILE} ghi chú"}]), user_name=ADMIN, source="form")
+    approvals.approve(demo_db, "LAC_PHUONG", 2024, ADMIN, f"{HOSTILE} lý do")
+    return demo_db
+
+
+def markdown_strings(node) -> list[str]:
+    """Every string an element or block hands Streamlit's Markdown renderer (bodies, labels, help,
+    radio options, expander and tab titles), leaving out what is drawn as plain text."""
+    proto = getattr(node, "proto", None)
+    found = []
+    if proto is not None and node.type not in ("plotly_chart", "text", "arrow_data_frame", "dataframe"):
+        for field, value in proto.ListFields():
+            if field.name in LITERAL_FIELDS or (node.type in LITERAL_OPTIONS and field.name == "options"):
+                continue
+            found.extend(_strings(value))
+    for child in getattr(node, "children", {}).values():
+        found.extend(markdown_strings(child))
+    return found
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if hasattr(value, "ListFields"):
+        return [s for _, v in value.ListFields() for s in _strings(v)]
+    if isinstance(value, (list, tuple)) or type(value).__name__.startswith("Repeated"):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def assert_shown_as_text(app: AppTest) -> int:
+    """The hostile text appears only as widgets.plain makes it (every mark escaped, no bare link),
+    in the page and its charts; returns how many times it appears."""
+    escaped = widgets.plain(HOSTILE)
+    bodies = markdown_strings(app.main) + markdown_strings(app.sidebar) + texts(app.toast)
+    for body in bodies:
+        rest = body.replace(escaped, "")
+        assert "TỈNH" not in rest and "evil" not in rest and "ĐỎ" not in rest, body
+    for chart in app.get("plotly_chart"):
+        labels = _json_strings(json.loads(chart.proto.spec))
+        for label in labels:
+            assert "<b>x</b>" not in label and "<a" not in label, label
+    return sum(body.count(escaped) for body in bodies)
+
+
+def _json_strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _json_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _json_strings(v)]
+    return []
+
+
+def test_plain_escapes_every_mark_and_breaks_bare_links():
+    shown = widgets.plain(f"{HOSTILE}\n# tiêu đề\n    mã\n1. mục")
+    assert "\n" not in shown
+    # Taking the backslashes and word joiners out gives the text back, on one line.
+    assert shown.replace("\\", "").replace(widgets.WORD_JOINER, "") == f"{HOSTILE} # tiêu đề mã 1. mục".replace("\\", "")
+    for mark in "*[]()$:<>#._@/":
+        assert mark not in shown.replace(f"\\{mark}", "")
+    for link in ("https://", "www.", "a@evil"):
+        assert link not in shown.replace("\\", "")
+
+
+@pytest.mark.parametrize(("page", "selector", "choice"), [
+    ("pages/overview.py", None, None),
+    ("pages/locality.py", "locality_code", "HAI_PHONG"),
+    ("pages/indicator.py", None, None),
+    ("pages/entry.py", "entry_locality", "LAC_PHUONG"),
+    ("pages/upload.py", None, None),
+    ("pages/data.py", None, None),
+    ("pages/approvals.py", "approvals_locality", "LAC_PHUONG"),
+    ("pages/users.py", None, None),
+    ("pages/report.py", "report_scope", "LAC_PHUONG"),
+])
+def test_hostile_names_notes_and_reasons_are_shown_as_text_on_every_page(hostile_db, page, selector, choice):
+    app = open_page(page)
+    if selector is not None:
+        app.selectbox(key=selector).set_value(choice).run()
+        assert not app.exception
+    shown = assert_shown_as_text(app)
+    if page not in ("pages/entry.py", "pages/upload.py", "pages/data.py", "pages/users.py"):
+        assert shown, "the page names the city or the chosen locality in its text"
+    if page == "pages/entry.py":
+        app.selectbox(key="entry_year").set_value(2024).run()
+        assert assert_shown_as_text(app)   # the lock notice names the locality
+        app.selectbox(key="entry_year").set_value(2025).run()
+        app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).set_value("-3")
+        button(app, "Lưu số liệu").click().run()
+        assert_shown_as_text(app)
+        assert any("Chưa lưu" in t for t in texts(app.toast))
+    if page == "pages/approvals.py":
+        app.selectbox(key="approvals_year").set_value(2025).run()
+        button(app, "Phê duyệt và khóa số liệu").click().run()
+        assert not app.exception and assert_shown_as_text(app) >= 2   # the outcome names the locality
+
+
+def test_the_word_report_holds_hostile_names_literally(hostile_db):
+    document = Document(io.BytesIO(report_docx(hostile_db, 2025, "HAI_PHONG")))
+    text = "\n".join([p.text for p in document.paragraphs]
+                     + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    assert f"{HOSTILE} xã" in text and f"{HOSTILE} thành phố" in text
+    local = Document(io.BytesIO(report_docx(hostile_db, 2025, "LAC_PHUONG")))
+    assert any(f"{HOSTILE} xã" in p.text for p in local.paragraphs)

@@ -342,7 +342,7 @@ def test_an_admin_approves_and_reopens_and_the_overview_shows_it(accounts, app_d
 
 def test_user_text_is_inert_in_markdown():
     assert widgets.plain("[bấm](https://x.example) *đậm* :red[đỏ] $x$ a_b_c 1.234") == (
-        "\\[bấm\\](https://x.example) \\*đậm\\* :red\\[đỏ\\] \\$x\\$ a\\_b\\_c 1.234")
+        "\\[bấm\\]\\(https\\:\u2060\\/\\/x\\.example\\) \\*đậm\\* \\:red\\[đỏ\\] \\$x\\$ a\\_b\\_c 1\\.234")
 
 
 def test_no_page_renders_html():

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, free_port, go, log_in, open_page, settle
 
 from kpi.app.entry import widget_key
-from kpi.store import queries
+from kpi.store import approvals, queries
 from kpi.store.accounts import create_user
 from kpi.store.db import make_engine
 from kpi.store.readings import apply_readings, input_frame
@@ -34,33 +34,49 @@ DENOMINATOR = widget_key("LAC_PHUONG", THIS_YEAR, "HO_TICH_DUNG_HAN", "denominat
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)")
 
 
-def hai_phong_localities(folder) -> str:
-    """The 114 units as a localities file: each with Lạc Phượng's plan, Nhị Chiểu with its own."""
+# Text from data written to look like Markdown, a Streamlit colour, LaTeX, HTML and bare links.
+HOSTILE = "**TỈNH** [bấm vào](https://evil.example/phish) :red[ĐỎ] $x^2$ <b>x</b> www.evil.example a@evil.example"
+
+
+def hai_phong_localities(folder, hostile: bool = False) -> str:
+    """The 114 units as a localities file: each with Lạc Phượng's plan, Nhị Chiểu with its own;
+    `hostile` renames the city and Lạc Phượng to HOSTILE followed by their names."""
     with HAI_PHONG_UNITS.open(encoding="utf-8") as source:
         units = list(csv.DictReader(source))
     path = folder / "hai_phong.csv"
     with path.open("w", encoding="utf-8", newline="") as target:
         writer = csv.writer(target)
         writer.writerow(["code", "name", "kind", "parent_code", "ma_dvhc", "plan_code"])
+        if hostile:
+            writer.writerow(["HAI_PHONG", f"{HOSTILE} thành phố Hải Phòng", "thành phố", "", "", ""])
         for unit in units:
+            if hostile and unit["code"] == "LAC_PHUONG":
+                unit["name"] = f"{HOSTILE} xã Lạc Phượng"
             plan = "KH_171_NHI_CHIEU" if unit["code"] == "NHI_CHIEU" else "KH_LAC_PHUONG_2026"
             writer.writerow([unit["code"], unit["name"], unit["kind"], unit["parent_code"], "", plan])
     return str(path)
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(request, tmp_path):
     """A real Streamlit server on a database set up as the README says, with the 114 units, an admin
-    and Lạc Phượng's civil-registration figures of this year stored as 1.234/1.234."""
+    and Lạc Phượng's civil-registration figures of this year stored as 1.234/1.234. Parametrized
+    with True: the city and Lạc Phượng carry HOSTILE in their names, a note and an approval reason."""
+    hostile = getattr(request, "param", False)
     database_url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
     env = {**os.environ, "KPI_DATABASE_URL": database_url}
-    for command in (["init"], ["localities", hai_phong_localities(tmp_path)]):
+    for command in (["init"], ["localities", hai_phong_localities(tmp_path, hostile)]):
         subprocess.run([sys.executable, "-m", "kpi", *command], cwd=PROJECT_DIR, env=env, check=True, capture_output=True)
     engine = make_engine(database_url)
     create_user(engine, ADMIN, ADMIN_PASSWORD, "admin")
     apply_readings(engine, input_frame([{"locality_code": "LAC_PHUONG", "indicator_code": "HO_TICH_DUNG_HAN",
                                          "year": THIS_YEAR, "numerator": 1234, "denominator": 1234}]),
                    user_name=ADMIN, source="form")
+    if hostile:
+        apply_readings(engine, input_frame([{"locality_code": "LAC_PHUONG", "indicator_code": "VU_VIEC_VPPL",
+                                             "year": THIS_YEAR - 1, "value": 20, "note": f"{HOSTILE} ghi chú"}]),
+                       user_name=ADMIN, source="form")
+        approvals.approve(engine, "LAC_PHUONG", THIS_YEAR - 1, ADMIN, f"{HOSTILE} lý do")
     port = free_port()
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(
@@ -187,3 +203,52 @@ def test_a_figure_that_is_not_a_whole_number_is_refused_at_its_field(server, pag
     if typed == "-3":
         viewport_screenshot(page, "entry-refused")
         viewport_screenshot(page, "entry-refused-field", NUMERATOR)
+
+
+def shown_text(page: Page) -> str:
+    """The text of the page as drawn (word joiners, which only break bare links, taken out)."""
+    return page.get_by_test_id("stMain").evaluate("main => main.innerText").replace("\u2060", "")
+
+
+def assert_inert(page: Page) -> None:
+    main = page.get_by_test_id("stMain")
+    expect(main.locator("a[href*='evil']")).to_have_count(0)
+    expect(main.locator("strong, b, em", has_text="TỈNH")).to_have_count(0)
+    expect(main.locator(".katex")).to_have_count(0)
+    expect(main.locator("[data-testid='stException']")).to_have_count(0)
+
+
+@pytest.mark.parametrize("server", [True], indirect=True)
+def test_hostile_text_is_text_in_a_real_browser(server, page):
+    base, engine = server
+    open_page(page, base, "")
+    log_in(page, ADMIN, ADMIN_PASSWORD)
+    # Overview: the city's name heads the page; the matrix and ranking charts label Lạc Phượng.
+    assert f"{HOSTILE} thành phố Hải Phòng" in shown_text(page)
+    assert_inert(page)
+    for svg in page.locator(".js-plotly-plot").all():
+        expect(svg.locator("a")).to_have_count(0)
+    go(page, "Địa phương")
+    assert f"{HOSTILE} thành phố Hải Phòng" in shown_text(page)
+    assert_inert(page)
+    go(page, "Báo cáo")
+    assert f"{HOSTILE} thành phố Hải Phòng" in shown_text(page)
+    assert_inert(page)
+    go(page, "Nhập số liệu")
+    page.locator(".st-key-entry_locality").click()
+    page.keyboard.type("xã Lạc Phượng")
+    page.keyboard.press("Enter")
+    settle(page)
+    page.locator(".st-key-entry_year").click()
+    page.keyboard.type(str(THIS_YEAR - 1))
+    page.keyboard.press("Enter")
+    settle(page)
+    assert f"{HOSTILE} xã Lạc Phượng" in shown_text(page)   # the notice of the approved year
+    assert_inert(page)
+    go(page, "Phê duyệt số liệu", menu="Quản trị")
+    page.locator(".st-key-approvals_locality").click()
+    page.keyboard.type("xã Lạc Phượng")
+    page.keyboard.press("Enter")
+    settle(page)
+    assert f"{HOSTILE} xã Lạc Phượng" in shown_text(page)
+    assert_inert(page)

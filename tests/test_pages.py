@@ -462,7 +462,7 @@ def test_upload_previews_then_applies_a_file(demo_db):
     app = open_page("pages/upload.py")
     app.file_uploader(key="upload_file").set_value(("lac_phuong.csv", UPLOAD.encode("utf-8"), "text/csv")).run()
     assert not app.exception
-    assert any("Xem trước tệp «lac_phuong.csv»: 3 dòng hợp lệ." in i for i in texts(app.info))
+    assert any(f"Xem trước tệp «{widgets.plain('lac_phuong.csv')}»: 3 dòng hợp lệ." in i for i in texts(app.info))
     assert {m.label: m.value for m in app.metric} == {"Sẽ tạo mới": "1", "Sẽ cập nhật": "2", "Không đổi": "0"}
     preview = shown_table(app, "Dòng", "Mã chỉ tiêu")
     assert preview[["Dòng", "Số liệu", "Tử số"]].values.tolist() == [["2", "94,0%", "47"], ["3", "24", ""],
@@ -472,7 +472,7 @@ def test_upload_previews_then_applies_a_file(demo_db):
 
     button(app, "Áp dụng tệp này").click().run()
     assert not app.exception
-    assert any("Đã áp dụng tệp «lac_phuong.csv»: 1 tạo mới, 2 cập nhật, 0 không đổi." in s for s in texts(app.success))
+    assert any(f"Đã áp dụng tệp «{widgets.plain('lac_phuong.csv')}»: 1 tạo mới, 2 cập nhật, 0 không đổi." in s for s in texts(app.success))
     stored = queries.readings(demo_db, full=True).set_index(["indicator_code", "year"])
     assert stored.loc[("HOA_GIAI_THANH", THIS_YEAR), ["numerator", "denominator"]].tolist() == [1200, 1250]
     assert stored.loc[("VU_VIEC_VPPL", 2025), "entered_by"] == ADMIN
@@ -490,7 +490,7 @@ def test_upload_lists_every_problem_by_row_and_column_and_writes_nothing(demo_db
     app = open_page("pages/upload.py")
     app.file_uploader(key="upload_file").set_value(("sai.csv", bad.encode("utf-8"), "text/csv")).run()
     assert not app.exception
-    assert any("Tệp «sai.csv» có 2 lỗi, chưa ghi gì" in e for e in texts(app.error))
+    assert any(f"Tệp «{widgets.plain('sai.csv')}» có 2 lỗi, chưa ghi gì" in e for e in texts(app.error))
     problems = shown_table(app, "Dòng", "Cột", "Lỗi")
     assert problems["Dòng"].tolist() == ["2", "3"]
     assert problems["Cột"].tolist() == ["numerator", "indicator_code"]

@@ -30,10 +30,10 @@ year = pick_year("Tính đến năm", years, cache.reporting_year(parent_code), 
 definition = comparison.definition(indicator, cache.plan_targets(), cache.plans())
 with st.expander("Định nghĩa chỉ tiêu và kế hoạch đặt ra chỉ tiêu", expanded=True):
     for label, text in definition["parts"].items():
-        st.markdown(f"**{label}:** {text}")
+        st.markdown(f"**{label}:** {widgets.plain(text)}")
     st.markdown("**Kế hoạch đặt ra chỉ tiêu:**")
     for plan, target in zip(definition["sources"]["Kế hoạch"], definition["sources"]["Mục tiêu 2030"]):
-        st.markdown(f"- {plan} — mục tiêu 2030: {target}")
+        st.markdown(f"- {widgets.plain(plan)} — mục tiêu 2030: {target}")
 
 st.header(f"Giá trị mới nhất của từng địa phương (tính đến năm {year})", divider="gray")
 query = st.text_input("Tìm địa phương", key="indicator_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
@@ -60,7 +60,7 @@ if parent_code is not None:
     aggregate = described[(described["locality_code"] == parent_code) & (described["indicator_code"] == code)]
     if not aggregate.empty:
         status = aggregate.iloc[0].to_dict()
-        st.header(f"{names[parent_code]}: số liệu tổng hợp qua các năm", divider="gray")
+        st.header(f"{widgets.plain(names[parent_code])}: số liệu tổng hợp qua các năm", divider="gray")
         widgets.status_badge(status["status"])
         st.caption(f"Mục tiêu 2030: {status['target_text']} · Dự báo 2030: {status['projection_text']} · "
                    f"Báo cáo năm {year}: {status['completeness_text']}")

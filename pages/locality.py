@@ -26,14 +26,14 @@ locality = localities.set_index("code").loc[code]
 plans = cache.plans().set_index("code")["title"]
 
 if isinstance(locality["plan_code"], str):
-    st.markdown(f"**Kế hoạch:** {plans.get(locality['plan_code'], locality['plan_code'])}")
+    st.markdown(f"**Kế hoạch:** {widgets.plain(plans.get(locality['plan_code'], locality['plan_code']))}")
 if rows.empty:
     st.info("Địa phương này chưa có kế hoạch và không có địa phương cấp dưới nào có kế hoạch, nên chưa có chỉ tiêu để theo dõi.")
     st.stop()
 is_aggregate = bool(rows["is_aggregate"].iloc[0])
 if is_aggregate:
     summary = cache.overview_summary(year, code)
-    st.info(f"Số liệu của {names[code]} là **số liệu tổng hợp** từ các địa phương cấp dưới "
+    st.info(f"Số liệu của {widgets.plain(names[code])} là **số liệu tổng hợp** từ các địa phương cấp dưới "
             f"(tỷ lệ tính theo tổng tử số / tổng mẫu số). Năm {year}: "
             f"{overview.reporting_text(summary.reported, summary.expected)}.")
     partial = partial_warning(summary.reported, summary.expected)
@@ -45,13 +45,13 @@ for column, row in zip(st.columns(len(counts)), counts.itertuples()):
     column.metric(widgets.status_markdown(row.status), row.count)
 
 for group, indicators in rows.sort_values("position").groupby("group", sort=False):
-    st.header(group, divider="gray")
+    st.header(widgets.plain(group), divider="gray")
     for status in indicators.to_dict("records"):
         pair = locality_model.indicator_series(series, status["indicator_code"])
         with st.container(border=True):
             text, chart = st.columns([2, 3])
             with text:
-                st.markdown(f"**{status['indicator_name']}**")
+                st.markdown(f"**{widgets.plain(status['indicator_name'])}**")
                 widgets.status_badge(status["status"])
                 st.metric(f"Giá trị mới nhất ({status['latest_year_text']})", status["value_text"],
                           help="Năm gần nhất có số liệu tính được.")

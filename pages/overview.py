@@ -60,7 +60,7 @@ query = controls[2].text_input("Tìm địa phương", key="overview_search", pl
 summary = cache.overview_summary(year, parent_code)
 
 approved = cache.approvals(year)
-st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}: "
+st.subheader(f"{widgets.plain(names[parent_code]) + ' — ' if parent_code else ''}năm {year}: "
              f"{overview.reporting_text(summary.reported, summary.expected)}")
 partial = partial_warning(summary.reported, summary.expected)
 if partial:

@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from kpi.app import cache, session
+from kpi.app import cache, session, widgets
 from kpi.app.year_picker import pick_year
 from kpi.report.content import file_name
 from kpi.report.docx import report_docx
@@ -29,9 +29,9 @@ year = pick_year("Năm báo cáo", years, cache.reporting_year(code), key="repor
 
 title, summary, completeness = cache.report_preview(year, code)
 with st.container(border=True):
-    st.markdown(f"**BÁO CÁO — {title}**")
-    st.write(summary)
-    st.write(completeness)
+    st.markdown(f"**BÁO CÁO — {widgets.plain(title)}**")
+    st.markdown(widgets.plain(summary))
+    st.markdown(widgets.plain(completeness))
 
 # The files are made only when a button is clicked: a Word report draws one chart per group.
 engine = cache.engine()

@@ -82,9 +82,9 @@ if uploaded is not None:
     check = upload.check_upload(data, uploaded.name, account)
     applied = st.session_state.get(APPLIED_KEY, {})
     if applied.get("checksum") == check.digest and "result" in applied:
-        st.success(f"Đã áp dụng tệp «{uploaded.name}»: {counts_text(applied['result'])}.", icon=":material/check_circle:")
+        st.success(f"Đã áp dụng tệp «{widgets.plain(uploaded.name)}»: {counts_text(applied['result'])}.", icon=":material/check_circle:")
     elif check.problems:
-        st.error(f"Tệp «{uploaded.name}» có {format_integer(len(check.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
+        st.error(f"Tệp «{widgets.plain(uploaded.name)}» có {format_integer(len(check.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
                  "Sửa các lỗi dưới đây (theo dòng và cột trong tệp, kể cả quyền ghi và số liệu đã phê duyệt) rồi "
                  "tải lên lại.", icon=":material/error:")
         st.dataframe(views.problems_table(check.problems), hide_index=True)
@@ -95,7 +95,7 @@ if uploaded is not None:
             st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
         if applied.get("checksum") == check.digest and applied.get("logged_out"):
             st.error("Phiên đăng nhập đã kết thúc, chưa ghi gì. Hãy đăng nhập lại.", icon=":material/error:")
-        st.info(f"Xem trước tệp «{uploaded.name}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
+        st.info(f"Xem trước tệp «{widgets.plain(uploaded.name)}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
         if parsed.notice:
             st.caption(parsed.notice)
         metrics = st.columns(3)

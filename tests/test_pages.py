@@ -1,10 +1,12 @@
 """Every page through Streamlit's AppTest, against a real SQLite file built with the fixtures."""
 
+import io
 import json
 import tomllib
 
 import pytest
 from conftest import PROJECT_DIR
+from docx import Document
 from shared_data import HAI_PHONG_UNITS, add_year_example
 from streamlit.testing.v1 import AppTest
 
@@ -14,6 +16,8 @@ from kpi.app import indicator as comparison
 from kpi.engine import scope as overview
 from kpi.engine.assess import assess
 from kpi.files.catalogue import add_localities
+from kpi.numbers import Refusal
+from kpi.report.docx import report_docx
 from kpi.store import cycle, queries, sessions
 from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
@@ -255,10 +259,10 @@ def open_entry(locality="LAC_PHUONG") -> AppTest:
 
 def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_db):
     app = open_entry()
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value(46)
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value(50)
-    app.number_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "numerator")).set_value(0)
-    app.number_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "denominator")).set_value(0)
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value("46")
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value("50")
+    app.text_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "numerator")).set_value("0")
+    app.text_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "denominator")).set_value("0")
     app.radio(key=entry_key("CHUAN_TIEP_CAN_PL", "value")).set_value("Có")
     app.text_input(key=entry_key("CHUAN_TIEP_CAN_PL", "note")).set_value("QĐ công nhận số 12")
     button(app, "Lưu số liệu").click().run()
@@ -274,7 +278,7 @@ def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_d
     assert set(saved["entered_by"]) == {ADMIN} and set(saved["source"]) == {"form"}
     assert not saved["is_demo"].any()
     # The form shows what is now stored.
-    assert app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == 46
+    assert app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == "46"
 
     app.switch_page("pages/overview.py")
     app.run()
@@ -285,11 +289,11 @@ def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_d
 def test_entry_form_rejects_bad_figures_next_to_the_field_and_writes_nothing(demo_db):
     before = queries.readings(demo_db, full=True)
     app = open_entry()
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value(60)
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value(50)
-    app.number_input(key=entry_key("PBGDPL_CBCC", "denominator")).set_value(61)
-    app.number_input(key=entry_key("QPPL_TRINH_TU", "numerator")).set_value(8)
-    app.number_input(key=entry_key("QPPL_TRINH_TU", "denominator")).set_value(8)
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value("60")
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value("50")
+    app.text_input(key=entry_key("PBGDPL_CBCC", "denominator")).set_value("61")
+    app.text_input(key=entry_key("QPPL_TRINH_TU", "numerator")).set_value("8")
+    app.text_input(key=entry_key("QPPL_TRINH_TU", "denominator")).set_value("8")
     button(app, "Lưu số liệu").click().run()
 
     assert not app.exception
@@ -298,13 +302,95 @@ def test_entry_form_rejects_bad_figures_next_to_the_field_and_writes_nothing(dem
     assert "Tử số không được lớn hơn mẫu số." in errors and "Thiếu tử số." in errors
     assert not app.success
     assert queries.readings(demo_db, full=True).equals(before)
-    # The error sits in the form right after the numerator it is about.
-    form = app.get("form")[0]
-    flat = [node for node in _walk(form)]
-    numerator = next(i for i, n in enumerate(flat) if getattr(n, "key", None) == entry_key("HOA_GIAI_THANH", "numerator"))
-    assert getattr(flat[numerator + 1], "value", None) == "Tử số không được lớn hơn mẫu số."
+    # The error sits right under the numerator it is about (after the figure it would store).
+    assert after_field(app, entry_key("HOA_GIAI_THANH", "numerator")) == ["Sẽ lưu: **60**", "Tử số không được lớn hơn mẫu số."]
     # What the user typed is kept for correcting.
-    assert app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == 60
+    assert app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == "60"
+
+
+def flat_values(app: AppTest) -> list:
+    return [(node.type, getattr(node, "key", None) or getattr(node, "value", None)) for node in _walk(app.main)]
+
+
+def test_entry_form_stores_figures_typed_the_vietnamese_way_and_shows_them_before_saving(demo_db):
+    apply_readings(demo_db, input_frame([{"locality_code": "LAC_PHUONG", "indicator_code": "HO_TICH_DUNG_HAN",
+                                          "year": THIS_YEAR, "numerator": 1234, "denominator": 1234}]),
+                   user_name="Nguyễn Văn A", source="form")
+    app = open_entry()
+    numerator = entry_key("HO_TICH_DUNG_HAN", "numerator")
+    assert app.text_input(key=numerator).value == "1.234"
+    assert after_field(app, numerator) == ["Đã lưu: **1.234**"]
+    app.text_input(key=numerator).set_value("1.180").run()
+    assert after_field(app, numerator) == ["Sẽ lưu: **1.180** (đang là 1.234)"]
+    app.text_input(key=entry_key("VU_VIEC_VPPL", "value")).set_value("1 234").run()
+    assert after_field(app, entry_key("VU_VIEC_VPPL", "value")) == ["Sẽ lưu: **1.234**"]
+    button(app, "Lưu số liệu").click().run()
+
+    stored = queries.readings(demo_db, full=True).set_index(["indicator_code", "year"])
+    assert stored.loc[("HO_TICH_DUNG_HAN", THIS_YEAR), ["numerator", "denominator"]].tolist() == [1180, 1234]
+    assert stored.loc[("VU_VIEC_VPPL", THIS_YEAR), "value"] == 1234
+    # The outcome is where the button was pressed, and a toast.
+    shown = flat_values(app)
+    pressed = shown.index(("button", "entry_save"))
+    [success] = [i for i, (kind, _) in enumerate(shown) if kind == "success"]
+    assert success == pressed + 1 and "1 tạo mới, 1 cập nhật" in shown[success][1]
+    assert any("Đã lưu số liệu" in t for t in texts(app.toast))
+    assert app.text_input(key=numerator).value == "1.180"
+
+
+@pytest.mark.parametrize(("typed", "reason"), [("12,5", Refusal.NOT_WHOLE), ("-3", Refusal.NEGATIVE),
+                                               ("95%", Refusal.PERCENT), ("1,234", Refusal.AMBIGUOUS)])
+def test_entry_form_refuses_a_figure_at_its_field_and_writes_nothing(demo_db, typed, reason):
+    before = queries.readings(demo_db, full=True)
+    batches = len(queries.import_batches(demo_db))
+    app = open_entry()
+    numerator = entry_key("HOA_GIAI_THANH", "numerator")
+    app.text_input(key=numerator).set_value(typed)
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value("50")
+    # A good figure beside it is not saved either: a form is saved whole or not at all.
+    app.text_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "numerator")).set_value("3")
+    app.text_input(key=entry_key("TGPL_DUOC_TRO_GIUP", "denominator")).set_value("3").run()
+    assert after_field(app, numerator) == [reason.value]
+    button(app, "Lưu số liệu").click().run()
+
+    assert not app.exception and not app.success
+    assert after_field(app, numerator) == [reason.value]
+    shown = flat_values(app)
+    refusal = shown[shown.index(("button", "entry_save")) + 1]
+    assert refusal[0] == "error" and "Chưa lưu, không có số liệu nào được ghi: 1 ô có lỗi" in refusal[1]
+    assert f"ô «Tử số»: {reason.value}" in refusal[1]
+    assert any("Chưa lưu" in t for t in texts(app.toast))
+    assert queries.readings(demo_db, full=True).equals(before)
+    assert len(queries.import_batches(demo_db)) == batches
+    assert app.text_input(key=numerator).value == typed
+
+
+def test_entry_outcome_is_shown_once_and_never_above_a_later_lock_notice(demo_db):
+    app = open_entry()
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).set_value("46")
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "denominator")).set_value("50")
+    button(app, "Lưu số liệu").click().run()
+    assert any("Đã lưu số liệu" in s for s in texts(app.success))
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "note")).set_value("đã rà soát").run()
+    assert not app.success
+    cycle.approve(demo_db, "LAC_PHUONG", THIS_YEAR, ADMIN)
+    cache.invalidate()
+    app.run()
+    assert any("phê duyệt" in i for i in texts(app.info))
+    assert not app.success and not app.error
+
+
+def after_field(app: AppTest, key: str) -> list[str]:
+    """What the page shows under a field, up to the next field."""
+    flat = list(_walk(app.main))
+    at = next(i for i, n in enumerate(flat) if getattr(n, "key", None) == key)
+    shown = []
+    for node in flat[at + 1:]:
+        if getattr(node, "key", None) or node.type in ("text_input", "radio", "button"):
+            break
+        if getattr(node, "value", None) is not None:
+            shown.append(node.value)
+    return shown
 
 
 def _walk(node):
@@ -320,12 +406,12 @@ def test_entry_form_prefills_stored_figures_and_warns_far_from_last_year(demo_db
     app = open_page("pages/entry.py")
     app.selectbox(key="entry_locality").set_value("LAC_PHUONG")
     app.selectbox(key="entry_year").set_value(2025).run()
-    assert app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).value == 45
+    assert app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).value == "45"
     assert app.radio(key=entry_key("CHUAN_TIEP_CAN_PL", "value", year=2025)).value == "Không"
     assert any("Mẫu số khác nhiều so với năm 2024 (20 → 40)" in w for w in texts(app.warning))
     assert not any("Tỷ lệ khác nhiều" in w for w in texts(app.warning))
 
-    app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).set_value(20)
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).set_value("20")
     button(app, "Lưu số liệu").click().run()
     assert any("Đã lưu" in s and "1 cập nhật" in s for s in texts(app.success))
     assert any("Tỷ lệ khác nhiều so với năm 2024 (82,0% → 40,0%)" in w for w in texts(app.warning))
@@ -378,7 +464,7 @@ def test_upload_previews_then_applies_a_file(demo_db):
     app = open_page("pages/upload.py")
     app.file_uploader(key="upload_file").set_value(("lac_phuong.csv", UPLOAD.encode("utf-8"), "text/csv")).run()
     assert not app.exception
-    assert any("Xem trước tệp «lac_phuong.csv»: 3 dòng hợp lệ." in i for i in texts(app.info))
+    assert any(f"Xem trước tệp «{widgets.plain('lac_phuong.csv')}»: 3 dòng hợp lệ." in i for i in texts(app.info))
     assert {m.label: m.value for m in app.metric} == {"Sẽ tạo mới": "1", "Sẽ cập nhật": "2", "Không đổi": "0"}
     before = queries.readings(demo_db, full=True)
     old = before.set_index(["indicator_code", "year"])
@@ -398,7 +484,7 @@ def test_upload_previews_then_applies_a_file(demo_db):
 
     button(app, "Áp dụng tệp này").click().run()
     assert not app.exception
-    assert any("Đã áp dụng tệp «lac_phuong.csv»: 1 tạo mới, 2 cập nhật, 0 không đổi." in s for s in texts(app.success))
+    assert any(f"Đã áp dụng tệp «{widgets.plain('lac_phuong.csv')}»: 1 tạo mới, 2 cập nhật, 0 không đổi." in s for s in texts(app.success))
     stored = queries.readings(demo_db, full=True).set_index(["indicator_code", "year"])
     assert stored.loc[("HOA_GIAI_THANH", THIS_YEAR), ["numerator", "denominator"]].tolist() == [1200, 1250]
     assert stored.loc[("VU_VIEC_VPPL", 2025), "entered_by"] == ADMIN
@@ -416,7 +502,7 @@ def test_upload_lists_every_problem_by_row_and_column_and_writes_nothing(demo_db
     app = open_page("pages/upload.py")
     app.file_uploader(key="upload_file").set_value(("sai.csv", bad.encode("utf-8"), "text/csv")).run()
     assert not app.exception
-    assert any("Tệp «sai.csv» có 2 lỗi, chưa ghi gì" in e for e in texts(app.error))
+    assert any(f"Tệp «{widgets.plain('sai.csv')}» có 2 lỗi, chưa ghi gì" in e for e in texts(app.error))
     problems = shown_table(app, "Dòng", "Cột", "Lỗi")
     assert problems["Dòng"].tolist() == ["2", "3"]
     assert problems["Cột"].tolist() == ["numerator", "indicator_code"]
@@ -641,7 +727,7 @@ def test_an_aggregate_of_one_commune_carries_a_warning(demo_db):
 @pytest.mark.parametrize("address, shown", [("2023", 2023), ("1990", 2025), ("hai", 2025), ("", 2025)])
 def test_the_year_in_the_address_opens_that_year(demo_db, address, shown):
     app = AppTest.from_file(DASHBOARD, default_timeout=60)
-    app.session_state[session.ACCOUNT_KEY] = get_account(cache.engine(), ADMIN)
+    app.session_state[session.SESSION_KEY] = sessions.start(cache.engine(), get_account(cache.engine(), ADMIN).id).session_id
     app.query_params[year_picker.QUERY_PARAM] = address
     app.switch_page(PAGES[0]).run()
     assert not app.exception
@@ -674,3 +760,123 @@ def test_pages_open_on_the_reporting_year_of_their_scope(demo_db):
     report = open_page("pages/report.py")
     report.selectbox(key="report_scope").set_value("XA_0101").run()
     assert report.selectbox(key="report_year").value == 2026
+# Text from data is text: a name, a note and a reason written to look like Markdown, HTML and LaTeX.
+HOSTILE = "**TỈNH** [bấm vào](https://evil.example/phish) :red[ĐỎ] $x^2$ <b>x</b> www.evil.example a@evil.example"
+# Options of these are drawn as plain text, not Markdown; text fields hold what was typed.
+LITERAL_OPTIONS = {"selectbox", "multiselect"}
+LITERAL_FIELDS = {"default", "value", "raw_value"}
+
+
+@pytest.fixture
+def hostile_db(demo_db):
+    """The city and xã Lạc Phượng renamed to the hostile text, one of its notes and an approval reason too."""
+    add_localities(demo_db, ("code,name,kind,parent_code,ma_dvhc,plan_code\n"
+                             f"HAI_PHONG,{HOSTILE} thành phố,thành phố,,,\n"
+                             f"LAC_PHUONG,{HOSTILE} xã,xã,HAI_PHONG,,KH_LAC_PHUONG_2026\n").encode(), "dia_phuong.csv")
+    apply_readings(demo_db, input_frame([{"locality_code": "LAC_PHUONG", "indicator_code": "VU_VIEC_VPPL", "year": 2024,
+                                          "value": 30, "note": f"{HOSTILE} ghi chú"}]), user_name=ADMIN, source="form")
+    cycle.approve(demo_db, "LAC_PHUONG", 2024, ADMIN, f"{HOSTILE} lý do")
+    return demo_db
+
+
+def markdown_strings(node) -> list[str]:
+    """Every string an element or block hands Streamlit's Markdown renderer (bodies, labels, help,
+    radio options, expander and tab titles), leaving out what is drawn as plain text."""
+    proto = getattr(node, "proto", None)
+    found = []
+    if proto is not None and node.type not in ("plotly_chart", "text", "arrow_data_frame", "dataframe"):
+        for field, value in proto.ListFields():
+            if field.name in LITERAL_FIELDS or (node.type in LITERAL_OPTIONS and field.name == "options"):
+                continue
+            found.extend(_strings(value))
+    for child in getattr(node, "children", {}).values():
+        found.extend(markdown_strings(child))
+    return found
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if hasattr(value, "ListFields"):
+        return [s for _, v in value.ListFields() for s in _strings(v)]
+    if isinstance(value, (list, tuple)) or type(value).__name__.startswith("Repeated"):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def assert_shown_as_text(app: AppTest) -> int:
+    """The hostile text appears only as widgets.plain makes it (every mark escaped, no bare link),
+    in the page and its charts; returns how many times it appears."""
+    escaped = widgets.plain(HOSTILE)
+    bodies = markdown_strings(app.main) + markdown_strings(app.sidebar) + texts(app.toast)
+    for body in bodies:
+        rest = body.replace(escaped, "")
+        assert "TỈNH" not in rest and "evil" not in rest and "ĐỎ" not in rest, body
+    for chart in app.get("plotly_chart"):
+        labels = _json_strings(json.loads(chart.proto.spec))
+        for label in labels:
+            assert "<b>x</b>" not in label and "<a" not in label, label
+    return sum(body.count(escaped) for body in bodies)
+
+
+def _json_strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _json_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _json_strings(v)]
+    return []
+
+
+def test_plain_escapes_every_mark_and_breaks_bare_links():
+    shown = widgets.plain(f"{HOSTILE}\n# tiêu đề\n    mã\n1. mục")
+    assert "\n" not in shown
+    # Taking the backslashes and word joiners out gives the text back, on one line.
+    assert shown.replace("\\", "").replace(widgets.WORD_JOINER, "") == f"{HOSTILE} # tiêu đề mã 1. mục".replace("\\", "")
+    for mark in "*[]()$:<>#._@/":
+        assert mark not in shown.replace(f"\\{mark}", "")
+    for link in ("https://", "www.", "a@evil"):
+        assert link not in shown.replace("\\", "")
+
+
+@pytest.mark.parametrize(("page", "selector", "choice"), [
+    ("pages/overview.py", None, None),
+    ("pages/locality.py", "locality_code", "HAI_PHONG"),
+    ("pages/indicator.py", None, None),
+    ("pages/entry.py", "entry_locality", "LAC_PHUONG"),
+    ("pages/upload.py", None, None),
+    ("pages/data.py", None, None),
+    ("pages/approvals.py", "approvals_locality", "LAC_PHUONG"),
+    ("pages/users.py", None, None),
+    ("pages/report.py", "report_scope", "LAC_PHUONG"),
+])
+def test_hostile_names_notes_and_reasons_are_shown_as_text_on_every_page(hostile_db, page, selector, choice):
+    app = open_page(page)
+    if selector is not None:
+        app.selectbox(key=selector).set_value(choice).run()
+        assert not app.exception
+    shown = assert_shown_as_text(app)
+    if page not in ("pages/entry.py", "pages/upload.py", "pages/data.py", "pages/users.py"):
+        assert shown, "the page names the city or the chosen locality in its text"
+    if page == "pages/entry.py":
+        app.selectbox(key="entry_year").set_value(2024).run()
+        assert assert_shown_as_text(app)   # the lock notice names the locality
+        app.selectbox(key="entry_year").set_value(2025).run()
+        app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", year=2025)).set_value("-3")
+        button(app, "Lưu số liệu").click().run()
+        assert_shown_as_text(app)
+        assert any("Chưa lưu" in t for t in texts(app.toast))
+    if page == "pages/approvals.py":
+        app.selectbox(key="approvals_year").set_value(2025).run()
+        button(app, "Phê duyệt và khóa số liệu").click().run()
+        assert not app.exception and assert_shown_as_text(app) >= 2   # the outcome names the locality
+
+
+def test_the_word_report_holds_hostile_names_literally(hostile_db):
+    document = Document(io.BytesIO(report_docx(hostile_db, 2025, "HAI_PHONG")))
+    text = "\n".join([p.text for p in document.paragraphs]
+                     + [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    assert f"{HOSTILE} xã" in text and f"{HOSTILE} thành phố" in text
+    local = Document(io.BytesIO(report_docx(hostile_db, 2025, "LAC_PHUONG")))
+    assert any(f"{HOSTILE} xã" in p.text for p in local.paragraphs)

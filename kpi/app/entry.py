@@ -1,6 +1,7 @@
-"""The data-entry form without Streamlit: which fields a plan needs, their stored values, form
-values -> rows for kpi.store.readings.apply_readings, problems -> the field they belong to, and the soft
-warning when a figure moves far from last year's.
+"""The data-entry form without Streamlit: which fields a plan needs, their stored values, typed
+texts -> figures through kpi.numbers (the one rule for typed numbers) and -> rows for
+kpi.store.readings.apply_readings, problems -> the field they belong to, and the soft warning when a
+figure moves far from last year's.
 """
 
 from collections.abc import Mapping
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kpi import formatting as fmt
+from kpi.numbers import NumberRefused, parse_whole
 from kpi.problems import Problem
 from kpi.store.readings import input_frame
 from kpi.vocabulary import COLUMN_LABELS, FIGURES, ROW_COLUMN, Kind
@@ -41,26 +43,39 @@ def stored_figures(readings: pd.DataFrame, locality_code: str, year: int) -> dic
 
 
 def widget_default(kind: str, name: str, stored: dict | None):
-    """The value a widget starts with: the stored figure, "Có"/"Không" for booleans."""
-    if stored is None:
-        return None
+    """What a field starts with: the stored figure written as it is shown (`1.234`), "Có"/"Không"
+    for booleans (None: no choice), the note; "" for an empty text field."""
     if kind == Kind.BOOLEAN and name == "value":
-        return {1: "Có", 0: "Không"}.get(stored["value"])
-    return stored[name]
+        return None if stored is None else {1: "Có", 0: "Không"}.get(stored["value"])
+    value = None if stored is None else stored[name]
+    if value is None:
+        return ""
+    return value if name == "note" else fmt.format_integer(value)
 
 
-def form_figures(fields: pd.DataFrame, values: Mapping[str, object], locality_code: str, year: int) -> dict[str, dict]:
-    """indicator_code -> the figures as the form holds them (ints, None for empty, note text)."""
-    figures = {}
+@dataclass(frozen=True)
+class FormReading:
+    """The form read through kpi.numbers: indicator_code -> figures (ints, None for empty or
+    refused, note text), and (indicator_code, field) -> the reason a typed figure is refused."""
+
+    figures: dict[str, dict]
+    refused: dict[tuple[str, str], str]
+
+
+def read_form(fields: pd.DataFrame, values: Mapping[str, object], locality_code: str, year: int) -> FormReading:
+    figures, refused = {}, {}
     for indicator in fields.itertuples():
         read = {name: values.get(widget_key(locality_code, year, indicator.code, name)) for name in FIELDS}
+        figures[indicator.code] = {name: None for name in FIGURES}
         if indicator.kind == Kind.BOOLEAN:
-            read["value"] = BOOLEAN_OPTIONS.get(read["value"])
-        figures[indicator.code] = {
-            **{name: None if read[name] is None else int(read[name]) for name in FIGURES},
-            "note": (str(read["note"]).strip() or None) if read["note"] is not None else None,
-        }
-    return figures
+            figures[indicator.code]["value"] = BOOLEAN_OPTIONS.get(read["value"])
+        for name in FIGURES if indicator.kind != Kind.BOOLEAN else ():
+            try:
+                figures[indicator.code][name] = parse_whole(str(read[name] or ""))
+            except NumberRefused as refusal:
+                refused[(indicator.code, name)] = refusal.refusal.value
+        figures[indicator.code]["note"] = (str(read["note"]).strip() or None) if read["note"] is not None else None
+    return FormReading(figures, refused)
 
 
 @dataclass(frozen=True)

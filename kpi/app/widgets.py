@@ -53,11 +53,23 @@ def status_markdown(status: str) -> str:
     return f":{STATUS_BADGE_COLOURS[status]}-badge[{fmt.STATUS_LABELS[status]}]"
 
 
-# Streamlit never renders this text as HTML, but as Markdown `*`, `_`, `[..](..)`, `:red[..]` or `$..$` in
-# a name or a note would still become formatting, a link or a formula.
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~|#])")
+# Every ASCII punctuation character, each of which CommonMark lets a backslash make literal: `*`, `_`,
+# `[..](..)`, `<b>`, `$..$` (LaTeX), `:red[..]` and `:smile:` (Streamlit's colours and emoji), `#`, `-`,
+# `1.`, `>` and `|` at the start of a line all stay the characters they are.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# A line break inside a name or a note would start a heading, a list or a code block.
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# GFM turns bare `www.x`, `https://x` and `a@b.c` into links after escapes are resolved, so no backslash
+# stops it: an invisible word joiner (U+2060) breaks the pattern without changing what is seen.
+_AUTOLINKS = re.compile(r"(?i)(?<=www)(?=\.)|(?<=:)(?=//)|(?<=@)")
+WORD_JOINER = "\u2060"
 
 
-def plain(text: str) -> str:
-    """User text (names, notes, messages quoting them) made inert inside Markdown elements."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+def plain(text: object) -> str:
+    """Text from data (a locality, indicator or plan name, a note, a reason, a user or file name)
+    made inert in every Streamlit element that reads Markdown: st.markdown/write/caption, alerts,
+    toasts, headers, widget and metric labels, radio options, expander and tab titles. Shown, it
+    reads exactly as stored (on one line): no link, formatting, colour, emoji or formula.
+    Selectbox and multiselect options and st.dataframe cells are not Markdown: pass them as they are."""
+    one_line = _LINE_BREAKS.sub(" ", str(text))
+    return _PUNCTUATION.sub(r"\\\1", _AUTOLINKS.sub(WORD_JOINER, one_line))

@@ -94,7 +94,8 @@ def _panel(ax, indicator, figures: pd.DataFrame, years: list[int], wrap: int) ->
     ax.tick_params(axis="y", labelsize=6.5)
     ax.spines[["top", "right"]].set_visible(False)
     title = textwrap.wrap(indicator.indicator_name, wrap)
-    ax.set_title("\n".join([*title, f"Mục tiêu 2030: {indicator.target_text}"]), fontsize=7, loc="left")
+    # parse_math: a name is text, matplotlib would draw `$x^2$` in it as a formula.
+    ax.set_title("\n".join([*title, f"Mục tiêu 2030: {indicator.target_text}"]), fontsize=7, loc="left", parse_math=False)
 
 
 def _target_line(ax, indicator) -> None:

@@ -4,6 +4,7 @@ mapped back to their field, and the soft warning when a figure moves far from la
 import pytest
 
 from kpi.app import entry
+from kpi.numbers import Refusal
 from kpi.problems import Rejected
 from kpi.store import queries
 from kpi.store.accounts import create_user
@@ -29,19 +30,21 @@ def test_stored_figures_prefill_the_form(demo_engine):
     stored = entry.stored_figures(queries.readings(demo_engine, full=True), "NHI_CHIEU", 2025)
     assert stored["PBGDPL_CBCC"] == {"numerator": 92, "denominator": 100, "value": None, "note": "Dữ liệu minh họa"}
     assert entry.widget_default("boolean", "value", stored["KH_THEO_DOI_THPL"]) == "Có"
-    assert entry.widget_default("ratio", "numerator", stored["PBGDPL_CBCC"]) == 92
-    assert entry.widget_default("ratio", "numerator", None) is None
+    assert entry.widget_default("ratio", "numerator", stored["PBGDPL_CBCC"]) == "92"
+    assert entry.widget_default("ratio", "numerator", {"numerator": 1234}) == "1.234"
+    assert entry.widget_default("ratio", "numerator", None) == ""
+    assert entry.widget_default("boolean", "value", None) is None
     assert "TGPL_DUOC_TRO_GIUP" not in stored
 
 
 def test_form_values_become_rows_for_the_write_path_and_untouched_indicators_are_skipped(engine):
     fields = nhi_chieu_fields(engine)
     values = {
-        key("QPPL_TRINH_TU", "numerator"): 4, key("QPPL_TRINH_TU", "denominator"): 5,
+        key("QPPL_TRINH_TU", "numerator"): "4", key("QPPL_TRINH_TU", "denominator"): "5",
         key("KH_THEO_DOI_THPL", "value"): "Không", key("KH_THEO_DOI_THPL", "note"): "  ban hành muộn ",
-        key("TGPL_DUOC_TRO_GIUP", "numerator"): 0, key("TGPL_DUOC_TRO_GIUP", "denominator"): 0,
+        key("TGPL_DUOC_TRO_GIUP", "numerator"): "0", key("TGPL_DUOC_TRO_GIUP", "denominator"): "0",
     }
-    figures = entry.form_figures(fields, values, "NHI_CHIEU", 2025)
+    figures = entry.read_form(fields, values, "NHI_CHIEU", 2025).figures
     submission = entry.submission(fields, figures, "NHI_CHIEU", 2025)
     frame = submission.frame
     assert frame["indicator_code"].tolist() == ["QPPL_TRINH_TU", "KH_THEO_DOI_THPL", "TGPL_DUOC_TRO_GIUP"]
@@ -55,10 +58,10 @@ def test_form_values_become_rows_for_the_write_path_and_untouched_indicators_are
 def test_problems_from_the_write_path_land_on_their_field(engine):
     fields = nhi_chieu_fields(engine)
     values = {
-        key("QPPL_TRINH_TU", "numerator"): 6, key("QPPL_TRINH_TU", "denominator"): 5,
-        key("PBGDPL_CBCC", "denominator"): 100,
+        key("QPPL_TRINH_TU", "numerator"): "6", key("QPPL_TRINH_TU", "denominator"): "5",
+        key("PBGDPL_CBCC", "denominator"): "100",
     }
-    submission = entry.submission(fields, entry.form_figures(fields, values, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025)
+    submission = entry.submission(fields, entry.read_form(fields, values, "NHI_CHIEU", 2025).figures, "NHI_CHIEU", 2025)
     with pytest.raises(Rejected) as rejected:
         apply_readings(engine, submission.frame, user_name="Nguyễn Văn A", source="form")
     by_field, general = entry.problems_by_field(rejected.value.problems, submission.indicator_of_row)
@@ -72,7 +75,7 @@ def test_problems_from_the_write_path_land_on_their_field(engine):
 
 def test_an_empty_form_is_a_general_problem(engine):
     fields = nhi_chieu_fields(engine)
-    submission = entry.submission(fields, entry.form_figures(fields, {}, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025)
+    submission = entry.submission(fields, entry.read_form(fields, {}, "NHI_CHIEU", 2025).figures, "NHI_CHIEU", 2025)
     with pytest.raises(Rejected) as rejected:
         apply_readings(engine, submission.frame, user_name="Nguyễn Văn A", source="form")
     assert entry.problems_by_field(rejected.value.problems, submission.indicator_of_row) == (
@@ -109,10 +112,10 @@ def test_only_changed_indicators_are_sent(demo_engine):
     stored = entry.stored_figures(queries.readings(demo_engine, full=True), "NHI_CHIEU", 2025)
     values = {key(f.code, name): entry.widget_default(f.kind, name, stored.get(f.code))
               for f in fields.itertuples() for name in entry.FIELDS}
-    unchanged = entry.submission(fields, entry.form_figures(fields, values, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025, stored)
+    unchanged = entry.submission(fields, entry.read_form(fields, values, "NHI_CHIEU", 2025).figures, "NHI_CHIEU", 2025, stored)
     assert unchanged.frame.empty
-    values[key("PBGDPL_CBCC", "numerator")] = 95
-    changed = entry.submission(fields, entry.form_figures(fields, values, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025, stored)
+    values[key("PBGDPL_CBCC", "numerator")] = "95"
+    changed = entry.submission(fields, entry.read_form(fields, values, "NHI_CHIEU", 2025).figures, "NHI_CHIEU", 2025, stored)
     assert changed.frame["indicator_code"].tolist() == ["PBGDPL_CBCC"]
     assert changed.indicator_of_row == {4: "PBGDPL_CBCC"}
 
@@ -121,12 +124,33 @@ def test_a_locked_year_is_said_once_for_the_whole_form(demo_engine):
     create_user(demo_engine, "quantri", "mật khẩu đủ dài", "admin")
     approve(demo_engine, "NHI_CHIEU", 2025, "quantri")
     fields = nhi_chieu_fields(demo_engine)
-    values = {key("QPPL_TRINH_TU", "numerator"): 5, key("QPPL_TRINH_TU", "denominator"): 6,
-              key("PBGDPL_CBCC", "numerator"): 91, key("PBGDPL_CBCC", "denominator"): 100}
-    submission = entry.submission(fields, entry.form_figures(fields, values, "NHI_CHIEU", 2025), "NHI_CHIEU", 2025)
+    values = {key("QPPL_TRINH_TU", "numerator"): "5", key("QPPL_TRINH_TU", "denominator"): "6",
+              key("PBGDPL_CBCC", "numerator"): "91", key("PBGDPL_CBCC", "denominator"): "100"}
+    submission = entry.submission(fields, entry.read_form(fields, values, "NHI_CHIEU", 2025).figures, "NHI_CHIEU", 2025)
     with pytest.raises(Rejected) as rejected:
         apply_readings(demo_engine, submission.frame, user_name="Nguyễn Văn A", source="form")
     assert len(rejected.value.problems) == 2
     by_field, general = entry.problems_by_field(rejected.value.problems, submission.indicator_of_row)
     assert by_field == {}
     assert len(general) == 1 and "phường Nhị Chiểu" in general[0] and "phê duyệt" in general[0]
+
+
+def test_typed_figures_are_read_the_vietnamese_way_or_refused_at_their_field(engine):
+    fields = nhi_chieu_fields(engine)
+    values = {
+        key("HO_TICH_DUNG_HAN", "numerator"): "1.180", key("HO_TICH_DUNG_HAN", "denominator"): " 1 234 ",
+        key("QPPL_TRINH_TU", "numerator"): "12,5", key("QPPL_TRINH_TU", "denominator"): "-3",
+        key("PBGDPL_CBCC", "numerator"): "95%", key("PBGDPL_CBCC", "denominator"): "",
+        key("CONG_TTDT_TIN_BAI", "numerator"): "1,234", key("CONG_TTDT_TIN_BAI", "denominator"): "mười",
+    }
+    form = entry.read_form(fields, values, "NHI_CHIEU", 2025)
+    assert form.figures["HO_TICH_DUNG_HAN"] == {"numerator": 1180, "denominator": 1234, "value": None, "note": None}
+    assert form.refused == {
+        ("QPPL_TRINH_TU", "numerator"): Refusal.NOT_WHOLE.value,
+        ("QPPL_TRINH_TU", "denominator"): Refusal.NEGATIVE.value,
+        ("PBGDPL_CBCC", "numerator"): Refusal.PERCENT.value,
+        ("CONG_TTDT_TIN_BAI", "numerator"): Refusal.AMBIGUOUS.value,
+        ("CONG_TTDT_TIN_BAI", "denominator"): Refusal.NOT_NUMBER.value,
+    }
+    # A refused figure is never passed on as a number.
+    assert form.figures["QPPL_TRINH_TU"]["numerator"] is None and form.figures["PBGDPL_CBCC"]["numerator"] is None

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
-from kpi.app import cache
+from kpi.app import cache, widgets
 from kpi.app.session import SESSION_KEY
 from kpi.engine import scope
 from kpi.engine.assess import assess
@@ -319,13 +319,14 @@ def test_report_page_offers_both_downloads(demo_engine, page):
     assert [b.label for b in buttons] == ["Tải báo cáo Word (.docx)", "Tải bảng số liệu Excel (.xlsx)"]
     assert all(b.proto.deferred_file_id for b in buttons)
     assert app.selectbox(key="report_year").value == 2025
-    assert "Đạt: 5;" in app.markdown[1].value and "thành phố Hải Phòng" in app.markdown[0].value
+    # Both are escaped as text from data (kpi.app.widgets.plain).
+    assert widgets.plain("Đạt: 5;") in app.markdown[1].value and "thành phố Hải Phòng" in app.markdown[0].value
 
     app.selectbox(key="report_scope").set_value("NHI_CHIEU").run()
     app.selectbox(key="report_year").set_value(2024).run()
     assert not app.exception
-    assert "Kế hoạch số 171/KH-UBND" in app.markdown[0].value and "năm 2024" in app.markdown[0].value
-    assert app.markdown[2].value == "Năm 2024: đã báo cáo số liệu 6/7 chỉ tiêu."
+    assert widgets.plain("Kế hoạch số 171/KH-UBND") in app.markdown[0].value and "năm 2024" in app.markdown[0].value
+    assert app.markdown[2].value == widgets.plain("Năm 2024: đã báo cáo số liệu 6/7 chỉ tiêu.")
     assert len(app.get("download_button")) == 2
 
 

@@ -1,4 +1,4 @@
-"""The configuration in data/: indicators, plans and localities. Parsing, checking, one upsert each."""
+"""The configuration in data/: indicators, plans, plan tasks and localities. Parsing, checking, one upsert each."""
 
 import re
 from pathlib import Path
@@ -8,13 +8,16 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from kpi.files.sheets import read_table
+from kpi.periods import due_problem
 from kpi.problems import Problem, Rejected
 from kpi.store.db import PROJECT_DIR, upgrade_schema, upsert, write_session
-from kpi.store.models import Indicator, Locality, Plan, PlanTarget
+from kpi.store.models import Indicator, Locality, Plan, PlanTarget, PlanTask
 from kpi.vocabulary import ROW_COLUMN, Comparator, Kind
 
 DATA_DIR = PROJECT_DIR / "data"
 LOCALITY_COLUMNS = ["code", "name", "kind", "parent_code", "ma_dvhc", "plan_code"]
+TASK_COLUMNS = ["plan_code", "code", "group", "title", "lead", "partners", "output", "schedule", "due", "timing"]
+TASK_REQUIRED = ["plan_code", "code", "group", "title", "lead", "schedule"]
 LOCALITY_KINDS = {"xã", "phường", "đặc khu", "thành phố", "tỉnh"}
 CODE_PATTERN = re.compile(r"^[A-Z0-9_]+$")
 
@@ -35,6 +38,9 @@ def load_catalog(engine: Engine, data_dir: Path = DATA_DIR) -> None:
         plan_titles = plans.drop_duplicates("plan_code")
         upsert(session, Plan, [{"code": r.plan_code, "title": r.plan_title} for r in plan_titles.itertuples()], ["code"])
         upsert(session, PlanTarget, _plan_target_rows(plans), ["plan_code", "indicator_code"])
+        if (data_dir / "tasks.csv").is_file():
+            upsert(session, PlanTask, _task_rows(_read_csv(data_dir / "tasks.csv"), set(plans["plan_code"])),
+                   ["plan_code", "code"])
         missing = localities[~localities["code"].isin(list(session.scalars(select(Locality.code))))]
         if not missing.empty:
             _apply_localities(session, missing)
@@ -74,6 +80,29 @@ def _plan_target_rows(frame: pd.DataFrame) -> list[dict]:
          "comparator": Comparator(r.comparator).value, "target": _target(r.target)}
         for r in frame.itertuples()
     ]
+
+
+def _task_rows(frame: pd.DataFrame, plans: set[str]) -> list[dict]:
+    """The tasks of data/tasks.csv, or Rejected naming every row (as the file shows it) that is wrong."""
+    frame = frame.reindex(columns=TASK_COLUMNS, fill_value="")
+    problems, seen, rows = [], set(), []
+    for position, r in enumerate(frame.itertuples(index=False)):
+        row = position + 2
+        task = {c: str(getattr(r, c)).strip() for c in TASK_COLUMNS}
+        for column in TASK_REQUIRED:
+            if not task[column]:
+                problems.append(Problem(row, column, "", "Cột này không được để trống."))
+        if task["plan_code"] and task["plan_code"] not in plans:
+            problems.append(Problem(row, "plan_code", task["plan_code"], "Không có kế hoạch với mã này trong plans.csv."))
+        if (task["plan_code"], task["code"]) in seen:
+            problems.append(Problem(row, "code", task["code"], "Mã nhiệm vụ bị lặp lại trong cùng kế hoạch."))
+        seen.add((task["plan_code"], task["code"]))
+        if task["schedule"] and (problem := due_problem(task["schedule"], task["due"])):
+            problems.append(Problem(row, "due", task["due"], problem))
+        rows.append({**{c: task[c] or None for c in TASK_COLUMNS}, "position": position})
+    if problems:
+        raise Rejected([Problem(p.row, p.column, p.value, f"tasks.csv: {p.message}") for p in problems])
+    return rows
 
 
 def _apply_localities(session: Session, table: pd.DataFrame) -> int:

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 PLAN_FIRST_YEAR, PLAN_LAST_YEAR = 2026, 2030
 QUARTER_ENDS = {1: (3, 31), 2: (6, 30), 3: (9, 30), 4: (12, 31)}
+QUARTER_NAMES = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
 
 
@@ -101,8 +102,8 @@ def period_year(period: str) -> int:
 
 
 def period_label(period: str) -> str:
-    """`2026` or `Quý 2/2026`, as users read it."""
+    """`2026` or `Quý II/2026`, as users read it."""
     matched = PERIOD_PATTERN.match(period)
     if matched and matched.group(2):
-        return f"Quý {matched.group(2)}/{matched.group(1)}"
+        return f"Quý {QUARTER_NAMES[matched.group(2)]}/{matched.group(1)}"
     return period

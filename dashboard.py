@@ -16,6 +16,7 @@ pages = [
     st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
     st.Page("pages/locality.py", title="Địa phương", icon=":material/location_city:"),
     st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/flag:"),
+    st.Page("pages/tasks.py", title="Nhiệm vụ", icon=":material/task_alt:"),
     st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"),
 ]
 # A viewer is not shown the pages it may not use; the pages refuse it too, and the write path refuses

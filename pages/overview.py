@@ -2,6 +2,7 @@ import streamlit as st
 
 from kpi.app import access as access_views
 from kpi.app import cache, overview, session, widgets
+from kpi.app import tasks as plan_tasks
 from kpi.engine.describe import status_table
 from kpi.formatting import format_completeness
 from kpi.store.demo import load_demo
@@ -62,6 +63,8 @@ st.subheader(f"{names[parent_code] + ' — ' if parent_code else ''}năm {year}:
 st.caption(f"Số liệu đã được phê duyệt (khóa): "
            f"{format_completeness(access_views.approved_count(summary.locality_codes, approved), summary.expected)}. "
            f"Xem từng địa phương ở cột «Phê duyệt năm {year}» của bảng xếp hạng.")
+if (tasks_line := plan_tasks.summary_text(year, parent_code)) is not None:
+    st.caption(tasks_line)
 if summary.counts is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
     for column, row in zip(st.columns(len(summary.counts)), summary.counts.itertuples()):

@@ -143,7 +143,8 @@ names = dict(zip(localities["code"], localities["name"]))
 years = model.years()
 controls = st.columns([1, 3])
 year = controls[0].selectbox("Năm", years, index=years.index(model.default_year()), key="tasks_year")
-code = controls[1].selectbox("Địa phương", options, format_func=names.get, key="tasks_scope")
+code = controls[1].selectbox("Địa phương", options, format_func=names.get, key="tasks_scope",
+                             index=model.default_scope(options, () if rights.may_administer else rights.localities))
 on = model.today()
 scoped = model.items(year, code, on)
 if scoped.empty:

@@ -41,6 +41,12 @@ def scope_options(localities: pd.DataFrame) -> list[str]:
     return tops + ordered[ordered["plan_code"].notna() & ~ordered["code"].isin(parents)]["code"].tolist()
 
 
+def default_scope(options: list[str], own_localities) -> int:
+    """An editor starts on the first locality it answers for; everyone else on the city."""
+    mine = [index for index, code in enumerate(options) if code in own_localities]
+    return mine[0] if mine else 0
+
+
 @st.cache_data(ttl=cache.CACHE_TTL_SECONDS, max_entries=32)
 def items(year: int, scope: str | None, on: date) -> pd.DataFrame:
     """kpi.engine.tasks.scope_items, once per year, scope and day (cleared by cache.invalidate)."""
@@ -73,8 +79,9 @@ def locality_table(scoped: pd.DataFrame) -> pd.DataFrame:
 
 
 def lead_table(scoped: pd.DataFrame) -> pd.DataFrame:
+    # The agency last: its long names would push the counts off a laptop screen.
     table = engine_tasks.by_lead(scoped)
-    return table[["lead", *COUNT_HEADERS]].rename(columns={"lead": "Cơ quan chủ trì", **COUNT_HEADERS})
+    return table[["overdue", "due", "done", "in_progress", "lead"]].rename(columns={"lead": "Cơ quan chủ trì", **COUNT_HEADERS})
 
 
 def widget_key(locality_code: str, task_code: str, period: str, field: str) -> str:

@@ -14,9 +14,10 @@ from kpi.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, TASK_STATUS_LABELS, Tas
 from kpi.years import LOCAL_TIME
 
 STATUS_CHOICES = list(TaskStatus)
-TASK_HEADERS = {"group": "Nhóm nhiệm vụ", "task_code": "Mã", "title": "Nhiệm vụ", "lead": "Cơ quan chủ trì",
-                "period_label": "Kỳ", "due_text": "Hạn", "state": "Tình trạng", "evidence": "Sản phẩm",
-                "note": "Ghi chú"}
+# The state first and the long plan wording last, so that a laptop screen shows what is overdue.
+TASK_HEADERS = {"task_code": "Mã", "period_label": "Kỳ", "due_text": "Hạn", "state": "Tình trạng",
+                "evidence": "Sản phẩm", "title": "Nhiệm vụ", "lead": "Cơ quan chủ trì", "note": "Ghi chú",
+                "group": "Nhóm nhiệm vụ"}
 COUNT_HEADERS = {"due": "Đến hạn trong năm", "done": "Hoàn thành", "in_progress": "Đang thực hiện",
                  "overdue": "Quá hạn"}
 
@@ -69,6 +70,7 @@ def task_table(scoped: pd.DataFrame) -> pd.DataFrame:
     shown = scoped.assign(
         due_text=scoped["due"].map(lambda day: day.strftime("%d/%m/%Y")),
         state=[engine_tasks.state_label(status, overdue) for status, overdue in zip(scoped["status"], scoped["overdue"])],
+        evidence=scoped["evidence"].fillna(""), note=scoped["note"].fillna(""),
     )
     return shown[list(TASK_HEADERS)].rename(columns=TASK_HEADERS)
 

@@ -105,7 +105,7 @@ def file_section(year: int, code: str, signed_in) -> None:
     buttons = st.columns(4)
     for column, file_format in zip(buttons, ("xlsx", "csv")):
         column.download_button(f"Tải mẫu {file_format.upper()}",
-                               template_bytes(cache.engine(), code, year, file_format, model.today()),
+                               template_bytes(cache.engine(), code, year, file_format),
                                file_name=template_file_name(code, year, file_format), mime=MIME_TYPES[file_format],
                                icon=":material/download:", key=f"tasks_template_{file_format}")
     uploaded = st.file_uploader("Chọn tệp báo cáo nhiệm vụ (CSV hoặc XLSX)", type=["csv", "xlsx"], key="tasks_file")
@@ -168,6 +168,14 @@ if is_locality:
     shown = st.tabs(tabs)
     with shown[0]:
         st.dataframe(model.task_table(scoped), hide_index=True)
+        with st.expander("Lịch sử báo cáo của một nhiệm vụ"):
+            picked = st.selectbox("Nhiệm vụ và kỳ", scoped.index.tolist(), key="tasks_history",
+                                  format_func=lambda i: f"{scoped.at[i, 'task_code']} — {scoped.at[i, 'period_label']}")
+            history = model.history_table(code, scoped.at[picked, "task_code"], scoped.at[picked, "period"])
+            if history.empty:
+                st.caption("Chưa có báo cáo nào cho nhiệm vụ và kỳ này.")
+            else:
+                st.dataframe(history, hide_index=True)
     if may_write:
         with shown[1]:
             entry_form(year, code, scoped)

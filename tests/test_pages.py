@@ -458,6 +458,9 @@ def test_tasks_form_saves_a_report_with_evidence_for_the_editors_locality(app_db
     assert stored.loc[("2.2.a", "2026-Q1"), "status"] == "in_progress"
     assert shown_table(app, "Mã", "Tình trạng").set_index("Mã").loc["2.1", "Sản phẩm"] == \
         "Quyết định số 45/QĐ-UBND ngày 25/6/2026"
+    app.selectbox(key="tasks_history").set_value(0).run()
+    history = shown_table(app, "Người nhập", "Cách nhập")
+    assert history[["Tình trạng", "Người nhập", "Cách nhập"]].values.tolist() == [["Hoàn thành", "bientap", "Biểu mẫu"]]
 
 
 def test_tasks_form_refuses_done_without_evidence_beside_the_task_and_writes_nothing(app_db, task_editor):

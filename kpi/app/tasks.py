@@ -9,8 +9,9 @@ import streamlit as st
 
 from kpi.app import cache
 from kpi.engine import tasks as engine_tasks
-from kpi.formatting import format_integer
+from kpi.formatting import SOURCE_LABELS, format_integer, format_timestamp
 from kpi.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, TASK_STATUS_LABELS, TaskStatus
+from kpi.store.tasks import task_report_history
 from kpi.years import LOCAL_TIME
 
 STATUS_CHOICES = list(TaskStatus)
@@ -113,3 +114,17 @@ def form_rows(scoped: pd.DataFrame, state) -> list[dict]:
 
 def _text(value) -> str:
     return value if isinstance(value, str) else ""
+
+
+HISTORY_HEADERS = {"status": "Tình trạng", "evidence": "Sản phẩm", "note": "Ghi chú", "entered_by": "Người nhập",
+                   "entered_at": "Lúc", "source": "Cách nhập", "file_name": "Tệp"}
+
+
+def history_table(locality_code: str, task_code: str, period: str) -> pd.DataFrame:
+    """Every report written for one task and period, newest first, as users read it (not cached: it
+    is asked for one task at a time)."""
+    history = task_report_history(cache.engine(), locality_code, task_code, period)
+    history = history.assign(status=history["status"].map(status_label),
+                             entered_at=history["entered_at"].map(format_timestamp),
+                             source=history["source"].map(lambda source: SOURCE_LABELS.get(source, source)))
+    return history[list(HISTORY_HEADERS)].fillna("").rename(columns=HISTORY_HEADERS)

@@ -9,7 +9,6 @@ any case, with or without diacritics.
 
 import io
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 from openpyxl import Workbook
@@ -19,21 +18,21 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
 from kpi.engine.scope import fold
-from kpi.engine.tasks import scope_items
 from kpi.files.sheets import header_key, read_sheet, uncalculated_problems
-from kpi.periods import TASK_STATUS_LABELS
+from kpi.periods import TASK_STATUS_LABELS, period_label, periods
 from kpi.problems import Problem, Rejected
 from kpi.store import queries
 from kpi.store.accounts import Account
 from kpi.store.readings import WriteResult, checksum
-from kpi.store.tasks import TASK_REPORT_COLUMNS, TASK_REPORT_LABELS, apply_task_reports
+from kpi.store.tasks import TASK_REPORT_COLUMNS, TASK_REPORT_LABELS, apply_task_reports, plan_tasks, task_reports
 from kpi.vocabulary import ROW_COLUMN, Source
 
 HEADER_COLUMNS = {header_key(name): column for column, label in TASK_REPORT_LABELS.items() for name in (column, label)}
 REQUIRED = ["locality_code", "task_code", "period", "status"]
 STATUS_WORDS = {fold(word): status for status, label in TASK_STATUS_LABELS.items() for word in (status.value, label)}
-HELP_COLUMNS = {"locality_name": "Tên địa phương", "group": "Nhóm nhiệm vụ", "title": "Nhiệm vụ",
-                "lead": "Cơ quan chủ trì", "output": "Sản phẩm đầu ra (theo kế hoạch)", "due_text": "Hạn"}
+HELP_COLUMNS = {"locality_name": "Tên địa phương", "period_label": "Kỳ (đọc là)", "group": "Nhóm nhiệm vụ",
+                "title": "Nhiệm vụ", "lead": "Cơ quan chủ trì", "output": "Sản phẩm đầu ra (theo kế hoạch)",
+                "due_text": "Hạn"}
 # OWASP: text starting with these is a formula to a spreadsheet program opening a CSV file.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -101,29 +100,40 @@ def parse_task_file(data: bytes, file_name: str) -> ParsedTaskFile:
     return ParsedTaskFile(rows, labels, file_name, checksum(data), tuple(skipped))
 
 
-def template_frame(engine: Engine, locality_code: str, year: int, on: date) -> pd.DataFrame:
-    """One row per task and period due in the year for the locality (or a parent's localities),
-    with what is already reported; names, lead agency and due date after the columns read back."""
-    if locality_code not in set(queries.localities(engine)["code"]):
-        raise Rejected([Problem(None, None, locality_code, "Không có địa phương với mã này.")])
-    items = scope_items(engine, year, locality_code, on)
-    reported = items["entered_by"].notna()
-    frame = pd.DataFrame({
-        "locality_code": items["locality_code"], "task_code": items["task_code"], "period": items["period"],
-        "status": items["status_label"].where(reported, ""),
-        "evidence": items["evidence"].where(items["evidence"].notna(), ""),
-        "note": items["note"].where(items["note"].notna(), ""),
-        "locality_name": items["locality_name"], "group": items["group"], "title": items["title"],
-        "lead": items["lead"], "output": items["output"].where(items["output"].notna(), ""),
-        "due_text": items["due"].map(lambda day: day.strftime("%d/%m/%Y")),
-    })
+def template_frame(engine: Engine, locality_code: str, year: int) -> pd.DataFrame:
+    """One row per task and period of the locality's plan due in the year, with what is already
+    reported; names, lead agency and due date after the columns read back."""
+    localities = queries.localities(engine).set_index("code")
+    if locality_code not in localities.index or not isinstance(localities.at[locality_code, "plan_code"], str):
+        raise Rejected([Problem(None, None, locality_code, "Không có địa phương có kế hoạch với mã này.")])
+    tasks = plan_tasks(engine)
+    tasks = tasks[tasks["plan_code"] == localities.at[locality_code, "plan_code"]]
+    stored = task_reports(engine, year, [locality_code]).set_index(["task_code", "period"])
+    rows = []
+    for task in tasks.itertuples():
+        for period, due in periods(task.schedule, task.due, year):
+            report = stored.loc[(task.code, period)] if (task.code, period) in stored.index else None
+            rows.append({
+                "locality_code": locality_code, "task_code": task.code, "period": period,
+                "status": TASK_STATUS_LABELS[report["status"]] if report is not None else "",
+                "evidence": _text(report["evidence"]) if report is not None else "",
+                "note": _text(report["note"]) if report is not None else "",
+                "locality_name": localities.at[locality_code, "name"], "period_label": period_label(period),
+                "group": task.group, "title": task.title, "lead": task.lead, "output": _text(task.output),
+                "due_text": due.strftime("%d/%m/%Y"),
+            })
+    frame = pd.DataFrame(rows, columns=[*TASK_REPORT_COLUMNS, *HELP_COLUMNS])
     return frame.rename(columns=HELP_COLUMNS)
 
 
-def template_bytes(engine: Engine, locality_code: str, year: int, file_format: str, on: date) -> bytes:
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def template_bytes(engine: Engine, locality_code: str, year: int, file_format: str) -> bytes:
     """The template as .csv (UTF-8 with BOM, for Excel) or .xlsx, every cell written as text: a
     report's text that starts with `=` stays text, never a formula."""
-    frame = template_frame(engine, locality_code, year, on)
+    frame = template_frame(engine, locality_code, year)
     if file_format == "csv":
         as_text = frame.map(lambda text: f"'{text}" if str(text).startswith(FORMULA_STARTS) else text)
         return as_text.to_csv(index=False).encode("utf-8-sig")
@@ -131,7 +141,7 @@ def template_bytes(engine: Engine, locality_code: str, year: int, file_format: s
         raise ValueError(f"Định dạng không hỗ trợ: {file_format}")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Nhiệm vụ")
-    widths = [10, 10, 8, 16, 40, 30, 20, 60, 60, 30, 30, 11]
+    widths = [14, 10, 9, 16, 40, 30, 20, 12, 40, 60, 30, 30, 11]
     for index, width in enumerate(widths[:len(frame.columns)], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

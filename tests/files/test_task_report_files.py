@@ -1,7 +1,6 @@
 """Task-report files: the same reader and all-or-nothing rules as reading files, and the template."""
 
 import io
-from datetime import date
 
 import openpyxl
 import pytest
@@ -12,7 +11,6 @@ from kpi.store.accounts import create_user
 from kpi.store.tasks import task_reports
 
 PASSWORD = "mật khẩu đủ dài 1"
-ON = date(2026, 12, 2)
 
 
 def csv_bytes(text: str, encoding: str = "utf-8-sig") -> bytes:
@@ -69,7 +67,7 @@ def test_an_editor_file_for_another_locality_is_refused(engine):
 def test_the_template_filled_in_imports_back(engine, file_format):
     import_task_file(engine, csv_bytes("locality_code,task_code,period,status,evidence\n"
                                        "LAC_PHUONG,2.1,2026,done,=Quyết định 45\n"), "a.csv", user_name="dòng lệnh")
-    data = template_bytes(engine, "LAC_PHUONG", 2026, file_format, ON)
+    data = template_bytes(engine, "LAC_PHUONG", 2026, file_format)
     if file_format == "xlsx":
         workbook = openpyxl.load_workbook(io.BytesIO(data))
         sheet = workbook.active

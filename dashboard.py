@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi.app import cache, session
+from kpi.app import cache, guard, session
 from kpi.store.rights import rights_of
 
 st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030", page_icon=":material/balance:", layout="wide")
@@ -34,4 +34,4 @@ if rights.may_administer:
         st.Page("pages/approvals.py", title="Phê duyệt số liệu", icon=":material/verified:"),
         st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:"),
     ]
-st.navigation(sections, position="top").run()
+guard.run_page(st.navigation(sections, position="top"))

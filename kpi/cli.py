@@ -3,6 +3,7 @@
 import argparse
 import gc
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -12,10 +13,12 @@ from sqlalchemy import Engine
 from kpi import formatting as fmt
 from kpi.engine.assess import assess
 from kpi.engine.describe import describe_statuses
+from kpi.errors import file_error_text, log_to_file, log_unexpected
 from kpi.problems import Problem, Rejected
 from kpi.store import queries
 from kpi.store.db import make_engine
-from kpi.vocabulary import Role
+from kpi.vocabulary import NOTE_MAX_LENGTH, Role
+from kpi.years import FIRST_YEAR, current_year
 
 # Every other kpi module is imported by the command that needs it: importing them all (openpyxl,
 # argon2, the report writers) cost each command, an import of 100,000 rows included, a second or more.
@@ -32,6 +35,8 @@ ARGPARSE_PHRASES = {
     "unrecognized arguments": "tham số không hiểu được",
     "expected one argument": "cần một giá trị",
     "argument ": "tham số ",
+    "invalid year value": "năm không hợp lệ",
+    "invalid note value": "ghi chú không hợp lệ",
 }
 
 
@@ -49,6 +54,23 @@ def existing_file(text: str) -> Path:
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"Không tìm thấy tệp: {text}")
     return path
+
+
+def year(text: str) -> int:
+    """A year a figure can be about (FIRST_YEAR to this year), checked while parsing: exit 2 otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» không phải là một năm") from None
+    if not FIRST_YEAR <= value <= current_year():
+        raise argparse.ArgumentTypeError(f"năm phải từ {FIRST_YEAR} đến {current_year()}, không phải {text}")
+    return value
+
+
+def note(text: str) -> str:
+    if len(text) > NOTE_MAX_LENGTH:
+        raise argparse.ArgumentTypeError(f"ghi chú dài {len(text)} ký tự, quá giới hạn {NOTE_MAX_LENGTH} ký tự")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "nhận số liệu là của nó; không ghi thì nhập với tư cách hệ thống (dòng lệnh)")
 
     progress = commands.add_parser("progress", help="đánh giá tiến độ các chỉ tiêu tính đến một năm")
-    progress.add_argument("--year", type=int, required=True, metavar="NĂM")
+    progress.add_argument("--year", type=year, required=True, metavar="NĂM")
     progress.add_argument("--locality", metavar="MÃ", help="một địa phương (địa phương cấp trên gồm cả số liệu tổng hợp và cấp dưới)")
     progress.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
 
@@ -78,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", type=Path, metavar="TỆP")
 
     report = commands.add_parser("report", help="lập báo cáo họp (Word .docx hoặc Excel .xlsx) về tiến độ tính đến một năm")
-    report.add_argument("--year", type=int, required=True, metavar="NĂM")
+    report.add_argument("--year", type=year, required=True, metavar="NĂM")
     report.add_argument("--locality", metavar="MÃ", help="một địa phương (mặc định: toàn thành phố)")
     report.add_argument("file", type=Path, metavar="TỆP", help="tệp .docx hoặc .xlsx")
 
@@ -88,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup_command = commands.add_parser("backup", help="sao lưu cơ sở dữ liệu (kể cả khi đang có người ghi)")
     backup_command.add_argument("file", type=Path, metavar="TỆP")
+    backup_command.add_argument("--overwrite", action="store_true", help="ghi đè tệp đã có (mặc định: từ chối)")
 
     restore_command = commands.add_parser("restore", help="khôi phục bản sao lưu vào một cơ sở dữ liệu trống")
     restore_command.add_argument("file", type=existing_file, metavar="TỆP")
@@ -114,12 +137,13 @@ def _add_approval_commands(commands) -> None:
                             ("reopen", "mở lại số liệu đã phê duyệt để sửa")):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--locality", required=True, metavar="MÃ")
-        command.add_argument("--year", type=int, required=True, metavar="NĂM")
+        command.add_argument("--year", type=year, required=True, metavar="NĂM")
         command.add_argument("--user", required=True, metavar="TÊN", help="tài khoản quản trị viên thực hiện")
-        command.add_argument("--note", metavar="GHI_CHÚ", help="lý do hoặc ghi chú, lưu vào lịch sử phê duyệt")
+        command.add_argument("--note", type=note, metavar="GHI_CHÚ", help="lý do hoặc ghi chú, lưu vào lịch sử phê duyệt "
+                             f"(tối đa {NOTE_MAX_LENGTH} ký tự)")
     history = commands.add_parser("approvals", help="lịch sử phê duyệt và mở lại")
     history.add_argument("--locality", metavar="MÃ")
-    history.add_argument("--year", type=int, metavar="NĂM")
+    history.add_argument("--year", type=year, metavar="NĂM")
 
 
 def judging_day(text: str):
@@ -149,7 +173,14 @@ def _add_task_commands(commands) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    engine = make_engine()
+    logged_to = log_to_file()
+    try:
+        engine = make_engine()
+    except Exception as error:
+        # An address of a database this product does not use, or one it cannot create.
+        message = error if isinstance(error, ValueError) else f"KPI_DATABASE_URL không dùng được ({type(error).__name__})."
+        print(f"Lỗi cấu hình: {message}", file=sys.stderr)
+        return EXIT_USAGE
     # The libraries are loaded: the collector need not walk their objects again each time a
     # command creates many of its own (a tenth of an import of 100,000 rows).
     gc.freeze()
@@ -159,6 +190,23 @@ def main(argv: list[str] | None = None) -> int:
         print("Không thực hiện được, chưa ghi gì vào cơ sở dữ liệu:", file=sys.stderr)
         for problem in rejected.problems:
             print(f"- {problem}", file=sys.stderr)
+        return EXIT_REJECTED
+    except BrokenPipeError:
+        raise  # the reader of the output went away: kpi/__main__.py ends quietly
+    except OSError as error:
+        print(f"Không thực hiện được: không đọc hoặc ghi được tệp {file_error_text(error)}.", file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception as error:
+        from sqlalchemy.exc import OperationalError
+
+        reference = log_unexpected(f"chạy lệnh {args.command}")
+        where = f" (chi tiết trong {logged_to}, mã lỗi {reference})" if logged_to else f" (mã lỗi {reference})"
+        if isinstance(error, OperationalError):
+            print(f"Không làm việc được với cơ sở dữ liệu của KPI_DATABASE_URL{where}. Kiểm tra địa chỉ, "
+                  "mật khẩu và máy chủ cơ sở dữ liệu.", file=sys.stderr)
+        else:
+            print(f"Lỗi không lường trước, lệnh đã dừng{where}. Mỗi lần ghi là một giao dịch: phần dở dang "
+                  "không được lưu. Hãy báo cho quản trị hệ thống.", file=sys.stderr)
         return EXIT_REJECTED
     finally:
         engine.dispose()
@@ -175,8 +223,9 @@ def run_init(engine: Engine, args) -> int:
 
 def run_localities(engine: Engine, args) -> int:
     from kpi.files.catalogue import add_localities
+    from kpi.files.sheets import read_path
 
-    count = add_localities(engine, args.file.read_bytes(), args.file.name)
+    count = add_localities(engine, read_path(args.file), args.file.name)
     print(f"Đã thêm hoặc cập nhật {fmt.format_integer(count)} địa phương.")
     return EXIT_OK
 
@@ -194,11 +243,12 @@ def run_demo(engine: Engine, args) -> int:
 
 
 def run_import(engine: Engine, args) -> int:
-    from kpi.files.importer import apply_parsed, parse_file
+    from kpi.files.importer import apply_parsed, parse_file, skipped_rows_text
+    from kpi.files.sheets import read_path
 
     try:
         account = _account(engine, args.user) if args.user is not None else None
-        parsed = parse_file(engine, args.file.read_bytes(), args.file.name)
+        parsed = parse_file(engine, read_path(args.file), args.file.name, account)
         result = apply_parsed(engine, parsed, user=account, user_name=None if account else CLI_USER,
                               dry_run=args.dry_run)
     except Rejected as rejected:
@@ -212,8 +262,9 @@ def run_import(engine: Engine, args) -> int:
     else:
         print(f"Đã nhập tệp {args.file.name} (lần nhập số {result.batch_id}): {_counts_text(result)}.")
     if parsed.skipped_rows:
-        rows = ", ".join(str(row) for row in parsed.skipped_rows[:20]) + (", …" if len(parsed.skipped_rows) > 20 else "")
-        print(f"Bỏ qua {fmt.format_integer(len(parsed.skipped_rows))} dòng chưa nhập số liệu (dòng {rows}).")
+        print(f"{skipped_rows_text(parsed.skipped_rows)}.")
+    if parsed.notice:
+        print(parsed.notice)
     return EXIT_OK
 
 
@@ -360,10 +411,17 @@ def run_approvals(engine: Engine, args) -> int:
 def run_backup(engine: Engine, args) -> int:
     from kpi.store.backup import BackupError, backup
 
+    if args.file.exists() and not args.overwrite:
+        print(f"Tệp {args.file} đã có; không ghi đè. Chọn tên khác, hoặc thêm --overwrite để ghi đè.", file=sys.stderr)
+        return EXIT_REJECTED
     try:
         backup(engine, args.file)
     except BackupError as error:
         print(f"Không sao lưu được: {error}", file=sys.stderr)
+        return EXIT_REJECTED
+    except sqlite3.OperationalError:
+        # SQLite's online backup opens the target itself and says only "unable to open database file".
+        print(f"Không sao lưu được: không tạo được tệp {args.file} (thư mục không ghi được).", file=sys.stderr)
         return EXIT_REJECTED
     print(f"Đã sao lưu cơ sở dữ liệu vào {args.file}.")
     return EXIT_OK
@@ -431,6 +489,8 @@ def run_task_report(engine: Engine, args) -> int:
         print(f"Chạy thử, chưa ghi gì: tệp {args.file.name} hợp lệ; nếu ghi sẽ có {_counts_text(result)}.")
     else:
         print(f"Đã ghi báo cáo nhiệm vụ từ tệp {args.file.name}: {_counts_text(result)}.")
+    if parsed.notice:
+        print(parsed.notice)
     if parsed.skipped_rows:
         print(f"Bỏ qua {fmt.format_integer(len(parsed.skipped_rows))} dòng chưa ghi tình trạng.")
     return EXIT_OK

@@ -57,3 +57,7 @@ MIME_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+
+# The longest note (ghi chú) of a figure, in the form, in files and on the command line: a note says
+# why a figure is what it is, in a sentence or two.
+NOTE_MAX_LENGTH = 500

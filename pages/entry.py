@@ -6,7 +6,7 @@ from kpi.formatting import format_integer, format_target
 from kpi.problems import Rejected
 from kpi.store.readings import apply_readings, locked_message
 from kpi.store.rights import rights_of
-from kpi.vocabulary import Kind, Source
+from kpi.vocabulary import NOTE_MAX_LENGTH, Kind, Source
 from kpi.years import current_year, year_choices
 
 FEEDBACK_KEY = "entry_feedback"
@@ -121,7 +121,7 @@ with st.form(f"entry_form_{code}_{year}"):
                              horizontal=True, key=key("value"), disabled=locked)
                     errors("value")
             with columns[2]:
-                st.text_input("Ghi chú", value=defaults[key("note")] or "", key=key("note"), max_chars=500, disabled=locked)
+                st.text_input("Ghi chú", value=defaults[key("note")] or "", key=key("note"), max_chars=NOTE_MAX_LENGTH, disabled=locked)
                 errors("note")
             warning = entry.far_from_last_year(f.kind, current[f.code], previous.get(f.code), year)
             if warning:

@@ -128,6 +128,8 @@ def file_section(year: int, code: str, signed_in) -> None:
         st.error("Không ghi được tệp, chưa ghi gì:", icon=":material/error:")
         st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
     st.info(f"Xem trước: {counts_text(preview)}.", icon=":material/preview:")
+    if parsed.notice:
+        st.caption(widgets.plain(parsed.notice))
     st.button("Ghi tệp này", type="primary", on_click=apply_file, args=(data, uploaded.name, parsed.checksum),
               key="tasks_apply")
 

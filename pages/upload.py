@@ -1,6 +1,6 @@
 import streamlit as st
 
-from kpi.app import cache, choices, session, widgets
+from kpi.app import cache, choices, session, upload, widgets
 from kpi.app import tables as views
 from kpi.files import importer
 from kpi.files.templates import template_file_name
@@ -13,18 +13,21 @@ from kpi.years import current_year, year_choices
 APPLIED_KEY = "upload_applied"
 
 
-def apply(data: bytes, file_name: str, checksum: str) -> None:
+def apply(check: upload.UploadCheck) -> None:
     account = session.account()
     if account is None:
-        st.session_state[APPLIED_KEY] = {"checksum": checksum, "logged_out": True}
+        st.session_state[APPLIED_KEY] = {"checksum": check.digest, "logged_out": True}
         return
     try:
-        result = importer.import_file(cache.engine(), data, file_name, user=account)
+        # The write path checks everything again, inside its transaction: rights and locks may have
+        # changed since the preview.
+        result = importer.apply_parsed(cache.engine(), check.parsed, user=account)
     except Rejected as rejected:
-        st.session_state[APPLIED_KEY] = {"checksum": checksum, "problems": rejected.problems}
+        st.session_state[APPLIED_KEY] = {"checksum": check.digest, "problems": rejected.problems}
     else:
-        st.session_state[APPLIED_KEY] = {"checksum": checksum, "result": result}
+        st.session_state[APPLIED_KEY] = {"checksum": check.digest, "result": result}
         cache.invalidate()
+    upload.forget_check()
 
 
 def counts_text(result) -> str:
@@ -67,38 +70,41 @@ st.caption("Tệp được kiểm tra toàn bộ trước: nếu có một dòng
            "Xem trước kết quả rồi bấm «Áp dụng» để ghi. "
            f"Người nhập được ghi là tài khoản «{widgets.plain(account.name)}»"
            + ("." if rights.may_administer else "; tệp chỉ được có số liệu của các địa phương được giao cho tài khoản này."))
-uploaded = st.file_uploader("Chọn tệp CSV hoặc XLSX", type=["csv", "xlsx"], key="upload_file")
+uploaded = st.file_uploader(f"Chọn tệp {upload.ACCEPTED_HINT}", key="upload_file",
+                            help="Tệp .txt là tệp Excel lưu dạng «Unicode Text» (các cột cách nhau bằng dấu tab).")
 if uploaded is not None:
     data = uploaded.getvalue()
-    try:
-        parsed = importer.parse_file(cache.engine(), data, uploaded.name)
-        preview = importer.apply_parsed(cache.engine(), parsed, user=account, dry_run=True)
-    except Rejected as rejected:
-        st.error(f"Tệp «{uploaded.name}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
-                 "Sửa các lỗi dưới đây (theo dòng và cột trong tệp) rồi tải lên lại.", icon=":material/error:")
-        st.dataframe(views.problems_table(rejected.problems), hide_index=True)
+    check = upload.check_upload(data, uploaded.name, account)
+    applied = st.session_state.get(APPLIED_KEY, {})
+    if applied.get("checksum") == check.digest and "result" in applied:
+        st.success(f"Đã áp dụng tệp «{uploaded.name}»: {counts_text(applied['result'])}.", icon=":material/check_circle:")
+    elif check.problems:
+        st.error(f"Tệp «{uploaded.name}» có {format_integer(len(check.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
+                 "Sửa các lỗi dưới đây (theo dòng và cột trong tệp, kể cả quyền ghi và số liệu đã phê duyệt) rồi "
+                 "tải lên lại.", icon=":material/error:")
+        st.dataframe(views.problems_table(check.problems), hide_index=True)
     else:
-        applied = st.session_state.get(APPLIED_KEY, {})
-        if applied.get("checksum") == parsed.checksum and "result" in applied:
-            st.success(f"Đã áp dụng tệp «{uploaded.name}»: {counts_text(applied['result'])}.", icon=":material/check_circle:")
+        parsed, preview = check.parsed, check.preview
+        if applied.get("checksum") == check.digest and "problems" in applied:
+            st.error("Không áp dụng được tệp, chưa ghi gì vào cơ sở dữ liệu:", icon=":material/error:")
+            st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
+        if applied.get("checksum") == check.digest and applied.get("logged_out"):
+            st.error("Phiên đăng nhập đã kết thúc, chưa ghi gì. Hãy đăng nhập lại.", icon=":material/error:")
+        st.info(f"Xem trước tệp «{uploaded.name}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
+        if parsed.notice:
+            st.caption(parsed.notice)
+        metrics = st.columns(3)
+        metrics[0].metric("Sẽ tạo mới", format_integer(preview.created))
+        metrics[1].metric("Sẽ cập nhật", format_integer(preview.updated))
+        metrics[2].metric("Không đổi", format_integer(preview.unchanged))
+        if parsed.skipped_rows:
+            st.caption(importer.skipped_rows_text(parsed.skipped_rows) + ".")
+        if preview.created + preview.updated == 0:
+            st.info("Mọi số liệu trong tệp đã có sẵn, không có gì thay đổi.")
         else:
-            if applied.get("checksum") == parsed.checksum and "problems" in applied:
-                st.error("Không áp dụng được tệp, chưa ghi gì vào cơ sở dữ liệu:", icon=":material/error:")
-                st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
-            if applied.get("checksum") == parsed.checksum and applied.get("logged_out"):
-                st.error("Phiên đăng nhập đã kết thúc, chưa ghi gì. Hãy đăng nhập lại.", icon=":material/error:")
-            st.info(f"Xem trước tệp «{uploaded.name}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")
-            metrics = st.columns(3)
-            metrics[0].metric("Sẽ tạo mới", format_integer(preview.created))
-            metrics[1].metric("Sẽ cập nhật", format_integer(preview.updated))
-            metrics[2].metric("Không đổi", format_integer(preview.unchanged))
-            st.dataframe(views.preview_table(parsed.frame, cache.indicators().set_index("code")["kind"]), hide_index=True)
-            if parsed.skipped_rows:
-                st.caption("Bỏ qua các dòng không có số liệu: " + ", ".join(map(str, parsed.skipped_rows)) + ".")
-            if preview.created + preview.updated == 0:
-                st.info("Mọi số liệu trong tệp đã có sẵn, không có gì thay đổi.")
-            st.button("Áp dụng tệp này", type="primary", on_click=apply,
-                      args=(data, uploaded.name, parsed.checksum), key="upload_apply")
+            st.caption("Các số liệu sẽ tạo mới hoặc thay đổi (cũ → mới):")
+            st.dataframe(upload.changes_table(preview.changes, localities, cache.indicators()), hide_index=True)
+        st.button("Áp dụng tệp này", type="primary", on_click=apply, args=(check,), key="upload_apply")
 
 st.header("3. Các lần nhập số liệu trước", divider="gray")
 batches = cache.import_batches()

@@ -203,3 +203,90 @@ def test_tasks_prints_a_vietnamese_list_and_refuses_a_bad_day(initialised):
         assert text in listed.stdout, text
     bad = initialised("tasks", "--year", "2026", "--on", "31/13/2026")
     assert bad.returncode == 2 and "ngày không hợp lệ" in bad.stderr
+
+
+# --- hostile input and failures (issue 19): a Vietnamese message, never a traceback --------------------------
+
+HEADER = "locality_code,indicator_code,year,numerator,denominator,value,note\n"
+
+
+def refused(result, code: int, *words: str) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("content, words", [
+    (HEADER + "LAC_PHUONG,VU_VIEC_VPPL,2025,,,3," + "x" * 200_000 + "\n", "quá giới hạn 32.767 ký tự một ô"),
+    (HEADER + '"LAC_PHUONG",' + ",".join(["1"] * 100_000) + "\n", "quá giới hạn 200 ô một dòng"),
+    (HEADER + "LAC_PHUONG,VU_VIEC_VPPL,2025,,,3," + "y" * 120_000 + "\n", "quá giới hạn 32.767 ký tự một ô"),
+    (HEADER + "LAC_PHUONG,VU_VIEC_VPPL,2025,,,3," + "y" * 20_000 + "\n", "Ghi chú dài quá 500 ký tự"),
+])
+def test_import_of_a_hostile_file_is_refused_in_vietnamese(initialised, engine, tmp_path, content, words):
+    path = tmp_path / "xau.csv"
+    path.write_text(content)
+    refused(initialised("import", path), 1, words)
+    assert queries.readings(engine).empty
+
+
+def test_a_long_note_is_refused_by_row_and_column(initialised, tmp_path):
+    path = tmp_path / "dai.csv"
+    path.write_text(HEADER + "LAC_PHUONG,VU_VIEC_VPPL,2025,,,3," + "y" * 501 + "\n")
+    result = initialised("import", path)
+    refused(result, 1, "Dòng 2, cột «note» (giá trị «yyyy")
+    assert "y" * 100 not in result.stderr  # the note is named by its start, not printed whole
+
+
+@pytest.mark.parametrize("command", [["export"], ["report", "--year", "2025"], ["backup"]])
+@pytest.mark.parametrize("target", ["/proc/kpi/out", "/proc/out"])
+def test_writing_where_nothing_can_be_written_is_refused_in_vietnamese(initialised, command, target):
+    suffix = {"export": ".csv", "report": ".xlsx", "backup": ".sqlite3"}[command[0]]
+    refused(initialised(*command, target + suffix), 1, "Không")
+
+
+@pytest.mark.parametrize("command", [["export"], ["report", "--year", "2025"]])
+def test_writing_into_a_missing_folder_is_refused_naming_the_file(initialised, tmp_path, command):
+    target = tmp_path / "khong_co" / ("a.csv" if command[0] == "export" else "a.xlsx")
+    refused(initialised(*command, target), 1, "thư mục hoặc tệp không tồn tại", str(target))
+
+
+def test_backup_refuses_to_overwrite_unless_told(initialised, tmp_path):
+    target = tmp_path / "kpi.sqlite3"
+    target.write_text("quan trọng")
+    refused(initialised("backup", target), 1, "đã có; không ghi đè", "--overwrite")
+    assert target.read_text() == "quan trọng"
+    done = initialised("backup", target, "--overwrite")
+    assert done.returncode == 0, done.stderr
+    assert target.read_bytes().startswith(b"SQLite format 3")
+
+
+@pytest.mark.parametrize("url, code, words", [
+    ("mysql://kpi@localhost/kpi", 2, "KPI_DATABASE_URL phải là"),
+    ("oracle://x", 2, "KPI_DATABASE_URL phải là"),
+    ("postgresql://kpi@127.0.0.1:1/kpi", 1, "Không làm việc được với cơ sở dữ liệu"),
+])
+def test_an_unusable_database_url_is_refused_in_vietnamese(run_cli, url, code, words):
+    refused(run_cli("progress", "--year", "2025", url=url), code, words)
+
+
+def test_an_unexpected_error_is_logged_to_the_file_not_the_screen(run_cli, tmp_path, monkeypatch):
+    not_a_database = tmp_path / "kpi.sqlite3"
+    not_a_database.write_bytes(b"this is not a database" * 100)
+    log = tmp_path / "nhat_ky" / "kpi.log"
+    monkeypatch.setenv("KPI_LOG_FILE", str(log))
+    result = run_cli("progress", "--year", "2025", url=f"sqlite:///{not_a_database}")
+    refused(result, 1, "Lỗi không lường trước", str(log))
+    assert "Traceback" in log.read_text() and "DatabaseError" in log.read_text()
+
+
+@pytest.mark.parametrize("args", [["report", "--year", "1900", "a.docx"], ["progress", "--year", "99999"],
+                                  ["progress", "--year", "2014"], ["approvals", "--year", "3000"],
+                                  ["progress", "--year", "hai nghìn"]])
+def test_years_are_checked_on_every_command(initialised, args):
+    refused(initialised(*args), 2, "năm")
+
+
+def test_an_approval_note_over_the_limit_is_refused(initialised):
+    refused(initialised("approve", "--locality", "LAC_PHUONG", "--year", "2025", "--user", "x", "--note", "z" * 501),
+            2, "quá giới hạn 500 ký tự")

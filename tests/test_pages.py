@@ -8,7 +8,7 @@ from conftest import PROJECT_DIR
 from streamlit.testing.v1 import AppTest
 
 from kpi import formatting as fmt
-from kpi.app import cache, entry, session, widgets
+from kpi.app import cache, entry, session, upload, widgets
 from kpi.app import indicator as comparison
 from kpi.app import tasks as tasks_model
 from kpi.engine import scope as overview
@@ -380,10 +380,20 @@ def test_upload_previews_then_applies_a_file(demo_db):
     assert not app.exception
     assert any("Xem trước tệp «lac_phuong.csv»: 3 dòng hợp lệ." in i for i in texts(app.info))
     assert {m.label: m.value for m in app.metric} == {"Sẽ tạo mới": "1", "Sẽ cập nhật": "2", "Không đổi": "0"}
-    preview = shown_table(app, "Dòng", "Mã chỉ tiêu")
-    assert preview[["Dòng", "Số liệu", "Tử số"]].values.tolist() == [["2", "94,0%", "47"], ["3", "24", ""],
-                                                                     ["4", "96,0%", "1.200"]]
     before = queries.readings(demo_db, full=True)
+    old = before.set_index(["indicator_code", "year"])
+    old_ratio = old.loc[("HOA_GIAI_THANH", 2025)]
+    preview = shown_table(app, "Dòng trong tệp", "Số liệu cũ", "Số liệu mới")
+    # Names, not codes, and the figure before and after for every row that changes it.
+    assert preview["Địa phương"].tolist() == ["xã Lạc Phượng"] * 3
+    assert preview["Chỉ tiêu"].tolist()[0] == "Tỷ lệ hòa giải thành"
+    assert preview["Thay đổi"].tolist() == ["Cập nhật", "Cập nhật", "Tạo mới"]
+    assert preview["Số liệu mới"].tolist() == ["94,0% (47/50)", "24", "96,0% (1.200/1.250)"]
+    assert preview["Số liệu cũ"].tolist() == [
+        fmt.format_value("ratio", old_ratio.numerator, old_ratio.denominator) +
+        f" ({fmt.format_integer(old_ratio.numerator)}/{fmt.format_integer(old_ratio.denominator)})",
+        fmt.format_integer(old.loc[("VU_VIEC_VPPL", 2025), "value"]), fmt.NO_VALUE]
+    assert preview["Ghi chú mới"].tolist() == ["", "giảm 1 vụ", ""]
     assert before[before["year"] == THIS_YEAR].empty
 
     button(app, "Áp dụng tệp này").click().run()
@@ -527,3 +537,76 @@ def test_overview_says_how_many_tasks_fallen_due_are_done_and_overdue(demo_db):
     app = open_page("pages/overview.py")
     app.selectbox(key="overview_year").set_value(2026).run()
     assert any(c.startswith("Nhiệm vụ đến hạn: ") and "hoàn thành /" in c and "quá hạn" in c for c in texts(app.caption))
+
+
+def test_upload_lists_cell_problems_rights_and_locks_in_one_list(demo_db):
+    editor = create_user(demo_db, "canbo_lac_phuong", PASSWORD, "editor", ["LAC_PHUONG"])
+    approvals.approve(demo_db, "LAC_PHUONG", 2024, ADMIN)
+    bad = ("locality_code,indicator_code,year,numerator,denominator,value\n"
+           "LAC_PHUONG,HOA_GIAI_THANH,2025,60,50,\n"
+           "NHI_CHIEU,QPPL_TRINH_TU,2025,1,2,\n"
+           "LAC_PHUONG,HOA_GIAI_THANH,2024,1,2,\n")
+    before = queries.readings(demo_db, full=True)
+    app = open_page("pages/upload.py", editor)
+    app.file_uploader(key="upload_file").set_value(("ba_loi.csv", bad.encode(), "text/csv")).run()
+    assert not app.exception
+    assert any("Tệp «ba_loi.csv» có 3 lỗi" in e for e in texts(app.error)), texts(app.error) + texts(app.info)
+    problems = shown_table(app, "Dòng", "Cột", "Lỗi")
+    assert problems["Dòng"].tolist() == ["2", "3", "4"]
+    assert "Tử số không được lớn hơn mẫu số" in problems["Lỗi"][0]
+    assert "không được ghi số liệu của địa phương này" in problems["Lỗi"][1]
+    assert "đã được «quantri» phê duyệt" in problems["Lỗi"][2]
+    assert queries.readings(demo_db, full=True).equals(before)
+
+
+def test_upload_accepts_excel_unicode_text_and_refuses_other_types_in_vietnamese(app_db):
+    unicode_text = "Mã địa phương\tMã chỉ tiêu\tNăm\tTử số\tMẫu số\tGiá trị\tGhi chú\r\n"
+    unicode_text += "LAC_PHUONG\tHOA_GIAI_THANH\t2025\t47\t50\t\tghi chú\r\n"
+    app = open_page("pages/upload.py")
+    uploader = app.file_uploader(key="upload_file")
+    assert uploader.proto.type == []  # every type reaches the reader, which answers in Vietnamese
+    uploader.set_value(("so_lieu.txt", unicode_text.encode("utf-16"), "text/plain")).run()
+    assert not app.exception and not app.error
+    assert any("Xem trước tệp «so_lieu.txt»: 1 dòng hợp lệ." in i for i in texts(app.info))
+    app.file_uploader(key="upload_file").set_value(("bao_cao.pdf", b"%PDF-1.4", "application/pdf")).run()
+    assert not app.exception
+    assert any("Chỉ nhận tệp .csv hoặc .xlsx (và .txt" in e for e in [*texts(app.error), *map(str, shown_table(
+        app, "Lỗi")["Lỗi"])])
+
+
+def test_upload_checks_a_file_once_and_words_skipped_rows_as_row_numbers(app_db):
+    text = ("locality_code,indicator_code,year,numerator,denominator,value\n"
+            "LAC_PHUONG,HOA_GIAI_THANH,2025,47,50,\n" + "LAC_PHUONG,VU_VIEC_VPPL,2025,,,\n" * 14 +
+            "LAC_PHUONG,QPPL_TRINH_TU,2025,,,\n")
+    app = open_page("pages/upload.py")
+    app.file_uploader(key="upload_file").set_value(("mau.csv", text.encode(), "text/csv")).run()
+    first = app.session_state[upload.CHECK_KEY]
+    app.selectbox(key="upload_template_year").set_value(2024).run()
+    assert app.session_state[upload.CHECK_KEY] is first
+    skipped = [c for c in texts(app.caption) if c.startswith("Bỏ qua")]
+    assert skipped == ["Bỏ qua 15 dòng chưa có số liệu (dòng để trống của tệp mẫu): dòng số 3, 4, 5, 6, 7, 8, 9, 10, "
+                       "11, 12, 13, 14, 15, 16, 17 trong tệp."]
+
+
+def test_upload_of_hostile_files_shows_vietnamese_messages(app_db):
+    app = open_page("pages/upload.py")
+    for name, data, words in [
+        ("dai.csv", b"a,b\n1," + b"x" * 200_000 + b"\n", "quá giới hạn 32.767 ký tự một ô"),
+        ("rong.csv", b"a,b\n" + b",".join([b"1"] * 100_000) + b"\n", "quá giới hạn 200 ô một dòng"),
+    ]:
+        app.file_uploader(key="upload_file").set_value((name, data, "text/csv")).run()
+        assert not app.exception
+        assert any(words in message for message in shown_table(app, "Lỗi")["Lỗi"])
+
+
+def test_an_unexpected_error_on_a_page_is_logged_and_shown_in_vietnamese(app_db, caplog):
+    with app_db.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE importbatch")
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app.session_state[session.ACCOUNT_KEY] = get_account(cache.engine(), ADMIN)
+    app.switch_page("pages/upload.py").run()
+    assert not app.exception
+    [message] = [e for e in texts(app.error) if "lỗi không lường trước" in e]
+    assert "mã lỗi" in message and "Traceback" not in message and "importbatch" not in message
+    logged = [r for r in caplog.records if r.name == "kpi"]
+    assert logged and logged[0].exc_info is not None and "importbatch" in str(logged[0].exc_info[1])

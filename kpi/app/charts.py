@@ -11,6 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+# Importing Streamlit's plotly element makes its own theme plotly's default; it must happen before
+# ours is set, or the first chart a session draws would switch every later figure to Streamlit's theme.
+import streamlit.elements.plotly_chart  # noqa: F401
+
 from kpi import formatting as fmt
 from kpi.engine.progress import TARGET_YEAR
 from kpi.vocabulary import Kind

@@ -6,7 +6,7 @@ import pandas as pd
 
 from kpi import formatting as fmt
 from kpi.problems import Problem
-from kpi.vocabulary import COLUMN_LABELS, FIGURES, NO, ROW_COLUMN, YES, YES_NO_TEXT
+from kpi.vocabulary import COLUMN_LABELS, FIGURES, NO, YES, YES_NO_TEXT
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
@@ -84,20 +84,3 @@ def readings_table(readings: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
         table[column] = table[column].map(lambda n: "" if pd.isna(n) else fmt.format_integer(n))
     table["note"] = table["note"].fillna("")
     return table[list(READINGS_HEADERS)].rename(columns=READINGS_HEADERS)
-
-
-def preview_table(frame: pd.DataFrame, kinds: pd.Series) -> pd.DataFrame:
-    """Parsed rows of an uploaded file, numbered as in the file, with the figure as it will be
-    read (kinds maps indicator_code -> kind), so a misplaced column shows before anything is written."""
-    table = pd.DataFrame({
-        "Dòng": frame[ROW_COLUMN].astype(str).tolist(),
-        COLUMN_LABELS["locality_code"]: frame["locality_code"].tolist(),
-        COLUMN_LABELS["indicator_code"]: frame["indicator_code"].tolist(),
-        COLUMN_LABELS["year"]: frame["year"].astype(str).tolist(),
-        "Số liệu": [fmt.format_value(k, r.numerator, r.denominator, r.value)
-                    for k, r in zip(frame["indicator_code"].map(kinds), frame.itertuples())],
-    })
-    for column in FIGURES:
-        table[COLUMN_LABELS[column]] = [("" if pd.isna(v) else fmt.format_integer(v)) for v in frame[column]]
-    table[COLUMN_LABELS["note"]] = frame["note"].fillna("").tolist()
-    return table

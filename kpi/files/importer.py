@@ -14,12 +14,13 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from kpi.files.sheets import Sheet, header_key, read_sheet, uncalculated_problems
+from kpi.formatting import format_integer
 from kpi.numbers import LARGEST, Refusal, parse_whole_column
 from kpi.problems import Problem, Rejected
 from kpi.store.accounts import Account
 from kpi.store.db import read_session
 from kpi.store.models import Indicator, Locality
-from kpi.store.readings import WriteResult, apply_readings, checksum, validate
+from kpi.store.readings import SHOWN_CHARS, WriteResult, access_problems, apply_readings, checksum, validate
 from kpi.vocabulary import BOOLEAN_WORDS, COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, ROW_COLUMN, Kind, Source
 from kpi.years import FIRST_YEAR, current_year
 
@@ -35,13 +36,22 @@ class ParsedFile:
     """Rows naming a reading but holding no figure at all (a template row left empty): not imported."""
     in_file_terms: Callable[[list[Problem]], list[Problem]] | None = field(default=None, repr=False, compare=False)
     """The write path's problems as the file shows them (its text, its columns, in file order)."""
+    notice: str | None = None
+    """What the reader decided that the person should know (which sheet of several was read)."""
+
+
+def skipped_rows_text(rows: tuple[int, ...], shown: int = 20) -> str:
+    """"Bỏ qua 1 dòng chưa có số liệu: dòng số 15 trong tệp", worded so that nobody reads "15 rows"."""
+    numbers = ", ".join(str(row) for row in rows[:shown]) + (", …" if len(rows) > shown else "")
+    return (f"Bỏ qua {format_integer(len(rows))} dòng chưa có số liệu (dòng để trống của tệp mẫu): "
+            f"dòng số {numbers} trong tệp")
 
 
 def import_file(engine: Engine, data: bytes, file_name: str, *, user: Account | None = None,
                 user_name: str | None = None, dry_run: bool = False) -> WriteResult:
     """Check the whole file and apply it as one batch, or raise Rejected listing every problem.
     With `user`, that account's rights apply; without, `user_name` names a system actor."""
-    return apply_parsed(engine, parse_file(engine, data, file_name), user=user, user_name=user_name, dry_run=dry_run)
+    return apply_parsed(engine, parse_file(engine, data, file_name, user), user=user, user_name=user_name, dry_run=dry_run)
 
 
 def apply_parsed(engine: Engine, parsed: ParsedFile, *, user: Account | None = None, user_name: str | None = None,
@@ -51,12 +61,13 @@ def apply_parsed(engine: Engine, parsed: ParsedFile, *, user: Account | None = N
                           column_labels=parsed.column_labels, explain=parsed.in_file_terms)
 
 
-def parse_file(engine: Engine, data: bytes, file_name: str) -> ParsedFile:
+def parse_file(engine: Engine, data: bytes, file_name: str, user: Account | None = None) -> ParsedFile:
     """The file's readings in the canonical columns, or Rejected with every problem found.
 
     A file whose cells all read well is checked against the database once, by the write path when it
     is applied (apply_parsed), which reports in the file's terms; a file with problems of its own is
-    checked here as well, so that every problem comes in one list."""
+    checked here as well, with `user`'s rights and the approval locks, so that every problem comes in
+    one list."""
     sheet = read_sheet(data, file_name, frozenset(HEADER_COLUMNS))
     positions, problems = _columns(sheet)
     if any(column not in positions for column in KEY) or problems:
@@ -81,10 +92,11 @@ def parse_file(engine: Engine, data: bytes, file_name: str) -> ParsedFile:
                                                     "(chỉ tiêu tỷ lệ) hoặc giá trị (chỉ tiêu số lượng, có/không)."))
         elif problems:
             problems += _write_path_problems(validate(session, frame, labels), labels, problems, sheet, positions)
+            problems += access_problems(session, frame, labels, user)
     if problems:
         raise Rejected(_in_file_order(problems, sheet.headers))
     explain = partial(_file_problems, labels=labels, sheet=sheet, positions=positions)
-    return ParsedFile(frame, labels, file_name, checksum(data), skipped, explain)
+    return ParsedFile(frame, labels, file_name, checksum(data), skipped, explain, sheet.notice)
 
 
 def _columns(sheet: Sheet) -> tuple[dict[str, int], list[Problem]]:
@@ -268,6 +280,7 @@ def _write_path_problems(checked: list[Problem], labels: dict[str, str], found: 
             continue
         if problem.column in label_column:
             shown = raw.at[problem.row, positions[label_column[problem.column]]]
+            shown = shown if len(shown) <= SHOWN_CHARS else shown[:SHOWN_CHARS] + "…"
             problem = Problem(problem.row, problem.column, shown, problem.message)
         problems.append(problem)
     for label, group in lacking.items():

@@ -9,13 +9,14 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from kpi.files.formulas import unneutralise_column
 from kpi.formatting import format_integer
 from kpi.problems import Problem, Rejected
 from kpi.vocabulary import ROW_COLUMN
@@ -28,6 +29,19 @@ INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d"), None)
 INVISIBLE_SEARCH = re.compile("[\ufeff\u200b\u200c\u200d]")
 FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 SEP_HINT = re.compile(r"sep=(.)")
+
+# Bounds on the work any file can cause, checked while reading, before anything is as large as the
+# file says it is (docs/file-formats.md, "Giới hạn"). A file of the city's 114 units over a decade
+# has about 20,000 rows of 7 cells; 3,300 communes over a decade about 500,000 readings, which is
+# why the row limit is what a file of one year of the whole country needs, with room.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 1_000
+MAX_SHEETS = 50
+MAX_ROWS = 200_000
+MAX_CELLS_PER_ROW = 200
+# Excel's own limit on the text of one cell.
+MAX_CELL_CHARS = 32_767
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,8 @@ class Sheet:
     numbers: pd.DataFrame | None
     uncalculated: pd.DataFrame | None
     problems: list[Problem]
+    notice: str | None = None
+    """What the reader decided that a person should know (which sheet of several was read)."""
 
 
 def nfc(text: str) -> str:
@@ -71,17 +87,28 @@ def read_table(data: bytes, file_name: str) -> pd.DataFrame:
     return frame
 
 
+def read_path(path: Path) -> bytes:
+    """The bytes of a file to read, refused before reading when larger than any file may be."""
+    size = path.stat().st_size
+    _refuse_above(size, MAX_FILE_BYTES, f"Tệp nặng {_megabytes(size)}, quá giới hạn {_megabytes(MAX_FILE_BYTES)} "
+                                        "của một tệp. Hãy chia thành nhiều tệp.")
+    return path.read_bytes()
+
+
 def read_sheet(data: bytes, file_name: str, expected: frozenset[str] = frozenset()) -> Sheet:
     """Raises Rejected when the file cannot be read as a table at all; other problems are returned."""
+    _refuse_above(len(data), MAX_FILE_BYTES, f"Tệp nặng {_megabytes(len(data))}, quá giới hạn "
+                                               f"{_megabytes(MAX_FILE_BYTES)} của một tệp tải lên.")
     kind = _file_kind(data, file_name)
     if kind == "xlsx":
-        values, formulas = _xlsx_values(data)
-        rows = [[_cell_text(v) for v in record] for record in values]
-        for (r, c), formula in formulas.items():
+        workbook = _xlsx_rows(data)
+        rows = [[_cell_text(v) for v in record] for record in workbook.values]
+        for (r, c), formula in workbook.formulas.items():
             rows[r][c] = formula
         invisible = any(INVISIBLE_SEARCH.search(cell) for row in rows for cell in row)
-        return _sheet(_frame(rows, max(map(len, rows), default=0), ""), _header_of(enumerate(rows), expected), None,
-                      invisible, values, formulas)
+        sheet = _sheet(_frame(rows, max(map(len, rows), default=0), ""), _header_of(enumerate(rows), expected), None,
+                       invisible, workbook.values, workbook.formulas)
+        return replace(sheet, notice=workbook.notice)
     text = _decode(data)
     records = _csv_records(text, expected)
     return _sheet(records.frame, records.header_index, records, bool(INVISIBLE_SEARCH.search(text)), None, {})
@@ -111,7 +138,8 @@ def _file_kind(data: bytes, file_name: str) -> str:
         raise Rejected([Problem(None, None, file_name, "Tệp có đuôi .xlsx nhưng không phải là bảng tính Excel đọc được.")])
     if suffix in (".csv", ".txt", ".tsv", ""):
         return "csv"
-    raise Rejected([Problem(None, None, file_name, "Chỉ nhận tệp .csv hoặc .xlsx.")])
+    raise Rejected([Problem(None, None, file_name, "Chỉ nhận tệp .csv hoặc .xlsx (và .txt: tệp Excel lưu dạng "
+                                                   "«Unicode Text»). Hãy mở tệp bằng Excel và lưu lại dạng .xlsx.")])
 
 
 def _decode(data: bytes) -> str:
@@ -126,11 +154,31 @@ def _decode(data: bytes) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
+            _refuse_mixed_encodings(data)
             # Vietnamese Windows writes cp1258, which spells tones as combining marks: NFC below fixes that.
             text = _strict(data, "cp1258")
     if "\x00" in text:
         raise Rejected([Problem(None, None, "", "Tệp không phải là bảng CSV đọc được (có ký tự nhị phân).")])
     return nfc(text)
+
+
+def _refuse_mixed_encodings(data: bytes) -> None:
+    """A file that is not UTF-8 but has lines that are (with letters beyond ASCII) was pasted
+    together from two programs: read whole as Windows-1258, its UTF-8 lines would be stored garbled."""
+    utf8 = other = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other = other or number
+        else:
+            utf8 = utf8 or number
+        if utf8 and other:
+            raise Rejected([Problem(None, None, "", f"Tệp trộn hai bảng mã: dòng {utf8} được ghi bằng UTF-8 nhưng dòng "
+                                                    f"{other} thì không (có thể là Windows-1258). Hãy mở tệp bằng một "
+                                                    "chương trình, lưu lại cả tệp dạng CSV UTF-8 hoặc .xlsx.")])
 
 
 def _strict(data: bytes, encoding: str) -> str:
@@ -157,6 +205,9 @@ class CsvRecords:
 
 
 def _csv_records(text: str, expected: frozenset[str]) -> CsvRecords:
+    lines = text.count("\n") + 1
+    _refuse_above(lines, MAX_ROWS + 1, f"Tệp có {format_integer(lines)} dòng, quá giới hạn "
+                                       f"{format_integer(MAX_ROWS)} dòng của một tệp. Hãy chia thành nhiều tệp.")
     first_line, _, rest = text.partition("\n")
     hint = SEP_HINT.fullmatch(first_line.strip())
     if hint:
@@ -168,14 +219,54 @@ def _csv_records(text: str, expected: frozenset[str]) -> CsvRecords:
         plain = _unquoted_records(text, separator, expected)
         if plain is not None:
             return plain
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    records = _bounded_records(text, separator)
     lengths = np.fromiter(map(len, records), dtype=int, count=len(records))
     header_index = _header_of(enumerate(records), expected)
     width = 0 if header_index is None else int(lengths[header_index])
     # Rows are cut to the header's width; the longer ones (errors to report) are kept whole aside,
     # so that one row of thousands of cells does not make every row that wide.
     long_rows = {int(i): records[i] for i in np.flatnonzero(lengths > width)}
+    _refuse_swallowed_rows(records, header_index, width, separator)
     return CsvRecords(_frame(records, width, ""), header_index, lengths, long_rows)
+
+
+def _bounded_records(text: str, separator: str) -> list[list[str]]:
+    """Every record, refused at the first one past the limits or not CSV at all (a quote left open)."""
+    records = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as error:
+            row = len(records) + 1
+            if "field larger than field limit" in str(error):
+                raise Rejected([Problem(row, None, "", f"Có ô dài hơn {format_integer(csv.field_size_limit())} ký tự, "
+                                                       f"quá giới hạn {format_integer(MAX_CELL_CHARS)} ký tự một ô.")]) from None
+            raise Rejected([Problem(row, None, "", "Dấu ngoặc kép (\") không cân đối: một ô mở ngoặc kép mà không đóng, "
+                                                   "hoặc có chữ ngay sau dấu đóng ngoặc kép. Hãy sửa ô này (hoặc lưu "
+                                                   "lại tệp bằng Excel) rồi tải lên lại.")]) from None
+        row = len(records) + 1
+        _refuse_above(len(record), MAX_CELLS_PER_ROW, f"Dòng {row}: có {format_integer(len(record))} ô, quá giới hạn "
+                                                      f"{MAX_CELLS_PER_ROW} ô một dòng.")
+        for cell in record:
+            if len(cell) > MAX_CELL_CHARS:
+                _refuse_long(len(cell), f"Dòng {row}")
+        records.append(record)
+
+
+def _refuse_swallowed_rows(records: list[list[str]], header_index: int | None, width: int, separator: str) -> None:
+    """A quote opened in one cell and closed rows later makes one cell of several rows: legitimate
+    line breaks inside a note do not look like rows of the table, swallowed rows do."""
+    if header_index is None or width < 3:
+        return
+    for index in range(header_index + 1, len(records)):
+        for cell in records[index]:
+            if "\n" in cell and any(line.count(separator) >= width - 2 for line in cell.split("\n")[1:]):
+                raise Rejected([Problem(index + 1, None, cell.split("\n")[0][:60],
+                                        "Dấu ngoặc kép mở ở dòng này không được đóng trên cùng dòng nên các dòng "
+                                        "sau bị đọc vào một ô. Hãy kiểm tra dấu ngoặc kép (\") ở dòng này.")])
 
 
 def _unquoted_records(text: str, separator: str, expected: frozenset[str]) -> CsvRecords | None:
@@ -190,6 +281,13 @@ def _unquoted_records(text: str, separator: str, expected: frozenset[str]) -> Cs
     lengths = np.array([line.count(separator) + 1 if line not in ("", "\r") else 0 for line in lines], dtype=int)
     header_index = _header_of(((i, line.removesuffix("\r").split(separator)) for i, line in enumerate(lines)
                                if line.translate(INVISIBLE).replace(separator, "").strip()), expected)
+    widest = int(lengths.argmax()) if len(lengths) else 0
+    if len(lengths):
+        _refuse_above(int(lengths[widest]), MAX_CELLS_PER_ROW, f"Dòng {widest + 1}: có "
+                      f"{format_integer(int(lengths[widest]))} ô, quá giới hạn {MAX_CELLS_PER_ROW} ô một dòng.")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_CELL_CHARS:
+            _refuse_long(max(map(len, line.split(separator))), f"Dòng {number}")
     if header_index is None or (lengths > lengths[header_index]).any():
         return None
     width = int(lengths[header_index])
@@ -218,7 +316,11 @@ def _separator(text: str, expected: frozenset[str]) -> str:
     sample = text.splitlines()[:HEADER_SEARCH_ROWS + 50]
     scores = {}
     for separator in SEPARATORS:
-        records = [r for r in csv.reader(sample, delimiter=separator) if any(c.strip() for c in r)]
+        try:
+            records = [r for r in csv.reader(sample, delimiter=separator) if any(c.strip() for c in r)]
+        except csv.Error:
+            # A field over the csv module's limit: reading the file says where.
+            continue
         if not records:
             continue
         index = _header_index(records, expected)
@@ -248,44 +350,149 @@ def _header_index(records: list[list[str]], expected: frozenset[str]) -> int:
     return 0
 
 
-def _xlsx_values(data: bytes) -> tuple[list[list], dict[tuple[int, int], str]]:
-    """Cell values as cached by the spreadsheet program, and the formulas it never calculated."""
+@dataclass(frozen=True)
+class Workbook:
+    """The sheet read from a workbook: each row up to its last cell (rows before the first and
+    between are empty lists), the formulas no program ever calculated, and which sheet was read."""
+
+    values: list[list]
+    formulas: dict[tuple[int, int], str]
+    notice: str | None
+
+
+def _xlsx_rows(data: bytes) -> Workbook:
+    """The one visible sheet holding data, cell by cell as stored: never padded to a <dimension>,
+    which may be missing or stale, nor to a far cell; refused past the limits as soon as they are
+    met."""
+    _check_archive(data)
+    # Imported here: openpyxl takes a fifth of a second to import, which a CSV file does not need.
+    from openpyxl import load_workbook
+
     # A damaged or foreign archive fails inside openpyxl in many ways (zip, XML, missing parts):
     # to the user they all mean the same thing.
     try:
-        values = _first_sheet(data, data_only=True)
-        formulas = {}
-        if _has_formulas(data):
-            # data_only gives None both for an empty cell and for a formula never calculated: ask again.
-            for r, row in enumerate(_first_sheet(data, data_only=False)):
-                for c, cell in enumerate(row):
-                    if isinstance(cell, str) and cell.startswith("=") and r < len(values) and c < len(values[r]) \
-                            and values[r][c] is None:
-                        formulas[(r, c)] = cell
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise Rejected([Problem(None, None, "", "Tệp không phải là bảng tính Excel (.xlsx) đọc được.")]) from None
+    try:
+        return _read_workbook(book, data)
     except Rejected:
         raise
     except Exception:
         raise Rejected([Problem(None, None, "", "Tệp không phải là bảng tính Excel (.xlsx) đọc được.")]) from None
-    return values, formulas
-
-
-def _first_sheet(data: bytes, *, data_only: bool) -> list[list]:
-    # Imported here: openpyxl takes a fifth of a second to import, which a CSV file does not need.
-    from openpyxl import load_workbook
-
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
-    try:
-        if not book.worksheets:
-            raise Rejected([Problem(None, None, "", "Tệp Excel không có trang tính nào.")])
-        return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     finally:
         book.close()
 
 
-def _has_formulas(data: bytes) -> bool:
+def _check_archive(data: bytes) -> None:
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except Exception:
+        raise Rejected([Problem(None, None, "", "Tệp không phải là bảng tính Excel (.xlsx) đọc được.")]) from None
+    _refuse_above(len(members), MAX_ARCHIVE_MEMBERS, f"Tệp .xlsx gồm {format_integer(len(members))} phần, quá giới "
+                                                     f"hạn {format_integer(MAX_ARCHIVE_MEMBERS)} phần.")
+    # zipfile stops each member at the size its directory declares (and then fails its checksum),
+    # so the declared sizes bound what is decompressed.
+    size = sum(member.file_size for member in members)
+    _refuse_above(size, MAX_UNCOMPRESSED_BYTES, f"Tệp .xlsx khi giải nén nặng {_megabytes(size)}, quá giới hạn "
+                                                f"{_megabytes(MAX_UNCOMPRESSED_BYTES)}. Hãy xóa các trang, hình, ô "
+                                                "không cần thiết hoặc chia thành nhiều tệp.")
+
+
+SHEET_RULE = ("Quy tắc: chỉ đọc trang tính đang hiện duy nhất có dữ liệu; trang ẩn và trang trống không được đọc.")
+
+
+def _read_workbook(book, data: bytes) -> Workbook:
+    sheets = book.worksheets
+    _refuse_above(len(book.sheetnames), MAX_SHEETS, f"Tệp có {format_integer(len(book.sheetnames))} trang tính, "
+                                                    f"quá giới hạn {format_integer(MAX_SHEETS)} trang.")
+    visible = [sheet for sheet in sheets if sheet.sheet_state == "visible"]
+    with_data = [sheet for sheet in visible if _sheet_rows(book, sheet, data_only=True, first_only=True)]
+    if not with_data:
+        raise Rejected([Problem(None, None, "", "Tệp Excel không có trang tính đang hiện nào có dữ liệu.")])
+    if len(with_data) > 1:
+        names = ", ".join(f"«{sheet.title}»" for sheet in with_data)
+        raise Rejected([Problem(None, None, "", f"Tệp có {len(with_data)} trang tính đang hiện có dữ liệu ({names}): "
+                                                "không biết đọc trang nào. Hãy để số liệu trong một trang, xóa hoặc "
+                                                f"chuyển các trang còn lại sang tệp khác. {SHEET_RULE}")])
+    sheet = with_data[0]
+    values = _sheet_rows(book, sheet, data_only=True)
+    formulas = {}
+    if _has_formulas(data, sheet._worksheet_path):
+        # data_only gives None both for an empty cell and for a formula never calculated: ask again.
+        for r, row in enumerate(_sheet_rows(book, sheet, data_only=False)):
+            for c, cell in enumerate(row):
+                calculated = r < len(values) and c < len(values[r]) and values[r][c] is not None
+                if isinstance(cell, str) and cell.startswith("=") and not calculated:
+                    values.extend([] for _ in range(r + 1 - len(values)))
+                    values[r].extend([None] * (c + 1 - len(values[r])))
+                    formulas[(r, c)] = cell
+    notice = None
+    if len(book.sheetnames) > 1:
+        others = [name for name in book.sheetnames if name != sheet.title]
+        notice = (f"Tệp có {len(book.sheetnames)} trang tính; đã đọc trang «{sheet.title}», bỏ qua "
+                  f"{', '.join(f'«{name}»' for name in others)}. {SHEET_RULE}")
+    return Workbook(values, formulas, notice)
+
+
+def _sheet_rows(book, sheet, *, data_only: bool, first_only: bool = False) -> list[list]:
+    """The cells of `sheet` that hold a value, streamed row by row. openpyxl's own row iterator pads
+    every row to the sheet's widest (a cell at column XFD made 16,384 cells of every row) and stops
+    at a stale <dimension>; its parser, used here, yields only the cells that are there."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    rows: list[list] = []
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=data_only, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for row_number, cells in parser.parse():
+            present = [(cell["column"], cell["value"]) for cell in cells if cell["value"] not in (None, "")]
+            if not present:
+                continue
+            if first_only:
+                return [[value for _, value in present]]
+            where = f"Trang «{sheet.title}», dòng {format_integer(row_number)}"
+            _refuse_above(row_number, MAX_ROWS, f"{where}: tệp có quá {format_integer(MAX_ROWS)} dòng, giới hạn "
+                                                "của một tệp. Hãy chia thành nhiều tệp.")
+            last = max(column for column, _ in present)
+            _refuse_above(last, MAX_CELLS_PER_ROW, f"{where}, cột {get_column_letter(last)}: có dữ liệu ở cột thứ "
+                                                   f"{format_integer(last)}, quá giới hạn {MAX_CELLS_PER_ROW} ô một "
+                                                   "dòng. Hãy xóa các ô thừa bên phải bảng.")
+            row = [None] * last
+            for column, value in present:
+                if isinstance(value, str):
+                    _refuse_long(len(value), f"{where}, cột {get_column_letter(column)}")
+                row[column - 1] = value
+            rows.extend([] for _ in range(row_number - 1 - len(rows)))
+            rows.append(row)
+    return rows
+
+
+def _refuse_above(amount: int, limit: int, message: str) -> None:
+    if amount > limit:
+        raise Rejected([Problem(None, None, "", message)])
+
+
+def _refuse_long(length: int, where: str) -> None:
+    _refuse_above(length, MAX_CELL_CHARS, f"{where}: ô dài {format_integer(length)} ký tự, quá giới hạn "
+                                          f"{format_integer(MAX_CELL_CHARS)} ký tự một ô.")
+
+
+def _megabytes(size: int) -> str:
+    return f"{format_integer(max(1, round(size / 1024 / 1024)))} MB"
+
+
+def _has_formulas(data: bytes, path: str) -> bool:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(FORMULA_TAG.search(archive.read(name)) for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+        with archive.open(path.lstrip("/")) as member:
+            # Read in pieces: one sheet may be most of the uncompressed limit.
+            tail = b""
+            while chunk := member.read(1 << 20):
+                if FORMULA_TAG.search(tail + chunk):
+                    return True
+                tail = chunk[-16:]
+    return False
 
 
 def _cell_text(value) -> str:
@@ -328,7 +535,7 @@ def _sheet(records: pd.DataFrame, header_index: int | None, csv_records: CsvReco
     for column in range(width):
         if invisible:
             text[column] = text[column].str.translate(INVISIBLE)
-        text[column] = text[column].str.strip()
+        text[column] = unneutralise_column(text[column].str.strip())
     text[ROW_COLUMN] = np.arange(header_index + 2, header_index + 2 + len(body))
     kept = ~(text[list(range(width))] == "").all(axis=1)
     numbers = uncalculated = None

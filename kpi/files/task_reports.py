@@ -44,6 +44,8 @@ class ParsedTaskFile:
     file_name: str
     checksum: str
     skipped_rows: tuple[int, ...] = ()
+    # Which sheet of a workbook was read, when it had several (kpi.files.sheets).
+    notice: str | None = None
 
 
 def import_task_file(engine: Engine, data: bytes, file_name: str, *, user: Account | None = None,
@@ -97,7 +99,7 @@ def parse_task_file(data: bytes, file_name: str) -> ParsedTaskFile:
         problems.append(Problem(None, None, "", "Tệp không có dòng báo cáo nào: hãy ghi Tình trạng cho các nhiệm vụ."))
     if problems:
         raise Rejected(sorted(problems, key=lambda problem: problem.row or 0))
-    return ParsedTaskFile(rows, labels, file_name, checksum(data), tuple(skipped))
+    return ParsedTaskFile(rows, labels, file_name, checksum(data), tuple(skipped), sheet.notice)
 
 
 def template_frame(engine: Engine, locality_code: str, year: int) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 
 Written in openpyxl's write-only mode, without a style per cell: a city of 3.300 communes has a few
 hundred thousand figures, which the ordinary mode took minutes to write. Percentages have one decimal
-and counts are whole numbers, so Excel's General format shows them as they are."""
+and counts are whole numbers, so Excel's General format shows them as they are. Text from data goes
+through kpi.files.formulas.neutralise, so no name or note becomes a formula."""
 
 import io
 
@@ -15,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
 from kpi import formatting as fmt
+from kpi.files.formulas import neutralise
 from kpi.report import content as report
 from kpi.report.content import ReportContent
 from kpi.vocabulary import YES_NO_TEXT, Kind
@@ -72,7 +74,7 @@ def _info_sheet(sheet, content: ReportContent) -> None:
     ]
     sheet.column_dimensions["A"].width = 120
     for text, font in lines:
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = WriteOnlyCell(sheet, value=neutralise(text))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if font is not None:
             cell.font = font
@@ -144,7 +146,8 @@ def _table_sheet(sheet, columns: list[str], rows: list[list]) -> None:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
     sheet.append([_heading(sheet, header) for header in columns])
     for row in rows:
-        sheet.append(row)
+        # Names and notes come from data: none of them may become a formula.
+        sheet.append([neutralise(value) for value in row])
 
 
 def _heading(sheet, text: str) -> WriteOnlyCell:

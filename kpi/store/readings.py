@@ -19,7 +19,7 @@ from kpi.store.accounts import Account
 from kpi.store.db import execute_many, is_sqlite, read_session, run_write, upsert_select, write_session
 from kpi.store.models import Approval, ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.store.rights import load_rights, write_problems
-from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, ROW_COLUMN, Kind
+from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, NOTE_MAX_LENGTH, ROW_COLUMN, Kind
 from kpi.years import FIRST_YEAR, current_year
 
 
@@ -29,6 +29,9 @@ class WriteResult:
     updated: int
     unchanged: int
     batch_id: int | None = None
+    changes: pd.DataFrame | None = None
+    """Of a dry run: each row that would create or change a reading, with `change` and the stored
+    figures and note beside the new ones (`numerator_old`, …, `note_old`), for a preview."""
 
     @property
     def total(self) -> int:
@@ -104,7 +107,9 @@ def apply_readings(
         _reject_locked(session, changes, labels)
         result = _counts(changes)
         if dry_run:
-            return result
+            changed = changes[changes["change"] != "unchanged"]
+            return WriteResult(result.created, result.updated, result.unchanged,
+                               changes=changed[[*INPUT_COLUMNS, ROW_COLUMN, "change", *CHANGE_OLD]].reset_index(drop=True))
         batch = ImportBatch(source=source, file_name=file_name, checksum=file_checksum, user_name=actor,
                             created=result.created, updated=result.updated, unchanged=result.unchanged)
         session.add(batch)
@@ -119,17 +124,41 @@ def apply_readings(
     return run_write(engine, apply)
 
 
+CHANGE_OLD = [f"{column}_old" for column in (*FIGURES, "note")]
+
+
 def _reject_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None,
                      explain: Callable[[list[Problem]], list[Problem]] | None) -> None:
+    """Problems of the rows, of the account's rights and of approval locks, in one list: a person
+    fixing a file sees all of them at once."""
     problems = validate(session, frame, labels)
     if problems and explain is not None:
-        raise Rejected(explain(problems))
-    if user is not None:
-        known = set(session.execute(select(Locality.code)).scalars())
-        rights = write_problems(load_rights(session, user.name), user.name, frame, known, labels)
-        problems = sorted(problems + rights, key=lambda problem: problem.row or 0)
-    if problems:
-        raise Rejected(problems)
+        problems = explain(problems)
+    rights = _rights_problems(session, frame, labels, user)
+    if problems or rights:
+        raise Rejected(sorted(problems + rights + _lock_problems(session, frame, labels), key=lambda p: p.row or 0))
+
+
+def access_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None) -> list[Problem]:
+    """Rows the account may not write and rows that would change an approved year, asked of a file
+    that has problems of its own too, so that all come in one list."""
+    return _rights_problems(session, frame, labels, user) + _lock_problems(session, frame, labels)
+
+
+def _rights_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str], user: Account | None) -> list[Problem]:
+    if user is None:
+        return []
+    known = set(session.execute(select(Locality.code)).scalars())
+    return write_problems(load_rights(session, user.name), user.name, frame, known, labels)
+
+
+def _lock_problems(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:
+    """Locks of the rows that name a reading at all (rows with problems of their own included)."""
+    keyed = _typed(frame)
+    keyed = keyed[keyed["year"].notna() & keyed["locality_code"].notna() & keyed["indicator_code"].notna()]
+    if keyed.empty:
+        return []
+    return _locked_problems(session, _classify(session, keyed, False), labels)
 
 
 def _hold_localities(session: Session, frame: pd.DataFrame) -> None:
@@ -142,25 +171,29 @@ def _hold_localities(session: Session, frame: pd.DataFrame) -> None:
 
 
 def _reject_locked(session: Session, changes: pd.DataFrame, labels: dict[str, str]) -> None:
+    problems = _locked_problems(session, changes, labels)
+    if problems:
+        raise Rejected(problems)
+
+
+def _locked_problems(session: Session, changes: pd.DataFrame, labels: dict[str, str]) -> list[Problem]:
     """Rows that would create or change a reading of an approved locality and year. Figures sent
     again unchanged pass, so a file covering approved years can still be applied for the others."""
     changing = changes[changes["change"] != "unchanged"]
     if changing.empty:
-        return
+        return []
     years = sorted(int(year) for year in changing["year"].unique())
     approvals = pd.DataFrame(session.execute(
         select(Approval.locality_code, Approval.year, Approval.approved_by, Approval.approved_at, Locality.name)
         .join(Locality, Locality.code == Approval.locality_code).where(Approval.year.in_(years))
     ).all(), columns=["locality_code", "year", "approved_by", "approved_at", "locality_name"])
     locked = changing.merge(approvals.astype({"year": "Int64"}), on=["locality_code", "year"])
-    if locked.empty:
-        return
     column = labels.get("year", "year")
-    raise Rejected([
+    return [
         Problem(int(getattr(row, ROW_COLUMN)), column, str(row.year),
                 locked_message(row.locality_name, row.locality_code, row.year, row.approved_by, row.approved_at))
         for row in locked.sort_values(ROW_COLUMN).itertuples()
-    ])
+    ]
 
 
 def locked_message(locality_name: str, locality_code: str, year: int, approved_by: str, approved_at: datetime) -> str:
@@ -211,6 +244,8 @@ def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> l
         (boolean & has["value"] & ~rows["value"].isin([0, 1]), "value", "Giá trị phải là «có» hoặc «không»."),
         (frame.duplicated(KEY, keep=False).to_numpy() & rows["year"].notna(), "locality_code",
          "Cùng địa phương, chỉ tiêu và năm xuất hiện nhiều lần trong dữ liệu."),
+        (rows["note"].astype(object).str.len() > NOTE_MAX_LENGTH, "note",
+         f"Ghi chú dài quá {NOTE_MAX_LENGTH} ký tự, giới hạn của mọi ghi chú: hãy viết ngắn lại."),
     ]
     found = []
     for mask, column, message in checks:
@@ -223,8 +258,15 @@ def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> l
     return [problem for _, problem in found]
 
 
+SHOWN_CHARS = 80
+
+
 def _shown(value) -> str:
-    return "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    text = str(value)
+    # A note of 120,000 characters is named by its start, not printed whole.
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 def _classify(session: Session, frame: pd.DataFrame, is_demo: bool) -> pd.DataFrame:

@@ -469,7 +469,7 @@ def test_cli_import_applies_a_file_and_prints_the_counts(engine, run_cli, tmp_pa
     dry = run_cli("import", path, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "Chạy thử, chưa ghi gì" in dry.stdout and "5 tạo mới, 0 cập nhật, 0 không đổi" in dry.stdout
-    assert "Bỏ qua 1 dòng chưa nhập số liệu (dòng 7)" in dry.stdout
+    assert "Bỏ qua 1 dòng chưa có số liệu (dòng để trống của tệp mẫu): dòng số 7 trong tệp" in dry.stdout
     assert run_cli("user", "add", "chi_lan", "--role", "editor", "--locality", "LAC_PHUONG", "NHI_CHIEU",
                    stdin="mat-khau-du-dai-123\n").returncode == 0
     done = run_cli("import", path, "--user", "chi_lan")

@@ -124,7 +124,7 @@ def test_a_row_wider_than_the_header_is_reported_with_its_row():
 @pytest.mark.parametrize("quote", ["", '"'])
 def test_one_very_wide_row_is_reported_without_widening_every_row(quote):
     header = "a,b,c"
-    lines = [header, "1,2,3", f"{quote}4{quote}," + "x," * 3000 + "tail", "5,6,7"]
+    lines = [header, "1,2,3", f"{quote}4{quote}," + "x," * 150 + "tail", "5,6,7"]
     text = "\n".join(lines) + "\n"
     # Rows are kept no wider than the rows the header is looked for in: one row of thousands of
     # cells in a long file made every row that wide (gigabytes at 100,000 rows).
@@ -133,7 +133,7 @@ def test_one_very_wide_row_is_reported_without_widening_every_row(quote):
         read_table(text.encode(), "a.csv")
     [problem] = rejected.value.problems
     assert problem.row == 3 and problem.value.endswith("x; x; tail")
-    assert "Dòng này có 3.002 ô nhưng dòng tiêu đề chỉ có 3 cột" in problem.message
+    assert "Dòng này có 152 ô nhưng dòng tiêu đề chỉ có 3 cột" in problem.message
 
 
 def test_trailing_separators_as_wide_as_the_header_are_fine():

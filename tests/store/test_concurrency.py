@@ -65,7 +65,7 @@ def write_for(database_url: str, worker: int, source: str, seconds: float, barri
                      "note": f"w{worker}-{sequence}-{i}"} for i, r in enumerate(chosen)]
             started = time.time()
             if source == "import":
-                data = pd.DataFrame(rows).to_csv(index=False).encode("utf-8")
+                data = pd.DataFrame(rows).astype({"numerator": "Int64", "denominator": "Int64", "value": "Int64"}).to_csv(index=False).encode("utf-8")
                 result = import_file(engine, data, f"w{worker}-{sequence}.csv", user_name=f"cán bộ {worker}")
             else:
                 result = apply_readings(engine, input_frame(rows), user_name=f"cán bộ {worker}", source=source)

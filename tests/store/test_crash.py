@@ -42,7 +42,8 @@ def large_file(engine, path: Path) -> int:
                            else {"value": year % 2 if kind == "boolean" else n % 9})
                 rows.append({"locality_code": code, "indicator_code": indicator, "year": year, **figures,
                              "note": f"dòng {len(rows) + 1}"})
-    pd.DataFrame(rows).to_csv(path, index=False)
+    figures = {"numerator": "Int64", "denominator": "Int64", "value": "Int64"}
+    pd.DataFrame(rows).astype(figures).to_csv(path, index=False)
     return len(rows)
 
 

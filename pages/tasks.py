@@ -191,8 +191,8 @@ else:
         st.caption("Cơ quan chủ trì ghi như trong kế hoạch của từng địa phương.")
         st.dataframe(model.lead_table(scoped), hide_index=True)
     with overdue:
-        late = scoped[scoped["overdue"]]
+        late = model.overdue_table(scoped)
         if late.empty:
             st.success("Không có nhiệm vụ nào quá hạn.", icon=":material/check_circle:")
         else:
-            st.dataframe(model.task_table(late).assign(**{"Địa phương": late["locality_name"].to_numpy()}), hide_index=True)
+            st.dataframe(late, hide_index=True)

@@ -531,6 +531,8 @@ def test_tasks_page_for_the_city_ranks_localities_and_lead_agencies(app_db):
     assert localities.set_index("Địa phương").loc["phường Nhị Chiểu", ["Đến hạn trong năm", "Hoàn thành"]].tolist() == [32, 1]
     leads = shown_table(app, "Cơ quan chủ trì", "Quá hạn")
     assert "Văn phòng HĐND và UBND phường" in set(leads["Cơ quan chủ trì"])
+    overdue = shown_table(app, "Địa phương", "Mã", "Hạn")
+    assert overdue.columns[0] == "Địa phương" and overdue["Tình trạng"].str.startswith("Quá hạn").all()
 
 
 def test_overview_says_how_many_tasks_fallen_due_are_done_and_overdue(demo_db):

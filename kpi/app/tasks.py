@@ -76,6 +76,14 @@ def task_table(scoped: pd.DataFrame) -> pd.DataFrame:
     return shown[list(TASK_HEADERS)].rename(columns=TASK_HEADERS)
 
 
+def overdue_table(scoped: pd.DataFrame) -> pd.DataFrame:
+    """The overdue tasks of a parent's localities, each row naming its locality first."""
+    late = scoped[scoped["overdue"]]
+    table = task_table(late)
+    table.insert(0, "Địa phương", late["locality_name"].to_numpy())
+    return table
+
+
 def locality_table(scoped: pd.DataFrame) -> pd.DataFrame:
     table = engine_tasks.by_locality(scoped)
     return table[["locality_name", *COUNT_HEADERS]].rename(columns={"locality_name": "Địa phương", **COUNT_HEADERS})

@@ -22,6 +22,7 @@ sections = {
     "Xem số liệu": [
         st.Page("pages/locality.py", title="Địa phương", icon=":material/location_city:"),
         st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/flag:"),
+        st.Page("pages/tasks.py", title="Nhiệm vụ", icon=":material/task_alt:"),
         st.Page("pages/report.py", title="Báo cáo", icon=":material/description:"),
         st.Page("pages/data.py", title="Dữ liệu", icon=":material/table_view:"),
     ],

@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_user_commands(commands)
     _add_approval_commands(commands)
+    _add_task_commands(commands)
 
     backup_command = commands.add_parser("backup", help="sao lưu cơ sở dữ liệu (kể cả khi đang có người ghi)")
     backup_command.add_argument("file", type=Path, metavar="TỆP")
@@ -171,6 +172,31 @@ def _judging_day(text: str):
             continue
     raise argparse.ArgumentTypeError(f"ngày «{text}» không hợp lệ; viết dạng {date(2027, 1, 15).isoformat()} "
                                      "hoặc 15/01/2027")
+
+
+def judging_day(text: str):
+    """--on: an ISO date (2026-12-31) or the Vietnamese way (31/12/2026)."""
+    from datetime import date, datetime
+
+    for shape in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, shape).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text} (cần dạng {date(2026, 12, 31).isoformat()} hoặc 31/12/2026)")
+
+
+def _add_task_commands(commands) -> None:
+    tasks = commands.add_parser("tasks", help="nhiệm vụ của kế hoạch đến hạn trong một năm và tình trạng thực hiện")
+    tasks.add_argument("--year", type=int, required=True, metavar="NĂM")
+    tasks.add_argument("--locality", metavar="MÃ", help="một địa phương (địa phương cấp trên: mọi địa phương cấp dưới)")
+    tasks.add_argument("--on", type=judging_day, metavar="NGÀY", help="ngày xét quá hạn (mặc định: hôm nay)")
+    tasks.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
+    report = commands.add_parser("task-report", help="kiểm tra và ghi báo cáo nhiệm vụ từ tệp .csv hoặc .xlsx "
+                                 "(tất cả hoặc không gì cả)")
+    report.add_argument("file", type=existing_file, metavar="TỆP")
+    report.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra và đếm, không ghi gì")
+    report.add_argument("--user", metavar="TÊN", help="ghi dưới tài khoản này, theo quyền của nó")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -495,6 +521,63 @@ def run_restore(engine: Engine, args) -> int:
     return EXIT_OK
 
 
+def run_tasks(engine: Engine, args) -> int:
+    from datetime import datetime
+
+    from kpi.engine import tasks
+    from kpi.periods import TASK_STATUS_LABELS
+    from kpi.years import LOCAL_TIME
+
+    if args.locality and args.locality not in set(queries.localities(engine)["code"]):
+        print(f"Không có địa phương với mã «{args.locality}».", file=sys.stderr)
+        return EXIT_USAGE
+    on = args.on or datetime.now(LOCAL_TIME).date()
+    items = tasks.scope_items(engine, args.year, args.locality, on)
+    if args.json:
+        print(tasks.tasks_json(items))
+        return EXIT_OK
+    if items.empty:
+        print(f"Không có nhiệm vụ nào đến hạn trong năm {args.year} trong phạm vi này.")
+        return EXIT_OK
+    counts = tasks.counts(items, on)
+    print(f"Nhiệm vụ đến hạn trong năm {args.year}, xét ngày {on.strftime('%d/%m/%Y')}: "
+          f"{fmt.format_integer(counts.due)} lượt, {fmt.format_integer(counts.done)} hoàn thành, "
+          f"{fmt.format_integer(counts.in_progress)} đang thực hiện, {fmt.format_integer(counts.overdue)} quá hạn.")
+    for (code, name), group in items.groupby(["locality_code", "locality_name"], sort=False):
+        print(f"\n{name} ({code})")
+        for item in group.itertuples():
+            state = TASK_STATUS_LABELS[item.status] + (" — QUÁ HẠN" if item.overdue else "")
+            evidence = f" — sản phẩm: {item.evidence}" if isinstance(item.evidence, str) else ""
+            print(f"  {item.task_code:<7} {item.period_label:<11} hạn {item.due.strftime('%d/%m/%Y')}  {state}{evidence}")
+            print(f"          {item.title[:110]}{'…' if len(item.title) > 110 else ''} (chủ trì: {item.lead})")
+    return EXIT_OK
+
+
+def run_task_report(engine: Engine, args) -> int:
+    from kpi.files.task_reports import apply_parsed_tasks, parse_task_file
+
+    try:
+        account = _account(engine, args.user) if args.user is not None else None
+        parsed = parse_task_file(args.file.read_bytes(), args.file.name)
+        result = apply_parsed_tasks(engine, parsed, user=account, user_name=None if account else CLI_USER,
+                                    dry_run=args.dry_run)
+    except Rejected as rejected:
+        print(f"Tệp {args.file.name} không được ghi vì có {fmt.format_integer(len(rejected.problems))} lỗi; "
+              "chưa ghi gì vào cơ sở dữ liệu. Sửa các lỗi sau rồi ghi lại cả tệp:", file=sys.stderr)
+        for problem in rejected.problems:
+            print(f"- {problem}", file=sys.stderr)
+        return EXIT_REJECTED
+    if args.dry_run:
+        print(f"Chạy thử, chưa ghi gì: tệp {args.file.name} hợp lệ; nếu ghi sẽ có {_counts_text(result)}.")
+    else:
+        print(f"Đã ghi báo cáo nhiệm vụ từ tệp {args.file.name}: {_counts_text(result)}.")
+    if parsed.notice:
+        print(parsed.notice)
+    if parsed.skipped_rows:
+        print(f"Bỏ qua {fmt.format_integer(len(parsed.skipped_rows))} dòng chưa ghi tình trạng.")
+    return EXIT_OK
+
+
 COMMANDS = {
     "init": run_init,
     "localities": run_localities,
@@ -512,6 +595,8 @@ COMMANDS = {
     "approvals": run_approvals,
     "backup": run_backup,
     "restore": run_restore,
+    "tasks": run_tasks,
+    "task-report": run_task_report,
 }
 
 

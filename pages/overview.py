@@ -2,6 +2,7 @@ import streamlit as st
 
 from kpi.app import access as access_views
 from kpi.app import cache, overview, session, widgets
+from kpi.app import tasks as plan_tasks
 from kpi.app.year_picker import pick_year
 from kpi.engine import timeliness
 from kpi.engine.describe import status_table
@@ -72,6 +73,8 @@ st.caption(f"Số liệu đã được phê duyệt (khóa): "
            f"{format_completeness(access_views.approved_count(summary.locality_codes, approved), summary.expected)}. "
            f"Xem từng địa phương ở cột «Phê duyệt năm {year}» của bảng xếp hạng.")
 st.caption(timeliness.counts_text(year, cache.reporting_cycle(year, parent_code)))  # the reporting cycle
+if (tasks_line := plan_tasks.summary_text(year, parent_code)) is not None:
+    st.caption(tasks_line)
 if summary.counts is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
     for column, row in zip(st.columns(len(summary.counts)), summary.counts.itertuples()):

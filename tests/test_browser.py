@@ -303,3 +303,41 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
     go(page, "Dữ liệu", menu="Xem số liệu")
     expect(page.get_by_text("là dữ liệu minh họa")).to_be_visible()
     screenshot(page, "data")
+
+
+def test_a_task_report_entered_in_the_form_shows_in_a_new_session(server, page):
+    """The «Nhiệm vụ» page as an editor uses it: its locality's tasks of the year, one report saved
+    with its evidence, still there in a new session (a new tab)."""
+    from kpi.app.tasks import widget_key as task_widget_key
+    from kpi.files.catalogue import load_catalog
+    from kpi.store.accounts import create_user
+
+    base, database_url = server
+    engine = make_engine(database_url)
+    load_catalog(engine)
+    create_user(engine, EDITOR, EDITOR_PASSWORD, "editor", ["LAC_PHUONG"])
+    engine.dispose()
+    evidence = "Quyết định số 45/QĐ-UBND ngày 25/6/2026"
+
+    open_page(page, base, "")
+    log_in(page, EDITOR, EDITOR_PASSWORD)
+    go(page, "Nhiệm vụ")
+    choose(page, "tasks_year", "2026")
+    page.get_by_role("tab", name="Nhập báo cáo").click()
+    # Streamlit writes a key's dots as dashes in the container's class.
+    choose(page, task_widget_key("LAC_PHUONG", "2.1", "2026", "status").replace(".", "-"), "Hoàn thành")
+    widget(page, task_widget_key("LAC_PHUONG", "2.1", "2026", "evidence").replace(".", "-")).locator("input").fill(evidence)
+    page.get_by_role("button", name="Lưu báo cáo nhiệm vụ").click()
+    settle(page)
+    expect(page.get_by_text("Đã lưu báo cáo nhiệm vụ năm 2026: 1 tạo mới")).to_be_visible()
+
+    # A new tab is a new session: what it shows comes from the database.
+    again = page.context.new_page()
+    again.set_default_timeout(TIMEOUT_MS)
+    open_page(again, base, "")
+    log_in(again, EDITOR, EDITOR_PASSWORD)
+    go(again, "Nhiệm vụ")
+    choose(again, "tasks_year", "2026")
+    expect(again.get_by_test_id("stMetric").filter(has_text="Hoàn thành")).to_contain_text("1")
+    expect(again.get_by_text(evidence).first).to_be_attached()
+    screenshot(again, "tasks-locality")

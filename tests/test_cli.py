@@ -141,6 +141,70 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(initialised
     assert "Traceback" not in process.stderr.read().decode()
 
 
+TASK_JSON_FIELDS = ["locality_code", "task_code", "title", "lead", "output", "period", "due", "status", "evidence",
+                    "overdue"]
+
+
+def test_task_report_then_tasks_json_judges_overdue_exactly_on_the_given_day(initialised, tmp_path):
+    initialised("user", "add", "bientap", "--role", "editor", "--locality", "LAC_PHUONG", stdin="mật khẩu đủ dài 1\n")
+    good = tmp_path / "bao_cao.csv"
+    good.write_text("Mã địa phương,Mã nhiệm vụ,Kỳ,Tình trạng,Sản phẩm\n"
+                    "LAC_PHUONG,2.4.a,2026,Đang thực hiện,\n"
+                    "LAC_PHUONG,2.1,2026,Hoàn thành,Quyết định số 45/QĐ-UBND ngày 25/6/2026\n", encoding="utf-8")
+    dry = initialised("task-report", good, "--dry-run", "--user", "bientap")
+    assert dry.returncode == 0 and "Chạy thử" in dry.stdout and "2 tạo mới" in dry.stdout
+    applied = initialised("task-report", good, "--user", "bientap")
+    assert applied.returncode == 0, applied.stderr
+    assert "2 tạo mới" in applied.stdout
+
+    def judged(day: str) -> dict:
+        result = initialised("tasks", "--year", "2026", "--locality", "LAC_PHUONG", "--on", day, "--json")
+        assert result.returncode == 0, result.stderr
+        records = json.loads(result.stdout)
+        assert all(list(record) == TASK_JSON_FIELDS for record in records)
+        return {(r["task_code"], r["period"]): r for r in records}
+
+    on_the_day, the_day_after = judged("2026-03-31"), judged("2026-04-01")
+    assert on_the_day[("2.4.a", "2026")]["overdue"] is False
+    assert the_day_after[("2.4.a", "2026")] == {
+        "locality_code": "LAC_PHUONG", "task_code": "2.4.a",
+        "title": "Ban hành Kế hoạch và tổ chức triển khai thực hiện công tác PBGDPL",
+        "lead": "Văn phòng HĐND và UBND xã", "output": "Kế hoạch/ Văn bản chỉ đạo", "period": "2026",
+        "due": "2026-03-31", "status": "in_progress", "evidence": None, "overdue": True}
+    assert the_day_after[("2.2.a", "2026-Q1")]["overdue"] is True
+    assert the_day_after[("2.2.a", "2026-Q2")]["overdue"] is False
+    done = judged("2026-12-31")[("2.1", "2026")]
+    assert (done["status"], done["overdue"], done["evidence"]) == ("done", False, "Quyết định số 45/QĐ-UBND ngày 25/6/2026")
+    assert ("2.10.b", "2028") not in the_day_after
+    review = initialised("tasks", "--year", "2028", "--locality", "LAC_PHUONG", "--on", "2029-01-01", "--json")
+    review_task = next(r for r in json.loads(review.stdout) if r["task_code"] == "2.10.b")
+    assert (review_task["title"], review_task["due"], review_task["overdue"]) == ("Sơ kết giai đoạn 2026-2028", "2028-12-31", True)
+
+
+def test_task_report_is_refused_without_evidence_and_for_another_locality(initialised, tmp_path):
+    initialised("user", "add", "bientap", "--role", "editor", "--locality", "LAC_PHUONG", stdin="mật khẩu đủ dài 1\n")
+    bad = tmp_path / "sai.csv"
+    bad.write_text("locality_code,task_code,period,status,evidence\n"
+                   "LAC_PHUONG,2.1,2026,done,\n"
+                   "NHI_CHIEU,2.1.1,2026,in_progress,\n", encoding="utf-8")
+    refused = initialised("task-report", bad, "--user", "bientap")
+    assert refused.returncode == 1
+    assert "Dòng 2, cột «evidence»: Nhiệm vụ «Hoàn thành» phải ghi sản phẩm" in refused.stderr
+    assert "Dòng 3, cột «locality_code» (giá trị «NHI_CHIEU»): Tài khoản «bientap» không được ghi" in refused.stderr
+    listed = initialised("tasks", "--year", "2026", "--locality", "LAC_PHUONG", "--on", "31/12/2026", "--json")
+    assert all(record["status"] == "not_started" for record in json.loads(listed.stdout))
+
+
+def test_tasks_prints_a_vietnamese_list_and_refuses_a_bad_day(initialised):
+    listed = initialised("tasks", "--year", "2026", "--on", "2026-07-01")
+    assert listed.returncode == 0
+    for text in ("xã Lạc Phượng (LAC_PHUONG)", "phường Nhị Chiểu (NHI_CHIEU)", "Quý I/2026", "QUÁ HẠN",
+                 "hạn 30/06/2026", "chủ trì: Văn phòng HĐND và UBND"):
+        assert text in listed.stdout, text
+    bad = initialised("tasks", "--year", "2026", "--on", "31/13/2026")
+    assert bad.returncode == 2 and "ngày không hợp lệ" in bad.stderr
+
+
 # --- hostile input and failures (issue 19): a Vietnamese message, never a traceback --------------------------
 
 HEADER = "locality_code,indicator_code,year,numerator,denominator,value,note\n"

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from kpi import formatting as fmt
 from kpi.app import cache, entry, session, upload, widgets, year_picker
 from kpi.app import indicator as comparison
+from kpi.app import tasks as tasks_model
 from kpi.engine import scope as overview
 from kpi.engine.assess import assess
 from kpi.files.catalogue import add_localities
@@ -22,11 +23,12 @@ from kpi.store import cycle, queries, sessions
 from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, input_frame
+from kpi.store.tasks import apply_task_reports, task_reports
 from kpi.years import current_year
 
 DASHBOARD = str(PROJECT_DIR / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/locality.py", "pages/indicator.py", "pages/entry.py", "pages/upload.py",
-         "pages/data.py", "pages/approvals.py", "pages/users.py", "pages/localities.py"]
+         "pages/data.py", "pages/approvals.py", "pages/users.py", "pages/localities.py", "pages/tasks.py"]
 THIS_YEAR = current_year()
 ADMIN = "quantri"
 PASSWORD = "mật khẩu thử nghiệm"
@@ -517,6 +519,114 @@ def test_upload_page_offers_prefilled_templates(demo_db):
     assert not app.exception
     labels = [b.label for b in app.get("download_button")]
     assert labels == ["Tải mẫu XLSX", "Tải mẫu CSV"]
+
+
+def open_tasks(account: Account | None = None, year: int = 2026) -> AppTest:
+    app = open_page("pages/tasks.py", account)
+    app.selectbox(key="tasks_year").set_value(year).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def task_key(task: str, period: str, field: str, locality: str = "LAC_PHUONG") -> str:
+    return tasks_model.widget_key(locality, task, period, field)
+
+
+@pytest.fixture
+def task_editor(app_db):
+    return create_user(app_db, "bientap", PASSWORD, "editor", ["LAC_PHUONG"])
+
+
+def test_tasks_form_saves_a_report_with_evidence_for_the_editors_locality(app_db, task_editor):
+    app = open_tasks(task_editor)
+    assert app.selectbox(key="tasks_scope").value == "LAC_PHUONG"
+    assert [t.label for t in app.tabs] == ["Tình trạng nhiệm vụ", "Nhập báo cáo", "Tải tệp báo cáo"]
+    table = shown_table(app, "Mã", "Cơ quan chủ trì", "Tình trạng")
+    assert table.set_index("Mã").loc["2.4.a", "Cơ quan chủ trì"] == "Văn phòng HĐND và UBND xã"
+    assert "2.10.b" not in set(table["Mã"])
+    app.selectbox(key=task_key("2.1", "2026", "status")).set_value("done")
+    app.text_input(key=task_key("2.1", "2026", "evidence")).input("Quyết định số 45/QĐ-UBND ngày 25/6/2026")
+    app.selectbox(key=task_key("2.2.a", "2026-Q1", "status")).set_value("in_progress")
+    button(app, "Lưu báo cáo nhiệm vụ").click().run()
+    assert not app.exception
+    assert any("Đã lưu báo cáo nhiệm vụ năm 2026: 2 tạo mới" in s for s in texts(app.success))
+    stored = task_reports(app_db).set_index(["task_code", "period"])
+    assert stored.loc[("2.1", "2026"), ["status", "evidence", "entered_by", "source"]].tolist() == [
+        "done", "Quyết định số 45/QĐ-UBND ngày 25/6/2026", "bientap", "form"]
+    assert stored.loc[("2.2.a", "2026-Q1"), "status"] == "in_progress"
+    assert shown_table(app, "Mã", "Tình trạng").set_index("Mã").loc["2.1", "Sản phẩm"] == \
+        "Quyết định số 45/QĐ-UBND ngày 25/6/2026"
+    app.selectbox(key="tasks_history").set_value(0).run()
+    history = shown_table(app, "Người nhập", "Cách nhập")
+    assert history[["Tình trạng", "Người nhập", "Cách nhập"]].values.tolist() == [["Hoàn thành", "bientap", "Biểu mẫu"]]
+
+
+def test_tasks_form_refuses_done_without_evidence_beside_the_task_and_writes_nothing(app_db, task_editor):
+    app = open_tasks(task_editor)
+    app.selectbox(key=task_key("2.4.a", "2026", "status")).set_value("done")
+    app.selectbox(key=task_key("2.1", "2026", "status")).set_value("in_progress")
+    button(app, "Lưu báo cáo nhiệm vụ").click().run()
+    assert not app.exception
+    errors = texts(app.error)
+    assert any("Chưa lưu" in e for e in errors)
+    assert any("phải ghi sản phẩm" in e for e in errors)
+    assert task_reports(app_db).empty
+
+
+def test_tasks_page_offers_no_form_for_another_locality_or_a_viewer(app_db, task_editor):
+    app = open_tasks(task_editor)
+    app.selectbox(key="tasks_scope").set_value("NHI_CHIEU").run()
+    assert [t.label for t in app.tabs] == ["Tình trạng nhiệm vụ"]
+    viewer = create_user(app_db, "xem", PASSWORD, "viewer")
+    app = open_tasks(viewer)
+    app.selectbox(key="tasks_scope").set_value("LAC_PHUONG").run()
+    assert [t.label for t in app.tabs] == ["Tình trạng nhiệm vụ"]
+
+
+def test_tasks_form_is_locked_in_an_approved_year(app_db, task_editor):
+    cycle.approve(app_db, "LAC_PHUONG", 2026, ADMIN)
+    app = open_tasks(task_editor)
+    assert any("phê duyệt (khóa)" in w for w in texts(app.warning))
+    assert app.selectbox(key=task_key("2.1", "2026", "status")).disabled
+    assert next(b for b in app.button if b.label == "Lưu báo cáo nhiệm vụ").disabled
+
+
+def test_tasks_file_upload_previews_then_applies(app_db, task_editor):
+    app = open_tasks(task_editor)
+    data = ("Mã địa phương,Mã nhiệm vụ,Kỳ,Tình trạng,Sản phẩm\n"
+            "LAC_PHUONG,2.4.a,2026,Hoàn thành,Kế hoạch số 12/KH-UBND ngày 20/3/2026\n").encode()
+    app.file_uploader(key="tasks_file").set_value(("nhiemvu.csv", data, "text/csv")).run()
+    assert any("Xem trước: 1 tạo mới" in i for i in texts(app.info))
+    assert task_reports(app_db).empty
+    button(app, "Ghi tệp này").click().run()
+    assert any("Đã ghi tệp «nhiemvu.csv»: 1 tạo mới" in s for s in texts(app.success))
+    assert task_reports(app_db)["file_name"].tolist() == ["nhiemvu.csv"]
+    other = b"locality_code,task_code,period,status,evidence\nNHI_CHIEU,2.1.1,2026,done,X\n"
+    app.file_uploader(key="tasks_file").set_value(("khac.csv", other, "text/csv")).run()
+    assert any("có 1 lỗi" in e for e in texts(app.error))
+    assert len(task_reports(app_db)) == 1
+
+
+def test_tasks_page_for_the_city_ranks_localities_and_lead_agencies(app_db):
+    apply_task_reports(app_db, [{"locality_code": "NHI_CHIEU", "task_code": "2.1.1", "period": "2026", "status": "done",
+                                 "evidence": "Kế hoạch số 3"}], user_name="dòng lệnh", source="cli")
+    app = open_tasks()
+    assert app.selectbox(key="tasks_scope").value == "HAI_PHONG"
+    assert [t.label for t in app.tabs] == ["Địa phương nhiều nhiệm vụ quá hạn", "Theo cơ quan chủ trì", "Nhiệm vụ quá hạn"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Đến hạn trong năm"], metrics["Hoàn thành"]) == ("67", "1")
+    localities = shown_table(app, "Địa phương", "Quá hạn", "Đến hạn trong năm")
+    assert localities.set_index("Địa phương").loc["phường Nhị Chiểu", ["Đến hạn trong năm", "Hoàn thành"]].tolist() == [32, 1]
+    leads = shown_table(app, "Cơ quan chủ trì", "Quá hạn")
+    assert "Văn phòng HĐND và UBND phường" in set(leads["Cơ quan chủ trì"])
+    overdue = shown_table(app, "Địa phương", "Mã", "Hạn")
+    assert overdue.columns[0] == "Địa phương" and overdue["Tình trạng"].str.startswith("Quá hạn").all()
+
+
+def test_overview_says_how_many_tasks_fallen_due_are_done_and_overdue(demo_db):
+    app = open_page("pages/overview.py")
+    app.selectbox(key="overview_year").set_value(2026).run()
+    assert any(c.startswith("Nhiệm vụ đến hạn: ") and "hoàn thành /" in c and "quá hạn" in c for c in texts(app.caption))
 
 
 def test_upload_lists_cell_problems_rights_and_locks_in_one_list(demo_db):

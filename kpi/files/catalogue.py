@@ -1,4 +1,4 @@
-"""The configuration in data/: indicators, plans and localities. Parsing, checking, one upsert each.
+"""The configuration in data/: indicators, plans, plan tasks and localities. Parsing, checking, one upsert each.
 
 Localities change only through _apply_localities (a localities file, a plan given to many at once):
 one set of checks, and a report of what changed (LocalityChanges).
@@ -14,9 +14,10 @@ from sqlmodel import Session
 
 from kpi.files.sheets import read_table
 from kpi.formatting import format_integer
+from kpi.periods import due_problem
 from kpi.problems import Problem, Rejected
 from kpi.store.db import PROJECT_DIR, read_session, upgrade_schema, upsert, write_session
-from kpi.store.models import CycleState, Indicator, Locality, Plan, PlanTarget, Reading, YearReport
+from kpi.store.models import CycleState, Indicator, Locality, Plan, PlanTarget, PlanTask, Reading, YearReport
 from kpi.store.version import bump
 from kpi.vocabulary import ROW_COLUMN, Comparator, Kind
 from kpi.years import report_due_day
@@ -27,6 +28,8 @@ REQUIRED_COLUMNS = ["code", "name", "kind", "parent_code"]
 # Left empty (or left out of the file), these keep what the locality has; REMOVE empties them.
 KEPT_WHEN_EMPTY = ["ma_dvhc", "plan_code"]
 REMOVE = "-"
+TASK_COLUMNS = ["plan_code", "code", "group", "title", "lead", "partners", "output", "schedule", "due", "timing"]
+TASK_REQUIRED = ["plan_code", "code", "group", "title", "lead", "schedule"]
 LOCALITY_KINDS = {"xã", "phường", "đặc khu", "thành phố", "tỉnh"}
 CODE_PATTERN = re.compile(r"^[A-Z0-9_]+$")
 FIELD_LABELS = {"name": "tên", "kind": "loại", "parent_code": "cấp trên", "ma_dvhc": "mã ĐVHC", "plan_code": "kế hoạch"}
@@ -77,6 +80,9 @@ def load_catalog(engine: Engine, data_dir: Path = DATA_DIR) -> None:
         upsert(session, Indicator, _indicator_rows(indicators), ["code"])
         upsert(session, Plan, _plan_rows(plans), ["code"])
         upsert(session, PlanTarget, _plan_target_rows(plans), ["plan_code", "indicator_code"])
+        if (data_dir / "tasks.csv").is_file():
+            upsert(session, PlanTask, _task_rows(_read_csv(data_dir / "tasks.csv"), set(plans["plan_code"])),
+                   ["plan_code", "code"])
         missing = localities[~localities["code"].isin(list(session.scalars(select(Locality.code))))]
         if not missing.empty:
             _apply_localities(session, missing, write=True)
@@ -164,6 +170,29 @@ def _plan_target_rows(frame: pd.DataFrame) -> list[dict]:
          "comparator": Comparator(r.comparator).value, "target": _target(r.target)}
         for r in frame.itertuples()
     ]
+
+
+def _task_rows(frame: pd.DataFrame, plans: set[str]) -> list[dict]:
+    """The tasks of data/tasks.csv, or Rejected naming every row (as the file shows it) that is wrong."""
+    frame = frame.reindex(columns=TASK_COLUMNS, fill_value="")
+    problems, seen, rows = [], set(), []
+    for position, r in enumerate(frame.itertuples(index=False)):
+        row = position + 2
+        task = {c: str(getattr(r, c)).strip() for c in TASK_COLUMNS}
+        for column in TASK_REQUIRED:
+            if not task[column]:
+                problems.append(Problem(row, column, "", "Cột này không được để trống."))
+        if task["plan_code"] and task["plan_code"] not in plans:
+            problems.append(Problem(row, "plan_code", task["plan_code"], "Không có kế hoạch với mã này trong plans.csv."))
+        if (task["plan_code"], task["code"]) in seen:
+            problems.append(Problem(row, "code", task["code"], "Mã nhiệm vụ bị lặp lại trong cùng kế hoạch."))
+        seen.add((task["plan_code"], task["code"]))
+        if task["schedule"] and (problem := due_problem(task["schedule"], task["due"])):
+            problems.append(Problem(row, "due", task["due"], problem))
+        rows.append({**{c: task[c] or None for c in TASK_COLUMNS}, "position": position})
+    if problems:
+        raise Rejected([Problem(p.row, p.column, p.value, f"tasks.csv: {p.message}") for p in problems])
+    return rows
 
 
 def _apply_localities(session: Session, table: pd.DataFrame, *, write: bool) -> LocalityChanges:

@@ -5,7 +5,7 @@ the Báo cáo page and `python -m kpi report` tell the same story as the other p
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -16,6 +16,7 @@ from kpi.engine import timeliness
 from kpi.engine.assess import Assessment, assess
 from kpi.engine.describe import describe_statuses
 from kpi.engine.reporting_year import partial_warning
+from kpi.engine.tasks import TaskCounts, counts, scope_items
 from kpi.store import queries
 from kpi.vocabulary import KEY, Kind
 
@@ -52,6 +53,8 @@ class ReportContent:
     cycle: timeliness.CycleCounts
     demo_count: int
     generated_at: datetime
+    # The plan tasks due in the year (kpi.engine.tasks.scope_items), judged on the day the report is made.
+    tasks: pd.DataFrame
 
     @property
     def groups(self) -> list[str]:
@@ -94,8 +97,30 @@ def build_content(engine: Engine, year: int, locality_code: str | None = None) -
         expected_localities=expected,
         cycle=scope_overview.reporting_cycle(engine, year, code),
         demo_count=queries.demo_reading_count(engine),
-        generated_at=datetime.now(fmt.LOCAL_TIME),
+        generated_at=(now := datetime.now(fmt.LOCAL_TIME)),
+        tasks=scope_items(engine, year, code, now.date()),
     )
+
+
+def task_counts(content: ReportContent) -> TaskCounts:
+    return counts(content.tasks, judged_on(content))
+
+
+def judged_on(content: ReportContent) -> date:
+    return content.generated_at.date()
+
+
+def task_sentence(content: ReportContent) -> str:
+    """The tasks of the plan(s) due in the report's year, in one sentence."""
+    if content.tasks.empty:
+        return f"Không có nhiệm vụ nào của kế hoạch đến hạn trong năm {content.year}."
+    tally = task_counts(content)
+    places = (f" của {fmt.format_integer(content.tasks['locality_code'].nunique())} địa phương"
+              if content.has_children else "")
+    return (f"Nhiệm vụ của kế hoạch đến hạn trong năm {content.year}{places}: {fmt.format_integer(tally.due)} lượt "
+            f"nhiệm vụ; {fmt.format_integer(tally.done)} hoàn thành, {fmt.format_integer(tally.in_progress)} đang "
+            f"thực hiện, {fmt.format_integer(tally.overdue)} quá hạn (đã qua hạn mà chưa hoàn thành, xét ngày "
+            f"{judged_on(content).strftime('%d/%m/%Y')}).")
 
 
 def subject_code(localities: pd.DataFrame, locality_code: str | None) -> str:

@@ -15,6 +15,8 @@ from docx.shared import Cm, Pt, RGBColor
 from sqlalchemy import Engine
 
 from kpi import formatting as fmt
+from kpi.engine.tasks import COUNT_COLUMNS as COUNTS
+from kpi.engine.tasks import by_lead, by_locality, state_label
 from kpi.report import content as report
 from kpi.report.charts import group_chart
 from kpi.report.content import ReportContent
@@ -27,7 +29,9 @@ DEMO_COLOUR = RGBColor(0xCF, 0x22, 0x2E)
 HEADER_FILL = "E7EAEE"
 # Status cells get a light tint of the status colour, so that a greyscale print stays readable.
 TINT = 0.75
-ROMAN = ["I", "II", "III", "IV", "V", "VI"]
+TASK_STATE_HEADER = "Tình trạng"
+STATE_COLUMN = 4
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII"]
 STATUS_MEANINGS = {
     "achieved": "số liệu mới nhất đã đạt mục tiêu năm 2030",
     "on_track": "chưa đạt, nhưng theo xu hướng các năm sẽ đạt mục tiêu vào năm 2030",
@@ -69,6 +73,9 @@ def render_docx(content: ReportContent) -> bytes:
     if content.has_children:
         _heading(document, f"{next(sections)}. XẾP HẠNG CÁC ĐỊA PHƯƠNG THEO TỶ LỆ CHỈ TIÊU ĐẠT")
         _ranking_table(document, content)
+
+    _heading(document, f"{next(sections)}. KẾT QUẢ THỰC HIỆN NHIỆM VỤ NĂM {content.year}")
+    _tasks_section(document, content)
 
     _heading(document, f"{next(sections)}. TÌNH HÌNH BÁO CÁO SỐ LIỆU NĂM {content.year}")
     _paragraph(document, report.completeness_sentence(content))
@@ -201,6 +208,38 @@ def _ranking_table(document, content: ReportContent) -> None:
     texts = [[str(row.rank), row.locality_name, row.achieved_text, row.share_text, f"{row.reported_text} chỉ tiêu"]
              for row in content.ranking.itertuples()]
     _add_uniform_rows(table, texts, aligns, widths)
+
+
+def _tasks_section(document, content: ReportContent) -> None:
+    """Done, in progress and overdue, with the evidence reported: each task of a locality, or for a
+    parent its localities (most overdue first) and the lead agencies."""
+    _paragraph(document, report.task_sentence(content))
+    if content.tasks.empty:
+        return
+    if content.has_children:
+        headers = ["Địa phương", "Đến hạn", "Hoàn thành", "Đang thực hiện", "Quá hạn"]
+        widths = [7.0, 2.5, 2.5, 3.0, 2.5]
+        _paragraph(document, "Theo địa phương, địa phương có nhiều nhiệm vụ quá hạn trước:")
+        table = _table(document, headers, widths)
+        rows = [[row.locality_name, *(fmt.format_integer(getattr(row, c)) for c in COUNTS)]
+                for row in by_locality(content.tasks).itertuples()]
+        _add_uniform_rows(table, rows, [WD_ALIGN_PARAGRAPH.LEFT, *[WD_ALIGN_PARAGRAPH.CENTER] * 4], widths)
+        _paragraph(document, "Theo cơ quan chủ trì (như kế hoạch ghi):")
+        table = _table(document, ["Cơ quan chủ trì", *headers[1:]], widths)
+        rows = [[row.lead, *(fmt.format_integer(getattr(row, c)) for c in COUNTS)] for row in by_lead(content.tasks).itertuples()]
+        _add_uniform_rows(table, rows, [WD_ALIGN_PARAGRAPH.LEFT, *[WD_ALIGN_PARAGRAPH.CENTER] * 4], widths)
+        return
+    headers = ["Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Kỳ, hạn", TASK_STATE_HEADER, "Sản phẩm"]
+    widths = [1.3, 6.2, 3.0, 2.0, 2.2, 2.8]
+    table = _table(document, headers, widths)
+    for item in content.tasks.itertuples():
+        line = table.add_row()
+        texts = [item.task_code, item.title, item.lead, f"{item.period_label}, {item.due.strftime('%d/%m/%Y')}",
+                 state_label(item.status, item.overdue), item.evidence if isinstance(item.evidence, str) else ""]
+        for position, (cell, text) in enumerate(zip(line.cells, texts)):
+            # The state of an overdue task stands out.
+            _set_cell(cell, text, bold=bool(item.overdue) and position == STATE_COLUMN)
+        _fit_row(line, widths)
 
 
 def _add_uniform_rows(table, rows: list[list[str]], aligns: list, widths: list[float]) -> None:

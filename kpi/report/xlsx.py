@@ -21,7 +21,7 @@ from kpi.report import content as report
 from kpi.report.content import ReportContent
 from kpi.vocabulary import YES_NO_TEXT, Kind
 
-INFO_SHEET, STATUS_SHEET, READINGS_SHEET = "Thông tin", "Đánh giá", "Số liệu"
+INFO_SHEET, STATUS_SHEET, READINGS_SHEET, TASKS_SHEET = "Thông tin", "Đánh giá", "Số liệu", "Nhiệm vụ"
 HEADER_FILL = PatternFill("solid", fgColor="E7EAEE")
 DEMO_FONT = Font(bold=True, color="CF222E")
 
@@ -29,6 +29,10 @@ STATUS_COLUMNS = [
     "Mã địa phương", "Địa phương", "Số liệu tổng hợp", "Nhóm", "Mã chỉ tiêu", "Chỉ tiêu", "Năm đánh giá",
     "Năm số liệu mới nhất", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Giá trị", "Số liệu (hiển thị)", "Mục tiêu 2030",
     "Dự báo 2030", "Đánh giá", "Số địa phương đã báo cáo", "Số địa phương phải báo cáo",
+]
+TASK_COLUMNS = [
+    "Mã địa phương", "Địa phương", "Nhóm nhiệm vụ", "Mã nhiệm vụ", "Nhiệm vụ", "Cơ quan chủ trì",
+    "Sản phẩm đầu ra (theo kế hoạch)", "Kỳ", "Hạn", "Tình trạng", "Quá hạn", "Sản phẩm (đã báo cáo)", "Ghi chú",
 ]
 READING_COLUMNS = [
     "Mã địa phương", "Địa phương", "Số liệu tổng hợp", "Nhóm", "Mã chỉ tiêu", "Chỉ tiêu", "Năm", "Tử số", "Mẫu số",
@@ -46,6 +50,8 @@ def render_xlsx(content: ReportContent) -> bytes:
     _info_sheet(workbook.create_sheet(INFO_SHEET), content)
     _table_sheet(workbook.create_sheet(STATUS_SHEET), STATUS_COLUMNS, _status_rows(content))
     _table_sheet(workbook.create_sheet(READINGS_SHEET), READING_COLUMNS, _reading_rows(content))
+    tasks_sheet = workbook.create_sheet(TASKS_SHEET)
+    _table_sheet(tasks_sheet, TASK_COLUMNS, _task_rows(tasks_sheet, content))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -61,6 +67,7 @@ def _info_sheet(sheet, content: ReportContent) -> None:
         (report.summary_paragraph(content), None),
         (report.completeness_sentence(content), None),
         (report.cycle_sentence(content), None),
+        (report.task_sentence(content), None),
         (f"Lập ngày {content.generated_at.strftime('%d/%m/%Y %H:%M')} từ hệ thống theo dõi chỉ tiêu.", None),
         (f"Trang «{STATUS_SHEET}»: đánh giá từng chỉ tiêu của từng địa phương trong phạm vi; "
          f"trang «{READINGS_SHEET}»: số liệu từng năm từ {content.years[0]} đến {content.years[-1]} "
@@ -110,6 +117,26 @@ def _reading_rows(content: ReportContent) -> list[list]:
             None if pd.isna(row.note) else row.note,
         ])
     return rows
+
+
+def _task_rows(sheet, content: ReportContent) -> list[list]:
+    """Every task due in the year and its state; text typed by people written as text, never a formula."""
+    rows = []
+    for item in content.tasks.itertuples():
+        rows.append([
+            item.locality_code, item.locality_name, _text(sheet, item.group), item.task_code, _text(sheet, item.title),
+            _text(sheet, item.lead), _text(sheet, item.output), item.period_label, item.due.strftime("%d/%m/%Y"),
+            item.status_label, _yes_no(item.overdue), _text(sheet, item.evidence), _text(sheet, item.note),
+        ])
+    return rows
+
+
+def _text(sheet, value) -> "WriteOnlyCell | None":
+    if not isinstance(value, str):
+        return None
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _table_sheet(sheet, columns: list[str], rows: list[list]) -> None:

@@ -205,3 +205,63 @@ class DataVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+class PlanTask(SQLModel, table=True):
+    """A task a plan assigns (data/tasks.csv): who leads it, what it delivers, and when it is due.
+    `schedule` is a kpi.vocabulary.Schedule; `due` is a DD/MM/YYYY date (once), a DD/MM day of each
+    year (yearly, continuous), or empty (quarterly: the end of each quarter)."""
+
+    plan_code: str = Field(foreign_key="plan.code", primary_key=True)
+    code: str = Field(primary_key=True)
+    group: str
+    title: str
+    lead: str
+    partners: str | None = None
+    output: str | None = None
+    schedule: str
+    due: str | None = None
+    timing: str | None = None
+    position: int = 0
+
+
+class TaskReport(SQLModel, table=True):
+    """What a locality reports of one task for one period (a year, or a quarter: `2026-Q2`)."""
+
+    __table_args__ = (
+        UniqueConstraint("locality_code", "plan_code", "task_code", "period", name="uq_taskreport_key"),
+        Index("ix_taskreport_year", "year", "locality_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    locality_code: str = Field(foreign_key="locality.code")
+    plan_code: str = Field(foreign_key="plan.code")
+    task_code: str
+    period: str
+    # The year of the period: the approval lock of that year applies to the report.
+    year: int
+    status: str
+    evidence: str | None = None
+    note: str | None = None
+    entered_by: str
+    entered_at: datetime = Field(default_factory=utc_now)
+    source: Source = Field(sa_type=AutoString)
+    file_name: str | None = None
+
+
+class TaskReportRevision(SQLModel, table=True):
+    """Every task report ever written, newest last: the reports' history."""
+
+    __table_args__ = (Index("ix_taskreportrevision_key", "locality_code", "task_code", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    locality_code: str
+    plan_code: str
+    task_code: str
+    period: str
+    year: int
+    status: str
+    evidence: str | None = None
+    note: str | None = None
+    entered_by: str
+    entered_at: datetime
+    source: Source = Field(sa_type=AutoString)
+    file_name: str | None = None

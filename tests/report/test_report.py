@@ -20,7 +20,7 @@ from kpi.engine.assess import assess
 from kpi.engine.describe import describe_statuses
 from kpi.report.content import ScopeError, scope_choices, subject_code
 from kpi.report.docx import report_docx
-from kpi.report.xlsx import READINGS_SHEET, STATUS_SHEET, report_xlsx
+from kpi.report.xlsx import READINGS_SHEET, STATUS_SHEET, TASKS_SHEET, report_xlsx
 from kpi.store import queries, sessions
 from kpi.store.accounts import create_user
 from kpi.store.readings import apply_readings, input_frame
@@ -159,7 +159,7 @@ def test_excel_report_matches_the_engine_on_demo_data(demo_engine):
     assessment = assess(demo_engine, YEAR, "HAI_PHONG")
     described = describe_statuses(assessment)
 
-    assert workbook.sheetnames[1:] == [STATUS_SHEET, READINGS_SHEET]
+    assert workbook.sheetnames[1:] == [STATUS_SHEET, READINGS_SHEET, TASKS_SHEET]
     info = "\n".join(str(c.value) for c in workbook.worksheets[0]["A"])
     assert "113 số liệu minh họa" in info
 
@@ -335,3 +335,29 @@ def test_report_page_without_figures_explains_instead(engine, page):
     assert not app.exception
     assert "Chưa có số liệu" in app.info[0].value
     assert len(app.get("download_button")) == 0
+
+
+def test_reports_have_a_section_on_tasks_done_in_progress_and_overdue_with_evidence(engine):
+    from kpi.store.tasks import apply_task_reports
+
+    apply_task_reports(engine, [
+        {"locality_code": "LAC_PHUONG", "task_code": "2.1", "period": "2026", "status": "done",
+         "evidence": "=Quyết định số 45/QĐ-UBND ngày 25/6/2026"},
+        {"locality_code": "LAC_PHUONG", "task_code": "2.3.a", "period": "2026", "status": "in_progress"},
+    ], user_name="dòng lệnh", source="cli")
+    document = word(report_docx(engine, 2026, "LAC_PHUONG"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "KẾT QUẢ THỰC HIỆN NHIỆM VỤ NĂM 2026" in text
+    assert "35 lượt nhiệm vụ; 1 hoàn thành, 1 đang thực hiện" in text
+    rows = {row.cells[0].text: [c.text for c in row.cells] for row in document.tables[-1].rows}
+    assert rows["2.1"][4:] == ["Hoàn thành", "=Quyết định số 45/QĐ-UBND ngày 25/6/2026"]
+    assert rows["2.3.a"][4] == "Đang thực hiện"
+    workbook = load_workbook(io.BytesIO(report_xlsx(engine, 2026)))
+    records = sheet_records(workbook, TASKS_SHEET)
+    done = next(r for r in records if r["Mã địa phương"] == "LAC_PHUONG" and r["Mã nhiệm vụ"] == "2.1")
+    assert (done["Tình trạng"], done["Sản phẩm (đã báo cáo)"], done["Hạn"]) == (
+        "Hoàn thành", "=Quyết định số 45/QĐ-UBND ngày 25/6/2026", "30/06/2026")
+    city = word(report_docx(engine, 2026))
+    city_text = "\n".join(p.text for p in city.paragraphs)
+    assert "của 2 địa phương: 67 lượt nhiệm vụ; 1 hoàn thành" in city_text
+    assert "Theo cơ quan chủ trì (như kế hoạch ghi):" in city_text

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, free_port, go, log_in, open_page, settle
 
 from kpi.app.entry import widget_key
-from kpi.store import approvals, queries
+from kpi.store import cycle, queries
 from kpi.store.accounts import create_user
 from kpi.store.db import make_engine
 from kpi.store.readings import apply_readings, input_frame
@@ -77,7 +77,7 @@ def server(request, tmp_path):
         apply_readings(engine, input_frame([{"locality_code": "LAC_PHUONG", "indicator_code": "VU_VIEC_VPPL",
                                              "year": THIS_YEAR - 1, "value": 20, "note": f"{HOSTILE} ghi chú"}]),
                        user_name=ADMIN, source="form")
-        approvals.approve(engine, "LAC_PHUONG", THIS_YEAR - 1, ADMIN, f"{HOSTILE} lý do")
+        cycle.approve(engine, "LAC_PHUONG", THIS_YEAR - 1, ADMIN, f"{HOSTILE} lý do")
     port = free_port()
     log = (tmp_path / "streamlit.log").open("w")
     process = subprocess.Popen(

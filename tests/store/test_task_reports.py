@@ -3,7 +3,7 @@
 import pytest
 
 from kpi.problems import Rejected
-from kpi.store import approvals
+from kpi.store import cycle
 from kpi.store.accounts import create_user
 from kpi.store.tasks import apply_task_reports, plan_tasks, task_report_history, task_reports
 from kpi.vocabulary import Source
@@ -93,7 +93,7 @@ def test_an_editor_may_report_only_for_its_localities_and_a_viewer_not_at_all(en
 
 def test_an_approved_year_is_locked_until_reopened(engine, accounts):
     apply_task_reports(engine, [DONE_PLAN], user=accounts["editor"], source=Source.FORM)
-    approvals.approve(engine, "LAC_PHUONG", 2026, "quantri")
+    cycle.approve(engine, "LAC_PHUONG", 2026, "quantri")
     changed = {**DONE_PLAN, "evidence": "Kế hoạch số 13/KH-UBND"}
     for user in (accounts["editor"], accounts["admin"]):
         with pytest.raises(Rejected) as rejected:
@@ -101,7 +101,7 @@ def test_an_approved_year_is_locked_until_reopened(engine, accounts):
         assert "đã được «quantri» phê duyệt" in messages(rejected)[0]
     # Sent again unchanged, it passes (a file covering a locked year can still be applied for others).
     assert apply_task_reports(engine, [DONE_PLAN], user=accounts["editor"], source=Source.FORM).unchanged == 1
-    approvals.reopen(engine, "LAC_PHUONG", 2026, "quantri")
+    cycle.reopen(engine, "LAC_PHUONG", 2026, "quantri", "Sửa báo cáo nhiệm vụ")
     assert apply_task_reports(engine, [changed], user=accounts["editor"], source=Source.FORM).updated == 1
 
 

@@ -143,7 +143,7 @@ def locality_series(locality_code: str, indicator_code: str | None = None) -> pd
 def matrix_chart(as_of: int, scope: str | None, locality_codes: tuple[str, ...]) -> go.Figure:
     """kpi.app.charts.matrix_figure of these localities (an aggregate first if given). Do not modify it."""
     grid = scope_overview.matrix(described(as_of, scope, locality_codes), list(locality_codes))
-    return charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover)
+    return charts.matrix_figure(grid.status, grid.value, grid.hover, grid.short)
 
 
 @st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64)

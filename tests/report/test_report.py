@@ -288,7 +288,7 @@ def test_cli_report_writes_word_and_excel(demo_engine, run_cli, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--year", "2025", "--locality", "KHONG_CO", "out.docx"], "Không có địa phương với mã «KHONG_CO»."),
-    (["--year", "2025", "out.pdf"], "phải có đuôi .docx (Word) hoặc .xlsx (Excel)"),
+    (["--year", "2025", "out.txt"], "phải có đuôi .docx (Word), .xlsx (Excel) hoặc .pdf"),
 ])
 def test_cli_report_usage_errors(engine, run_cli, tmp_path, args, message):
     result = run_cli("report", *[str(tmp_path / a) if a.startswith("out.") else a for a in args])

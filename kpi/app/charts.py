@@ -137,12 +137,14 @@ def not_applicable_years(series: pd.DataFrame) -> list[int]:
     return sorted(int(y) for y in series.loc[ratio & zero, "year"])
 
 
-# The matrix on a projector: localities as rows, indicators as columns under a few words each; a
-# cell holds its value only (counts and completeness are in its hover), on at most two lines.
-MATRIX_FONT_SIZE = 14
-MATRIX_HEADER_WIDTH = 9
-MATRIX_ROW_HEIGHT = 34
-MATRIX_LABEL_WIDTH = 28
+# The matrix on a projector: localities as rows, indicators as columns under a few words each, on
+# one line at 45° (fifteen columns are about 45 px wide at 1366 px beside the sidebar: a level label
+# of two words would run into the next one); a cell holds its value only (counts and completeness are
+# in its hover), on at most two lines.
+MATRIX_FONT_SIZE = 13
+MATRIX_HEADER_ANGLE = -45
+MATRIX_ROW_HEIGHT = 38
+MATRIX_LABEL_WIDTH = 26
 
 
 def cell_text(value: str) -> str:
@@ -153,6 +155,13 @@ def cell_text(value: str) -> str:
         first, rest = text.split(" (", 1)
         return f"{safe_text(first)}<br>({safe_text(rest)}"
     return wrap(text, 6) if len(text) > 7 else safe_text(text)
+
+
+def cell_font_size(shown: str) -> int:
+    """Smaller type for the texts that would otherwise touch the sides of a 40 px cell ("100,0%")."""
+    if "<br>" in shown:
+        return MATRIX_FONT_SIZE - 3
+    return MATRIX_FONT_SIZE if len(shown) <= 5 else MATRIX_FONT_SIZE - 2
 
 
 def matrix_figure(status: pd.DataFrame, value: pd.DataFrame, hover: pd.DataFrame,
@@ -172,7 +181,7 @@ def matrix_figure(status: pd.DataFrame, value: pd.DataFrame, hover: pd.DataFrame
     for i, code in enumerate(codes):
         scale += [[i / len(codes), fmt.STATUS_COLOURS[code]], [(i + 1) / len(codes), fmt.STATUS_COLOURS[code]]]
     headers = list(short) if len(short) == len(status.index) else list(status.index)
-    columns = [wrap(name, MATRIX_HEADER_WIDTH) for name in headers]
+    columns = [safe_text(name) for name in headers]
     rows = [wrap(name, MATRIX_LABEL_WIDTH) for name in status.columns]
     figure = go.Figure(go.Heatmap(
         z=z.astype(float).to_numpy(), x=columns, y=rows, colorscale=scale, zmin=-0.5, zmax=len(codes) - 0.5,
@@ -184,16 +193,18 @@ def matrix_figure(status: pd.DataFrame, value: pd.DataFrame, hover: pd.DataFrame
     for row_label, row_codes, row_values in zip(rows, status.T.to_numpy(), value.T.to_numpy()):
         for column_label, code, shown_value in zip(columns, row_codes, row_values):
             if isinstance(code, str):
-                labels.append({"x": column_label, "y": row_label, "text": cell_text(shown_value), "showarrow": False,
-                               "font": {"size": MATRIX_FONT_SIZE - (2 if "<br>" in cell_text(shown_value) else 0),
-                                        "color": text_colour(fmt.STATUS_COLOURS[code])}})
+                shown = cell_text(shown_value)
+                labels.append({"x": column_label, "y": row_label, "text": shown, "showarrow": False,
+                               "font": {"size": cell_font_size(shown), "color": text_colour(fmt.STATUS_COLOURS[code])}})
     figure.update_layout(annotations=labels)
-    figure.update_xaxes(side="top", tickangle=0, showgrid=False, zeroline=False, tickfont={"size": MATRIX_FONT_SIZE - 1})
+    figure.update_xaxes(side="top", tickangle=MATRIX_HEADER_ANGLE, showgrid=False, zeroline=False,
+                        tickfont={"size": MATRIX_FONT_SIZE})
     figure.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickfont={"size": MATRIX_FONT_SIZE})
-    header_lines = 1 + max((label.count("<br>") for label in columns), default=0)
+    # The headers' height at 45°: about 0.5 em per character along a diagonal.
+    header_height = 20 + int(0.72 * 0.55 * MATRIX_FONT_SIZE * max((len(h) for h in headers), default=0))
     row_lines = 1 + max((label.count("<br>") for label in rows), default=0)
-    _style(figure, 30 + 20 * header_lines + (MATRIX_ROW_HEIGHT + 12 * (row_lines - 1)) * len(rows))
-    figure.update_layout(margin={"t": 20 + 20 * header_lines}, font={"size": MATRIX_FONT_SIZE})
+    _style(figure, header_height + 20 + (MATRIX_ROW_HEIGHT + 12 * (row_lines - 1)) * len(rows))
+    figure.update_layout(margin={"t": header_height, "l": 10, "r": 30}, font={"size": MATRIX_FONT_SIZE})
     return figure
 
 

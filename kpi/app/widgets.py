@@ -43,3 +43,38 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~|#])")
 def plain(text: str) -> str:
     """User text (names, notes, messages quoting them) made inert inside Markdown elements."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+# The browser's print of a page: no navigation, sidebar, toolbar or widgets, A4 landscape, the whole
+# width for the content, every tab's panel one after the other, and no table row or chart cut in two.
+PRINT_CSS = """<style>
+@media print {
+  @page { size: A4 landscape; margin: 8mm; }
+  header, [data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-baseweb="tab-list"], [data-baseweb="tab-border"], [data-baseweb="tab-highlight"],
+  .stSelectbox, .stTextInput, .stNumberInput, .stCheckbox, .stDownloadButton, .stButton, .stExpander,
+  .stPageLink { display: none !important; }
+  [data-testid="stAppViewContainer"], [data-testid="stMain"], [data-testid="stMainBlockContainer"] {
+    max-width: 100% !important; padding: 0 !important; margin: 0 !important; overflow: visible !important; }
+  [role="tabpanel"][hidden] { display: block !important; }
+  .stPlotlyChart, .stDataFrame, [data-testid="stMetric"], tr { break-inside: avoid; }
+}
+</style>"""
+
+
+def print_layout() -> None:
+    """The print layout above, for a page meant to be taken away (our CSS, no user text)."""
+    st.html(PRINT_CSS)
+
+
+# The overview on a projector: less empty space above the title, so the first screen at 1366×768
+# reaches the lists of who is behind.
+MEETING_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0.25rem; padding-bottom: 0.25rem; }
+</style>"""
+
+
+def meeting_layout() -> None:
+    st.html(MEETING_CSS)

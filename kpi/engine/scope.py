@@ -241,7 +241,7 @@ def not_reported(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: 
         NOT_REPORTED_COLUMNS].reset_index(drop=True)
 
 
-BEHIND_COLUMNS = ["indicator_code", "indicator_name", "indicator_short", "status", "status_label", "value_text",
+BEHIND_COLUMNS = ["indicator_code", "indicator_name", "indicator_short", "group", "status", "status_label", "value_text",
                   "target_text", "gap", "gap_text", "change", "change_text", "completeness_text"]
 CHANGE_MARKS = {"up": "▲", "down": "▼", "same": "="}
 CHANGE_WORDS = {"up": "tăng", "down": "giảm", "same": "không đổi"}
@@ -282,7 +282,7 @@ def behind_indicators(described: pd.DataFrame, previous: pd.DataFrame, locality_
 def changes(described: pd.DataFrame, previous: pd.DataFrame, locality_code: str) -> pd.DataFrame:
     """For each indicator of one locality in `described` (as of year Y): its change against the
     statuses `previous` (as of Y − 1), indexed by indicator_code: change ("up", "down", "same" or
-    None) and change_text, the words shown beside the figure ("▲ tăng 2,1 điểm % so với 2024 (81,2%)")."""
+    None) and change_text, the words shown beside the figure ("▲ tăng 2,1 điểm % (2024: 81,2%)")."""
     own = described[described["locality_code"] == locality_code]
     before = previous[previous["locality_code"] == locality_code].set_index("indicator_code")
     found = [_change(row, before) for row in own.itertuples()]
@@ -294,8 +294,8 @@ def _gap_text(kind: str, comparator: str, gap: float) -> str:
     if comparator == "decrease" or gap != gap:
         return ""
     if kind == "ratio":
-        return f"còn cách mục tiêu {fmt.format_decimal(gap)} điểm %"
-    return f"còn cách mục tiêu {fmt.format_integer(gap)}"
+        return f"{fmt.format_decimal(gap)} điểm %"
+    return fmt.format_integer(gap)
 
 
 def _change(row, before: pd.DataFrame) -> tuple[str | None, str]:
@@ -317,5 +317,5 @@ def _change(row, before: pd.DataFrame) -> tuple[str | None, str]:
               else fmt.format_integer(abs(delta)))
     earlier_text = fmt.format_percent(earlier) if row.kind == "ratio" else fmt.format_integer(earlier)
     if change == "same":
-        return change, f"{CHANGE_MARKS[change]} không đổi so với {earlier_year} ({earlier_text})"
-    return change, f"{CHANGE_MARKS[change]} {CHANGE_WORDS[change]} {amount} so với {earlier_year} ({earlier_text})"
+        return change, f"{CHANGE_MARKS[change]} không đổi ({earlier_year}: {earlier_text})"
+    return change, f"{CHANGE_MARKS[change]} {CHANGE_WORDS[change]} {amount} ({earlier_year}: {earlier_text})"

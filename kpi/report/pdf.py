@@ -133,7 +133,7 @@ def _behind(pdf: MeetingPdf, content: ReportContent) -> None:
     if behind.empty:
         pdf.paragraph("Không có chỉ tiêu nào có số liệu mà chưa đạt mục tiêu.")
         return
-    headers = ["Chỉ tiêu", "Giá trị", "Mục tiêu 2030", "Đánh giá", "Khoảng cách", "So với năm trước"]
+    headers = ["Chỉ tiêu", "Giá trị", "Mục tiêu 2030", "Đánh giá", "Còn cách mục tiêu", "So với năm trước"]
     rows = [[r.indicator_name, r.value_text, r.target_text, r.status_label, r.gap_text, r.change_text]
             for r in behind.itertuples()]
     _table(pdf, headers, rows, [92, 22, 30, 28, 45, 60], status_column=3, statuses=behind["status"].tolist())

@@ -81,6 +81,7 @@ if parent_code is not None:
     else:
         st.dataframe(overview.behind_table(behind), hide_index=True, height=35 * min(len(behind), 4) + 38,
                      column_config=overview.BEHIND_COLUMNS, key="overview_behind")
+        widgets.printed_only(overview.table_html(overview.behind_frame(behind), behind["status"].tolist()))
 missing = cache.not_reported(year, parent_code)
 st.markdown(overview.not_reported_line(missing, summary.expected, year, widgets.plain))
 st.markdown(overview.lowest_line(cache.ranking(year, parent_code), widgets.plain))
@@ -132,9 +133,10 @@ with table_tab:
     st.dataframe(detail, hide_index=True, column_config={
         header: st.column_config.TextColumn(header, width=width) for header, width in overview.DETAIL_WIDTHS.items()})
 
-# The page to take away: the browser's print (the layout below drops the navigation and fits A4
-# landscape) or the PDF of the scope, made on the server.
+# The page to take away: the browser's print (the layout below drops the navigation, the tabs and
+# the chart, and prints the matrix as a table that fits A4 landscape) or the PDF of the scope.
 widgets.print_layout()
+widgets.printed_only(overview.matrix_html(cache.matrix_grid(year, parent_code, codes, group)))
 if parent_code is not None:
     st.download_button("Tải bản PDF để in hoặc gửi", data=partial(report_pdf, cache.engine(), year, parent_code),
                        file_name=file_name(parent_code, year, ".pdf"), mime=MIME_TYPES["pdf"], on_click="ignore",

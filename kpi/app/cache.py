@@ -163,8 +163,14 @@ def locality_series(locality_code: str, indicator_code: str | None = None) -> pd
 def matrix_chart(as_of: int, scope: str | None, locality_codes: tuple[str, ...], group: str) -> go.Figure:
     """kpi.app.charts.matrix_figure of these localities (an aggregate first if given) and the
     indicators of a group (kpi.app.overview.in_group). Do not modify it."""
-    grid = scope_overview.matrix(in_group(described(as_of, scope, locality_codes), group), list(locality_codes))
+    grid = matrix_grid(as_of, scope, locality_codes, group)
     return charts.matrix_figure(grid.status, grid.value, grid.hover, grid.short)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64)
+def matrix_grid(as_of: int, scope: str | None, locality_codes: tuple[str, ...], group: str) -> scope_overview.Matrix:
+    """kpi.engine.scope.matrix of these localities and the indicators of a group (the printed page's table)."""
+    return scope_overview.matrix(in_group(described(as_of, scope, locality_codes), group), list(locality_codes))
 
 
 @st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64)

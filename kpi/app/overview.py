@@ -1,6 +1,7 @@
 """The overview page's model: which scopes a meeting can pick, paging through thousands of
 localities, the ranking with the headers users read. The figures come from kpi.engine.scope."""
 
+import html
 import math
 from collections.abc import Callable
 
@@ -8,6 +9,7 @@ import pandas as pd
 
 from kpi import formatting as fmt
 from kpi.engine.describe import short_name
+from kpi.engine.scope import Matrix
 
 
 def parent_options(localities: pd.DataFrame) -> pd.DataFrame:
@@ -68,10 +70,14 @@ BEHIND_COLUMNS = {"Chỉ tiêu": {"width": 150}, "Giá trị": {"width": 70}, "�
                   "So với năm trước": {"width": 250}, "Mục tiêu 2030": {"width": 150}}
 
 
+def behind_frame(behind: pd.DataFrame) -> pd.DataFrame:
+    return behind[list(BEHIND_HEADERS)].rename(columns=BEHIND_HEADERS).reset_index(drop=True)
+
+
 def behind_table(behind: pd.DataFrame):
     """The indicators furthest from their targets, as the first screen shows them: the status in
     its colour, value, status and change first (what a meeting reads at 1366 px)."""
-    table = behind[list(BEHIND_HEADERS)].rename(columns=BEHIND_HEADERS).reset_index(drop=True)
+    table = behind_frame(behind)
     colours = behind["status"].map(fmt.STATUS_COLOURS).tolist()
 
     def paint(column: pd.Series) -> list[str]:
@@ -117,8 +123,8 @@ DETAIL_HEADERS = {
     "counts_text": "Số liệu", "projection_text": "Dự báo 2030", "completeness_text": "Báo cáo",
     "indicator_name": "Tên đầy đủ của chỉ tiêu",
 }
-DETAIL_WIDTHS = {"Địa phương": 170, "Chỉ tiêu": 140, "Giá trị": 80, "Năm": 50, "Mục tiêu 2030": 110,
-                 "Đánh giá": 120, "Số liệu": 140, "Dự báo 2030": 90, "Báo cáo": 130}
+DETAIL_WIDTHS = {"Địa phương": 160, "Chỉ tiêu": 140, "Giá trị": 75, "Năm": 50, "Mục tiêu 2030": 155,
+                 "Đánh giá": 115, "Số liệu": 150, "Dự báo 2030": 90, "Báo cáo": 130}
 
 
 def detail_table(described: pd.DataFrame) -> pd.DataFrame:
@@ -135,3 +141,43 @@ def indicator_legend(indicators: pd.DataFrame, group: str) -> pd.DataFrame:
     shown = shown.sort_values("position")
     return pd.DataFrame({"Cột": [short_name(c, n) for c, n in zip(shown["code"], shown["name"])],
                          "Chỉ tiêu": shown["name"].tolist(), "Nhóm": shown["group"].tolist()})
+
+
+def matrix_html(grid: Matrix) -> str:
+    """The matrix as an HTML table for the printed page: a table wraps its headers and shares the
+    width of an A4 page among its columns, where the chart keeps the width of the screen. Every text
+    escaped: names are data."""
+    if grid.status.empty:
+        return ""
+    headers = "".join(f"<th>{html.escape(name)}</th>" for name in grid.short)
+    rows = []
+    for locality in grid.status.columns:
+        cells = []
+        for indicator in grid.status.index:
+            status = grid.status.at[indicator, locality]
+            if not isinstance(status, str):
+                cells.append("<td></td>")
+                continue
+            background = fmt.STATUS_COLOURS[status]
+            cells.append(f'<td style="background:{background};color:{fmt.text_colour(background)}">'
+                         f"{html.escape(str(grid.value.at[indicator, locality]))}</td>")
+        rows.append(f'<tr><th class="kpi-locality">{html.escape(locality)}</th>{"".join(cells)}</tr>')
+    return (f'<table class="kpi-print-matrix"><thead><tr><th class="kpi-locality">Địa phương</th>{headers}</tr>'
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def table_html(table: pd.DataFrame, statuses: list[str] | None = None, status_column: str = "Đánh giá") -> str:
+    """A small table as HTML for the printed page, the status column in the statuses' colours.
+    Every text escaped: names are data."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    rows = []
+    for index, values in enumerate(table.itertuples(index=False)):
+        cells = []
+        for column, value in zip(table.columns, values):
+            style = ""
+            if statuses is not None and column == status_column:
+                background = fmt.STATUS_COLOURS[statuses[index]]
+                style = f' style="background:{background};color:{fmt.text_colour(background)}"'
+            cells.append(f"<td{style}>{html.escape(str(value))}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<table class="kpi-print-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

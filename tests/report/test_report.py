@@ -315,7 +315,8 @@ def test_report_page_offers_both_downloads(demo_engine, page):
     assert not app.exception
     assert app.warning[0].value == ("Đang hiển thị **dữ liệu minh họa** (113 số liệu demo, không phải số liệu thật).")
     buttons = app.get("download_button")
-    assert [b.label for b in buttons] == ["Tải báo cáo Word (.docx)", "Tải bảng số liệu Excel (.xlsx)"]
+    assert [b.label for b in buttons] == ["Tải báo cáo Word (.docx)", "Tải bảng số liệu Excel (.xlsx)",
+                                          "Tải bản PDF để in (.pdf)"]
     assert all(b.proto.deferred_file_id for b in buttons)
     assert app.selectbox(key="report_year").value == 2025
     assert "Đạt: 5;" in app.markdown[1].value and "thành phố Hải Phòng" in app.markdown[0].value
@@ -325,7 +326,7 @@ def test_report_page_offers_both_downloads(demo_engine, page):
     assert not app.exception
     assert "Kế hoạch số 171/KH-UBND" in app.markdown[0].value and "năm 2024" in app.markdown[0].value
     assert app.markdown[2].value == "Năm 2024: đã báo cáo số liệu 6/7 chỉ tiêu."
-    assert len(app.get("download_button")) == 2
+    assert len(app.get("download_button")) == 3
 
 
 def test_report_page_without_figures_explains_instead(engine, page):

@@ -100,11 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="xuất toàn bộ số liệu ra tệp .csv hoặc .xlsx")
     export.add_argument("file", type=Path, metavar="TỆP")
 
-    report = commands.add_parser("report", help="lập báo cáo họp (Word .docx hoặc Excel .xlsx) về tiến độ tính đến một năm")
+    report = commands.add_parser("report", help="lập báo cáo họp (Word .docx, Excel .xlsx hoặc PDF .pdf) về tiến độ tính đến một năm")
     report.add_argument("--year", type=year, metavar="NĂM",
                         help="mặc định: năm báo cáo của phạm vi (năm gần nhất có từ một nửa số địa phương báo cáo)")
     report.add_argument("--locality", metavar="MÃ", help="một địa phương (mặc định: toàn thành phố)")
-    report.add_argument("file", type=Path, metavar="TỆP", help="tệp .docx hoặc .xlsx")
+    report.add_argument("file", type=Path, metavar="TỆP", help="tệp .docx, .xlsx hoặc .pdf")
 
     _add_user_commands(commands)
     _add_approval_commands(commands)
@@ -349,11 +349,12 @@ def run_report(engine: Engine, args) -> int:
     from kpi.engine.reporting_year import reporting_year_of
     from kpi.report.content import ScopeError
     from kpi.report.docx import report_docx
+    from kpi.report.pdf import report_pdf
     from kpi.report.xlsx import report_xlsx
 
-    render = {".docx": report_docx, ".xlsx": report_xlsx}.get(args.file.suffix.lower())
+    render = {".docx": report_docx, ".xlsx": report_xlsx, ".pdf": report_pdf}.get(args.file.suffix.lower())
     if render is None:
-        print("Tệp báo cáo phải có đuôi .docx (Word) hoặc .xlsx (Excel).", file=sys.stderr)
+        print("Tệp báo cáo phải có đuôi .docx (Word), .xlsx (Excel) hoặc .pdf.", file=sys.stderr)
         return EXIT_USAGE
     try:
         year = args.year if args.year is not None else reporting_year_of(engine, args.locality)

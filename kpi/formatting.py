@@ -28,6 +28,18 @@ STATUS_COLOURS = {
     "no_data": "#9aa4ae",
 }
 STATUS_ORDER = list(STATUS_LABELS)
+DARK_TEXT, LIGHT_TEXT = "#1f2328", "#ffffff"
+
+
+def text_colour(background: str) -> str:
+    """Dark or light text, whichever reads better on the background (WCAG relative luminance)."""
+    red, green, blue = (int(background.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+    return DARK_TEXT if luminance > 0.30 else LIGHT_TEXT
 
 COMPARATOR_LABELS = {">=": "≥", "<=": "≤", "=": "=", "decrease": "giảm dần"}
 SOURCE_LABELS = {"form": "Biểu mẫu", "import": "Nhập tệp", "cli": "Dòng lệnh", "demo": "Dữ liệu minh họa"}
@@ -177,3 +189,9 @@ def format_projection(kind: str, projected: float | None) -> str:
     if kind == Kind.RATIO:
         return format_percent(projected)
     return format_integer(math.floor(projected + 0.5))
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, so that "lac phuong" finds "xã Lạc Phượng"."""
+    decomposed = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

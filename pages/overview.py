@@ -1,3 +1,5 @@
+import functools
+
 import streamlit as st
 
 from kpi.app import access as access_views
@@ -5,16 +7,19 @@ from kpi.app import cache, overview, session, widgets
 from kpi.app import tasks as plan_tasks
 from kpi.app.year_picker import pick_year
 from kpi.engine import timeliness
-from kpi.engine.describe import status_table
 from kpi.engine.reporting_year import partial_warning
 from kpi.formatting import format_completeness
+from kpi.report.content import file_name
+from kpi.report.pdf import report_pdf
 from kpi.store.demo import load_demo
 from kpi.store.rights import rights_of
+from kpi.vocabulary import MIME_TYPES
 from kpi.years import current_year, year_choices
 
 PAGE_SIZES = [10, 20, 50]
 
 account = session.page_header("Tổng quan tiến độ đến năm 2030")
+widgets.meeting_layout()
 rights = rights_of(account)
 
 latest = cache.latest_year()
@@ -46,8 +51,9 @@ localities = cache.localities()
 parents = overview.parent_options(localities)
 names = dict(zip(localities["code"].tolist(), localities["name"].tolist()))
 years = year_choices(max(latest, current_year()))
+indicators = cache.indicators()
 
-controls = st.columns([1, 2, 2])
+controls = st.columns([1, 2, 2, 2])
 if parents.empty:
     parent_code = None
 elif len(parents) == 1:
@@ -57,6 +63,7 @@ else:
                                         key="overview_parent")
 year = pick_year("Năm", years, cache.reporting_year(parent_code), key="overview_year", container=controls[0])
 query = controls[2].text_input("Tìm địa phương", key="overview_search", placeholder="Tên hoặc mã, có dấu hay không dấu")
+group = controls[3].selectbox("Nhóm chỉ tiêu", overview.group_options(indicators), key="overview_group")
 
 summary = cache.overview_summary(year, parent_code)
 
@@ -75,6 +82,23 @@ st.caption(f"Số liệu đã được phê duyệt (khóa): "
 st.caption(timeliness.counts_text(year, cache.reporting_cycle(year, parent_code)))  # the reporting cycle
 if (tasks_line := plan_tasks.summary_text(year, parent_code)) is not None:
     st.caption(tasks_line)
+
+# Who is behind, named, in the first screen of a projector: the indicators furthest from their
+# targets (with the change against the year before), the localities that have not reported and those
+# with the lowest share of targets achieved.
+if parent_code is not None:
+    behind = overview.in_group(cache.behind(year, parent_code), group)
+    st.markdown(f"**Chỉ tiêu còn xa mục tiêu 2030 nhất** — số liệu tổng hợp năm {year}, so với năm trước")
+    if behind.empty:
+        st.success("Mọi chỉ tiêu có số liệu đều đã đạt mục tiêu.")
+    else:
+        st.dataframe(overview.behind_table(behind), hide_index=True, height=35 * min(len(behind), 4) + 38,
+                     column_config=overview.BEHIND_COLUMNS, key="overview_behind")
+        widgets.printed_only(overview.table_html(overview.behind_frame(behind), behind["status"].tolist()))
+missing = cache.not_reported(year, parent_code)
+st.markdown(overview.not_reported_line(missing, summary.expected, year, widgets.plain))
+st.markdown(overview.lowest_line(cache.ranking(year, parent_code), widgets.plain))
+
 if summary.counts is not None:
     st.caption("Số chỉ tiêu theo mức đánh giá, tính trên số liệu tổng hợp từ các địa phương cấp dưới.")
     for column, row in zip(st.columns(len(summary.counts)), summary.counts.itertuples()):
@@ -85,28 +109,48 @@ if ranking.empty:
     st.info("Không có địa phương nào khớp với tìm kiếm." if query.strip() else "Chưa có địa phương nào có kế hoạch.")
     st.stop()
 
+sorting = st.columns([3, 1, 1, 1])
+orders = overview.sort_options(indicators, group)
+sort_by = sorting[0].selectbox("Sắp xếp mọi trang theo", list(orders), format_func=orders.get, key="overview_sort")
+descending = sorting[1].toggle("Đảo thứ tự", key="overview_descending")
+ordered = cache.ordered_ranking(year, parent_code, query, sort_by, descending)
 page_size, page_number = PAGE_SIZES[0], 1
-if len(ranking) > PAGE_SIZES[0]:
-    paging = st.columns([1, 1, 3])
-    page_size = paging[0].selectbox("Số địa phương mỗi trang", PAGE_SIZES, key="overview_page_size")
-    pages = overview.page_count(len(ranking), page_size)
-    page_number = paging[1].number_input(f"Trang (1–{pages})", min_value=1, max_value=pages, value=1, step=1,
-                                         key="overview_page")
-shown = overview.page(ranking, page_number, page_size)
-st.caption(f"Đang hiển thị {len(shown)} trong {len(ranking)} địa phương, xếp theo tỷ lệ chỉ tiêu đạt.")
+if len(ordered) > PAGE_SIZES[0]:
+    page_size = sorting[2].selectbox("Số địa phương mỗi trang", PAGE_SIZES, key="overview_page_size")
+    pages = overview.page_count(len(ordered), page_size)
+    page_number = sorting[3].number_input(f"Trang (1–{pages})", min_value=1, max_value=pages, value=1, step=1,
+                                          key="overview_page")
+shown = overview.page(ordered, page_number, page_size)
+st.caption(f"Đang hiển thị {len(shown)} trong {len(ordered)} địa phương, xếp theo "
+           f"{orders[sort_by].lower()}{' (đảo thứ tự)' if descending else ''}.")
 
 matrix_tab, ranking_tab, table_tab = st.tabs(["Ma trận chỉ tiêu", "Xếp hạng", "Bảng chi tiết"])
 codes = tuple(([parent_code] if parent_code is not None else []) + shown["locality_code"].tolist())
 with matrix_tab:
-    st.plotly_chart(cache.matrix_chart(year, parent_code, codes), config=widgets.PLOT_CONFIG, theme=None, key="overview_matrix")
-    st.caption("Màu ô theo mức đánh giá (chú giải ở trên). Ô trống: chỉ tiêu không có trong kế hoạch của địa phương. "
-               "Cột tổng hợp ghi số địa phương đã báo cáo.")
+    st.plotly_chart(cache.matrix_chart(year, parent_code, codes, group), config=widgets.PLOT_CONFIG, theme=None,
+                    key="overview_matrix")
+    st.caption("Mỗi hàng một địa phương, mỗi cột một chỉ tiêu (đưa chuột vào ô để xem tên đầy đủ, số liệu và mức "
+               "đánh giá). Màu ô theo mức đánh giá (chú giải ở trên). Ô trống: chỉ tiêu không có trong kế hoạch "
+               "của địa phương.")
+    with st.expander("Tên đầy đủ của các chỉ tiêu"):
+        st.dataframe(overview.indicator_legend(indicators, group), hide_index=True)
 with ranking_tab:
-    st.plotly_chart(cache.ranking_chart(year, parent_code, query, page_number, page_size), config=widgets.PLOT_CONFIG, theme=None,
-                    key="overview_ranking")
+    st.plotly_chart(cache.ranking_chart(year, parent_code, query, page_number, page_size, sort_by, descending),
+                    config=widgets.PLOT_CONFIG, theme=None, key="overview_ranking")
     # The page of the chart and the matrix: thousands of rows at once would not stay interactive.
     ranking_shown = overview.ranking_table(shown)
     ranking_shown.insert(2, f"Phê duyệt năm {year}", access_views.approval_labels(shown["locality_code"], approved))
     st.dataframe(ranking_shown, hide_index=True)
 with table_tab:
-    st.dataframe(status_table(cache.described(year, parent_code, codes)), hide_index=True)
+    detail = overview.detail_table(overview.in_group(cache.described(year, parent_code, codes), group))
+    st.dataframe(detail, hide_index=True, column_config={
+        header: st.column_config.TextColumn(header, width=width) for header, width in overview.DETAIL_WIDTHS.items()})
+
+# The page to take away: the browser's print (the layout below drops the navigation, the tabs and
+# the chart, and prints the matrix as a table that fits A4 landscape) or the PDF of the scope.
+widgets.print_layout()
+widgets.printed_only(overview.matrix_html(cache.matrix_grid(year, parent_code, codes, group)))
+if parent_code is not None:
+    st.download_button("Tải bản PDF để in hoặc gửi", data=functools.partial(report_pdf, cache.engine(), year, parent_code),
+                       file_name=file_name(parent_code, year, ".pdf"), mime=MIME_TYPES["pdf"], on_click="ignore",
+                       icon=":material/picture_as_pdf:", key="overview_pdf")

@@ -1,4 +1,4 @@
-"""Báo cáo: the meeting report of a year and a scope, as Word and Excel files."""
+"""Báo cáo: the meeting report of a year and a scope, as Word, Excel and PDF files."""
 
 from functools import partial
 
@@ -8,6 +8,7 @@ from kpi.app import cache, session, widgets
 from kpi.app.year_picker import pick_year
 from kpi.report.content import file_name
 from kpi.report.docx import report_docx
+from kpi.report.pdf import report_pdf
 from kpi.report.xlsx import report_xlsx
 from kpi.vocabulary import MIME_TYPES
 from kpi.years import current_year, year_choices
@@ -35,10 +36,13 @@ with st.container(border=True):
 
 # The files are made only when a button is clicked: a Word report draws one chart per group.
 engine = cache.engine()
-word_column, excel_column = st.columns(2)
+word_column, excel_column, pdf_column = st.columns(3)
 word_column.download_button("Tải báo cáo Word (.docx)", data=partial(report_docx, engine, year, code),
                             file_name=file_name(code, year, ".docx"), mime=MIME_TYPES["docx"], on_click="ignore",
                             icon=":material/description:", type="primary", key="report_download_docx")
 excel_column.download_button("Tải bảng số liệu Excel (.xlsx)", data=partial(report_xlsx, engine, year, code),
                              file_name=file_name(code, year, ".xlsx"), mime=MIME_TYPES["xlsx"], on_click="ignore",
                              icon=":material/table_view:", key="report_download_xlsx")
+pdf_column.download_button("Tải bản PDF để in (.pdf)", data=partial(report_pdf, engine, year, code),
+                           file_name=file_name(code, year, ".pdf"), mime=MIME_TYPES["pdf"], on_click="ignore",
+                           icon=":material/picture_as_pdf:", key="report_download_pdf")

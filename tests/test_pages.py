@@ -110,12 +110,13 @@ def test_overview_counts_and_table_match_the_engine(demo_db):
     assert shown == {widgets.status_markdown(s): int(city.get(s, 0)) for s in fmt.STATUS_ORDER}
     assert any("2/2 địa phương đã báo cáo" in h for h in texts(app.subheader))
 
-    table = shown_table(app, "Địa phương", "Nhóm", "Đánh giá")
+    table = shown_table(app, "Địa phương", "Tên đầy đủ của chỉ tiêu", "Giá trị", "Mục tiêu 2030", "Đánh giá")
     engine_labels = {(r.locality_code, r.indicator_code): fmt.STATUS_LABELS[r.status] for r in statuses.itertuples()}
     assert len(table) == len(engine_labels)
     names = {"thành phố Hải Phòng": "HAI_PHONG", "xã Lạc Phượng": "LAC_PHUONG", "phường Nhị Chiểu": "NHI_CHIEU"}
     indicators = dict(zip(queries.indicators(demo_db)["name"], queries.indicators(demo_db)["code"]))
-    shown_labels = {(names[a], indicators[b]): c for a, b, c in zip(table["Địa phương"], table["Chỉ tiêu"], table["Đánh giá"])}
+    shown_labels = {(names[a], indicators[b]): c
+                    for a, b, c in zip(table["Địa phương"], table["Tên đầy đủ của chỉ tiêu"], table["Đánh giá"])}
     assert shown_labels == engine_labels
 
     ranking = shown_table(app, "Hạng", "Tỷ lệ đạt")
@@ -163,8 +164,8 @@ def test_overview_with_many_localities_draws_one_page_and_pages_on(demo_db):
     assert any("Đang hiển thị 10 trong 116 địa phương" in c for c in texts(app.caption))
     assert any("2/116 địa phương đã báo cáo" in h for h in texts(app.subheader))
     matrix = next(chart for chart in app.get("plotly_chart") if "overview_matrix" in chart.proto.id)
-    columns = json.loads(matrix.proto.spec)["data"][0]["x"]
-    assert len(columns) == 11 and "Thử Nghiệm" in columns[1]
+    rows = json.loads(matrix.proto.spec)["data"][0]["y"]
+    assert len(rows) == 11 and "Thử Nghiệm" in rows[1]
 
 
 def plotted(app: AppTest, key: str, trace: str) -> list:
@@ -990,3 +991,34 @@ def test_the_word_report_holds_hostile_names_literally(hostile_db):
     assert f"{HOSTILE} xã" in text and f"{HOSTILE} thành phố" in text
     local = Document(io.BytesIO(report_docx(hostile_db, 2025, "LAC_PHUONG")))
     assert any(f"{HOSTILE} xã" in p.text for p in local.paragraphs)
+
+def test_overview_names_who_is_behind_and_filters_and_sorts_every_page(demo_db):
+    lines = ["code,name,kind,parent_code,ma_dvhc,plan_code"] + [
+        f"XA_{i:03d},xã Thử Nghiệm {i},xã,HAI_PHONG,,KH_171_NHI_CHIEU" for i in range(30)]
+    add_localities(demo_db, "\n".join(lines).encode(), "localities.csv")
+    # The last commune of the ranking is the only one to fall back on QPPL_TRINH_TU.
+    apply_readings(demo_db, input_frame([
+        {"locality_code": "XA_029", "indicator_code": "QPPL_TRINH_TU", "year": year, "numerator": n, "denominator": 10}
+        for year, n in ((2024, 9), (2025, 5))]), user_name="kiểm thử", source="cli")
+    app = open_page(PAGES[0])
+    missing = next(m.value for m in app.markdown if m.value.startswith("**Chưa báo cáo năm 2025"))
+    assert missing.startswith("**Chưa báo cáo năm 2025 (29/32 địa phương):** xã Thử Nghiệm 0, xã Thử Nghiệm 1,")
+    assert "và 4 địa phương khác" in missing
+    behind = shown_table(app, "Chỉ tiêu", "Giá trị", "Đánh giá", "So với năm trước")
+    engine_statuses = assess(demo_db, 2025, "HAI_PHONG").statuses
+    city = engine_statuses[engine_statuses["locality_code"] == "HAI_PHONG"].set_index("indicator_code")["status"]
+    assert set(behind["Đánh giá"]) <= {fmt.STATUS_LABELS[s] for s in city if s != "achieved"}
+    assert behind["So với năm trước"].str.match(r"^[▲▼=]|Chưa|—").all()
+
+    # Sorting by an indicator reorders every page: the commune that fell back comes first.
+    app.selectbox(key="overview_sort").set_value("QPPL_TRINH_TU").run()
+    assert not app.exception
+    assert shown_table(app, "Hạng", "Tỷ lệ đạt")["Địa phương"].iloc[0] == "xã Thử Nghiệm 29"
+    # A group of indicators: the matrix and the detail table keep only its columns and rows.
+    app.selectbox(key="overview_group").set_value("Hòa giải ở cơ sở").run()
+    assert not app.exception
+    matrix = next(chart for chart in app.get("plotly_chart") if "overview_matrix" in chart.proto.id)
+    assert json.loads(matrix.proto.spec)["data"][0]["x"] == ["Kiện toàn tổ HG", "Hòa giải thành"]
+    detail = shown_table(app, "Địa phương", "Tên đầy đủ của chỉ tiêu")
+    assert set(detail["Chỉ tiêu"]) == {"Kiện toàn tổ HG", "Hòa giải thành"}
+    assert [b.label for b in app.get("download_button")] == ["Tải bản PDF để in hoặc gửi"]

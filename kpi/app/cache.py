@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from kpi.app import charts
 from kpi.app import indicator as comparison
-from kpi.app.overview import page
+from kpi.app.overview import in_group, page
 from kpi.engine import scope as scope_overview
 from kpi.engine import timeliness
 from kpi.engine.assess import Assessment, assess
@@ -188,6 +188,26 @@ def ranking(as_of: int, scope: str | None, query: str = "") -> pd.DataFrame:
     return scope_overview.ranking(assessment(as_of, scope).statuses, localities(), scope, query)
 
 
+@cached_data(32)
+def ordered_ranking(as_of: int, scope: str | None, query: str, by: str, descending: bool) -> pd.DataFrame:
+    """The ranking in the order asked for, before it is cut into pages (kpi.engine.scope.order_localities)."""
+    return scope_overview.order_localities(ranking(as_of, scope, query), assessment(as_of, scope).statuses, by, descending)
+
+
+@cached_data(32)
+def not_reported(as_of: int, scope: str | None) -> pd.DataFrame:
+    """kpi.engine.scope.not_reported: the localities of the scope with no figure for the year."""
+    return scope_overview.not_reported(assessment(as_of, scope).statuses, localities(), scope)
+
+
+@cached_data(32)
+def behind(as_of: int, locality_code: str) -> pd.DataFrame:
+    """kpi.engine.scope.behind_indicators of one locality or aggregate, against the year before."""
+    previous = assessment(as_of - 1, locality_code).statuses
+    return scope_overview.behind_indicators(described(as_of, locality_code, (locality_code,)), previous, locality_code,
+                                            limit=None)
+
+
 @cached_data(64)
 def locality_series(locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
     """kpi.app.indicator.locality_series: one locality's yearly series (one indicator's, if given), not
@@ -199,16 +219,24 @@ def locality_series(locality_code: str, indicator_code: str | None = None) -> pd
 # and so re-validate, a plotly figure on every rerun). Callers only draw them: st.plotly_chart reads
 # a copy of the figure and never changes it.
 @cached_resource(64)
-def matrix_chart(as_of: int, scope: str | None, locality_codes: tuple[str, ...]) -> go.Figure:
-    """kpi.app.charts.matrix_figure of these localities (an aggregate first if given). Do not modify it."""
-    grid = scope_overview.matrix(described(as_of, scope, locality_codes), list(locality_codes))
-    return charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover)
+def matrix_chart(as_of: int, scope: str | None, locality_codes: tuple[str, ...], group: str) -> go.Figure:
+    """kpi.app.charts.matrix_figure of these localities (an aggregate first if given) and the
+    indicators of a group (kpi.app.overview.in_group). Do not modify it."""
+    grid = matrix_grid(as_of, scope, locality_codes, group)
+    return charts.matrix_figure(grid.status, grid.value, grid.hover, grid.short)
+
+
+@cached_data(64)
+def matrix_grid(as_of: int, scope: str | None, locality_codes: tuple[str, ...], group: str) -> scope_overview.Matrix:
+    """kpi.engine.scope.matrix of these localities and the indicators of a group (the printed page's table)."""
+    return scope_overview.matrix(in_group(described(as_of, scope, locality_codes), group), list(locality_codes))
 
 
 @cached_resource(64)
-def ranking_chart(as_of: int, scope: str | None, query: str, page_number: int, page_size: int) -> go.Figure:
-    """kpi.app.charts.ranking_figure of one page of the ranking. Do not modify it."""
-    return charts.ranking_figure(page(ranking(as_of, scope, query), page_number, page_size))
+def ranking_chart(as_of: int, scope: str | None, query: str, page_number: int, page_size: int, by: str = "rank",
+                  descending: bool = False) -> go.Figure:
+    """kpi.app.charts.ranking_figure of one page of the ranking, in the order asked for. Do not modify it."""
+    return charts.ranking_figure(page(ordered_ranking(as_of, scope, query, by, descending), page_number, page_size))
 
 
 def invalidate() -> None:

@@ -25,7 +25,9 @@ VIETNAMESE_SEPARATORS = ",."
 LINE_COLOUR = "#1f3a5f"
 TARGET_COLOUR = "#57606a"
 NOT_APPLICABLE_FILL = "#eaeef2"
-DARK_TEXT, LIGHT_TEXT = "#1f2328", "#ffffff"
+# Text on a status colour: one rule for the screen and the PDF (kpi.formatting.text_colour).
+DARK_TEXT, LIGHT_TEXT = fmt.DARK_TEXT, fmt.LIGHT_TEXT
+text_colour = fmt.text_colour
 WRAP_WIDTH = 44
 
 # Every figure of the app is drawn on plotly's white template. As plotly's default it is applied to
@@ -50,17 +52,6 @@ def wrap(text: str, width: int = WRAP_WIDTH) -> str:
             current = f"{current} {word}".strip()
     lines.append(current)
     return "<br>".join(safe_text(line) for line in lines)
-
-
-def text_colour(background: str) -> str:
-    """Dark or light text, whichever reads better on the background (WCAG relative luminance)."""
-    red, green, blue = (int(background.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
-
-    def linear(channel: float) -> float:
-        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
-
-    luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-    return DARK_TEXT if luminance > 0.30 else LIGHT_TEXT
 
 
 def _style(figure: go.Figure, height: int) -> go.Figure:
@@ -162,42 +153,75 @@ def not_applicable_years(series: pd.DataFrame) -> list[int]:
     return sorted(int(y) for y in series.loc[ratio & zero, "year"])
 
 
-def matrix_figure(status: pd.DataFrame, value: pd.DataFrame, detail: pd.DataFrame, hover: pd.DataFrame) -> go.Figure:
-    """Indicators (rows) × localities (columns), each cell coloured by its status, with its value
-    and, smaller, its counts.
+# The matrix on a projector: localities as rows, indicators as columns under a few words each, on
+# one line at 45° (fifteen columns are about 45 px wide at 1366 px beside the sidebar: a level label
+# of two words would run into the next one); a cell holds its value only (counts and completeness are
+# in its hover), on at most two lines.
+MATRIX_FONT_SIZE = 13
+MATRIX_HEADER_ANGLE = -45
+MATRIX_ROW_HEIGHT = 38
+MATRIX_LABEL_WIDTH = 26
 
-    The frames share index (indicator names) and columns (locality labels); a cell whose status is
-    missing is outside that locality's plan and stays blank.
+
+def cell_text(value: str) -> str:
+    """A cell's value on at most two short lines: "95,0% (2024)" and "Không phát sinh" are too wide
+    for a column of fifteen at 1366 px."""
+    text = str(value)
+    if " (" in text:
+        first, rest = text.split(" (", 1)
+        return f"{safe_text(first)}<br>({safe_text(rest)}"
+    return wrap(text, 6) if len(text) > 7 else safe_text(text)
+
+
+def cell_font_size(shown: str) -> int:
+    """Smaller type for the texts that would otherwise touch the sides of a 40 px cell ("100,0%")."""
+    if "<br>" in shown:
+        return MATRIX_FONT_SIZE - 3
+    return MATRIX_FONT_SIZE if len(shown) <= 5 else MATRIX_FONT_SIZE - 2
+
+
+def matrix_figure(status: pd.DataFrame, value: pd.DataFrame, hover: pd.DataFrame,
+                  short: list[str] | tuple = ()) -> go.Figure:
+    """Localities (rows) × indicators (columns), each cell coloured by its status, with its value.
+
+    The frames share index (indicator names) and columns (locality labels), as kpi.engine.scope.matrix
+    gives them; `short` names the indicators in a few words for the column headers (the full name is
+    in each cell's hover). A cell whose status is missing is outside that locality's plan and stays
+    blank. Counts and completeness (the matrix's `detail`) are in the hover text: in a cell they
+    spilled into the next one.
     """
     codes = fmt.STATUS_ORDER
     position = {code: i for i, code in enumerate(codes)}
-    z = status.apply(lambda column: column.map(lambda s: position.get(s) if isinstance(s, str) else None))
+    z = status.T.apply(lambda column: column.map(lambda s: position.get(s) if isinstance(s, str) else None))
     scale = []
     for i, code in enumerate(codes):
         scale += [[i / len(codes), fmt.STATUS_COLOURS[code]], [(i + 1) / len(codes), fmt.STATUS_COLOURS[code]]]
-    rows = [wrap(name) for name in status.index]
-    columns = [wrap(name, 18) for name in status.columns]
+    headers = list(short) if len(short) == len(status.index) else list(status.index)
+    columns = [safe_text(name) for name in headers]
+    rows = [wrap(name, MATRIX_LABEL_WIDTH) for name in status.columns]
     figure = go.Figure(go.Heatmap(
         z=z.astype(float).to_numpy(), x=columns, y=rows, colorscale=scale, zmin=-0.5, zmax=len(codes) - 0.5,
-        showscale=False, xgap=3, ygap=3, customdata=hover.map(safe_text).to_numpy(),
+        showscale=False, xgap=2, ygap=2, customdata=hover.T.map(safe_text).to_numpy(),
         hovertemplate="%{customdata}<extra></extra>",
     ))
     # One layout update with every label: add_annotation validates the whole layout each call.
     labels = []
-    cells = zip(status.to_numpy(), value.to_numpy(), detail.to_numpy())
-    for row_label, (row_codes, row_values, row_details) in zip(rows, cells):
-        for column_label, code, shown_value, shown_detail in zip(columns, row_codes, row_values, row_details):
+    for row_label, row_codes, row_values in zip(rows, status.T.to_numpy(), value.T.to_numpy()):
+        for column_label, code, shown_value in zip(columns, row_codes, row_values):
             if isinstance(code, str):
-                shown = f"<b>{safe_text(shown_value)}</b>"
-                if shown_detail:
-                    shown += f"<br><span style='font-size:{FONT_SIZE - 3}px'>{safe_text(shown_detail)}</span>"
+                shown = cell_text(shown_value)
                 labels.append({"x": column_label, "y": row_label, "text": shown, "showarrow": False,
-                               "font": {"size": FONT_SIZE, "color": text_colour(fmt.STATUS_COLOURS[code])}})
+                               "font": {"size": cell_font_size(shown), "color": text_colour(fmt.STATUS_COLOURS[code])}})
     figure.update_layout(annotations=labels)
-    figure.update_xaxes(side="top", tickangle=0, showgrid=False, zeroline=False)
-    figure.update_yaxes(autorange="reversed", showgrid=False, zeroline=False)
-    row_height = 30 + 22 * max(1, max((label.count("<br>") for label in rows), default=0))
-    return _style(figure, 90 + row_height * len(rows))
+    figure.update_xaxes(side="top", tickangle=MATRIX_HEADER_ANGLE, showgrid=False, zeroline=False,
+                        tickfont={"size": MATRIX_FONT_SIZE})
+    figure.update_yaxes(autorange="reversed", showgrid=False, zeroline=False, tickfont={"size": MATRIX_FONT_SIZE})
+    # The headers' height at 45°: about 0.5 em per character along a diagonal.
+    header_height = 20 + int(0.72 * 0.55 * MATRIX_FONT_SIZE * max((len(h) for h in headers), default=0))
+    row_lines = 1 + max((label.count("<br>") for label in rows), default=0)
+    _style(figure, header_height + 20 + (MATRIX_ROW_HEIGHT + 12 * (row_lines - 1)) * len(rows))
+    figure.update_layout(margin={"t": header_height, "l": 10, "r": 30}, font={"size": MATRIX_FONT_SIZE})
+    return figure
 
 
 def ranking_figure(ranking: pd.DataFrame) -> go.Figure:

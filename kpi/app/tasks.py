@@ -5,7 +5,6 @@ The judging itself is kpi.engine.tasks."""
 from datetime import date, datetime
 
 import pandas as pd
-import streamlit as st
 
 from kpi.app import cache
 from kpi.engine import tasks as engine_tasks
@@ -49,9 +48,9 @@ def default_scope(options: list[str], own_localities) -> int:
     return mine[0] if mine else 0
 
 
-@st.cache_data(ttl=cache.CACHE_TTL_SECONDS, max_entries=32)
+@cache.cached_data(32)
 def items(year: int, scope: str | None, on: date) -> pd.DataFrame:
-    """kpi.engine.tasks.scope_items, once per year, scope and day (cleared by cache.invalidate)."""
+    """kpi.engine.tasks.scope_items, once per year, scope and day, at the data version."""
     return engine_tasks.scope_items(cache.engine(), year, scope, on)
 
 

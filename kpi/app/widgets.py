@@ -73,3 +73,58 @@ def plain(text: object) -> str:
     Selectbox and multiselect options and st.dataframe cells are not Markdown: pass them as they are."""
     one_line = _LINE_BREAKS.sub(" ", str(text))
     return _PUNCTUATION.sub(r"\\\1", _AUTOLINKS.sub(WORD_JOINER, one_line))
+
+
+# The browser's print of a page: no navigation, sidebar, toolbar, widgets, tabs, charts or interactive
+# tables (a chart or a data grid keeps the width of the screen and would be cut), A4 landscape, the
+# whole width for the content, and the tables of printed_only in their place; no row cut in two.
+PRINT_CSS = """<style>
+.kpi-print-only { display: none; }
+@media print {
+  @page { size: A4 landscape; margin: 8mm; }
+  header, [data-testid="stHeader"], [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"], .stTabs,
+  .stSelectbox, .stTextInput, .stNumberInput, .stCheckbox, .stDownloadButton, .stButton, .stExpander,
+  .stPageLink, .stPlotlyChart, .stDataFrame { display: none !important; }
+  /* The containers of what is hidden keep their height otherwise. */
+  [data-testid="stElementContainer"]:has(.stPlotlyChart, .stDataFrame, .stDownloadButton) { display: none !important; }
+  [data-testid="stAppViewContainer"], [data-testid="stMain"], [data-testid="stMainBlockContainer"] {
+    max-width: 100% !important; padding: 0 !important; margin: 0 !important; overflow: visible !important; }
+  .kpi-print-only { display: block; }
+  .kpi-print-table { width: 100%; border-collapse: collapse; font-size: 9pt; margin-bottom: 6px; }
+  .kpi-print-table th, .kpi-print-table td { border: 1px solid #d0d7de; padding: 2px 4px; text-align: left; }
+  .kpi-print-table th { background: #e7eaee; }
+  .kpi-print-table tr { break-inside: avoid; }
+  .kpi-print-matrix { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 9pt; }
+  .kpi-print-matrix th, .kpi-print-matrix td { border: 1px solid #ffffff; padding: 2px; text-align: center;
+    overflow-wrap: anywhere; }
+  .kpi-print-matrix thead th { background: #e7eaee; font-weight: 600; }
+  .kpi-print-matrix th.kpi-locality { width: 16%; text-align: left; font-weight: 400; }
+  .kpi-print-matrix tr, [data-testid="stMetric"] { break-inside: avoid; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+</style>"""
+
+
+def print_layout() -> None:
+    """The print layout above (our CSS, no user text)."""
+    st.html(PRINT_CSS)
+
+
+def printed_only(table_html: str) -> None:
+    """A table shown on paper only, in place of a chart or an interactive table (which keep the width
+    of the screen); its texts escaped by the caller (kpi.app.overview's *_html)."""
+    if table_html:
+        st.html(f'<div class="kpi-print-only">{table_html}</div>')
+
+
+# The overview on a projector: less empty space above the title, so the first screen at 1366×768
+# reaches the lists of who is behind.
+MEETING_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0.25rem; padding-bottom: 0.25rem; }
+</style>"""
+
+
+def meeting_layout() -> None:
+    st.html(MEETING_CSS)

@@ -9,6 +9,38 @@ from kpi.engine.assess import Assessment
 from kpi.engine.reporting_year import is_partial
 from kpi.vocabulary import Kind
 
+# Column headers of the overview's matrix and the PDF: a projector shows fifteen indicators side by
+# side only with labels of a few words; the full name is on hover and in the legend beneath. An
+# indicator added to data/indicators.csv without an entry here gets its name cut at a word.
+SHORT_NAMES = {
+    "QPPL_TRINH_TU": "Trình tự QPPL",
+    "QPPL_KIEM_TRA": "Kiểm tra QPPL",
+    "KH_THEO_DOI_THPL": "KH theo dõi THPL",
+    "THPL_THAM_MUU": "Tham mưu THPL",
+    "PBGDPL_CBCC": "Phổ biến CBCCVC",
+    "PBGDPL_QUYEN_NGHIA_VU": "Quyền, nghĩa vụ",
+    "CONG_TTDT_VAN_BAN": "Công khai văn bản",
+    "CONG_TTDT_TIN_BAI": "Tin bài cổng",
+    "HO_TICH_DUNG_HAN": "Hộ tịch đúng hạn",
+    "TGPL_DUOC_TRO_GIUP": "Trợ giúp pháp lý",
+    "HOA_GIAI_KIEN_TOAN": "Kiện toàn tổ HG",
+    "HOA_GIAI_THANH": "Hòa giải thành",
+    "DIEM_NONG_VPPL": "Điểm nóng",
+    "VU_VIEC_VPPL": "Vụ vi phạm",
+    "CHUAN_TIEP_CAN_PL": "Chuẩn tiếp cận PL",
+}
+SHORT_NAME_LENGTH = 18
+
+
+def short_name(code: str, name: str) -> str:
+    """A few words for a column header: the catalogue's own, or the name cut at a word."""
+    if code in SHORT_NAMES:
+        return SHORT_NAMES[code]
+    if len(name) <= SHORT_NAME_LENGTH:
+        return name
+    return name[:SHORT_NAME_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
 STATUS_TABLE_COLUMNS = {
     "locality_name": "Địa phương",
     "group": "Nhóm",
@@ -48,6 +80,7 @@ def describe_statuses(assessment: Assessment) -> pd.DataFrame:
     frame["target_text"] = [_target_text(r) for r in rows]
     frame["projection_text"] = [_projection_text(r) for r in rows]
     frame["status_label"] = frame["status"].map(fmt.STATUS_LABELS)
+    frame["indicator_short"] = [short_name(c, n) for c, n in zip(frame["indicator_code"], frame["indicator_name"])]
     frame["completeness_text"] = [
         _aggregate_completeness(r["reported"], r["expected"]) if r["is_aggregate"]
         else ("Đã báo cáo" if r["reported"] else not_reported_text(r["as_of"])) for r in rows

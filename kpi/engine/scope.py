@@ -9,7 +9,6 @@ judged on its own plan. Counts and the ranking read the engine's statuses direct
 screen are described in words (kpi.engine.describe). Nothing here judges a status.
 """
 
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -21,19 +20,13 @@ from kpi.engine import timeliness
 from kpi.engine.assess import Assessment
 
 
-def fold(text: str) -> str:
-    """Lower case without diacritics, so that "lac phuong" finds "xã Lạc Phượng"."""
-    decomposed = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def search(localities: pd.DataFrame, query: str) -> pd.DataFrame:
     """Localities whose name or code contains the query, ignoring case and diacritics."""
-    needle = fold(query.strip())
+    needle = fmt.fold(query.strip())
     if not needle:
         return localities
-    found = localities["name"].map(fold).str.contains(needle, regex=False)
-    found |= localities["code"].map(fold).str.contains(needle, regex=False)
+    found = localities["name"].map(fmt.fold).str.contains(needle, regex=False)
+    found |= localities["code"].map(fmt.fold).str.contains(needle, regex=False)
     return localities[found]
 
 
@@ -150,11 +143,13 @@ class Matrix:
     value: pd.DataFrame
     detail: pd.DataFrame
     hover: pd.DataFrame
+    # A few words per indicator (the index), for column headers (kpi.engine.describe.SHORT_NAMES).
+    short: list[str] = ()
 
 
 # The columns of the described statuses a matrix is made of (describe_statuses gives many more).
-MATRIX_INPUT = ["locality_code", "locality_name", "indicator_code", "indicator_name", "position", "is_aggregate",
-                "status", "status_label", "value_text", "counts_text", "completeness_text"]
+MATRIX_INPUT = ["locality_code", "locality_name", "indicator_code", "indicator_name", "indicator_short", "position",
+                "is_aggregate", "status", "status_label", "value_text", "counts_text", "completeness_text"]
 
 
 def matrix(described: pd.DataFrame, locality_codes: list[str]) -> Matrix:
@@ -170,18 +165,22 @@ def matrix(described: pd.DataFrame, locality_codes: list[str]) -> Matrix:
     rows["column"] = rows["locality_code"].map(labels)
     rows.loc[aggregate, "column"] = rows.loc[aggregate, "column"] + " (tổng hợp)"
     rows["detail"] = rows["counts_text"].where(~aggregate, rows["completeness_text"])
-    rows["hover"] = [f"{locality} — {indicator}: {value} ({status})" for locality, indicator, value, status
-                     in zip(rows["locality_name"], rows["indicator_name"], rows["value_text"], rows["status_label"])]
+    rows["hover"] = [f"{locality} — {indicator}: {value}{f' ({detail})' if detail else ''} — {status}"
+                     for locality, indicator, value, detail, status
+                     in zip(rows["locality_name"], rows["indicator_name"], rows["value_text"], rows["detail"],
+                            rows["status_label"])]
     order = [labels[c] + (" (tổng hợp)" if c in set(rows.loc[aggregate, "locality_code"]) else "")
              for c in locality_codes if c in set(rows["locality_code"])]
-    indicators = rows.sort_values("position").drop_duplicates("indicator_code")["indicator_name"].tolist()
+    catalogue = rows.sort_values("position").drop_duplicates("indicator_code")
+    indicators = catalogue["indicator_name"].tolist()
 
     wide = rows.pivot(index="indicator_name", columns="column", values=["status", "value_text", "detail", "hover"])
 
     def pivot(values: str) -> pd.DataFrame:
         return wide[values].reindex(index=indicators, columns=order)
 
-    return Matrix(status=pivot("status"), value=pivot("value_text"), detail=pivot("detail"), hover=pivot("hover"))
+    return Matrix(status=pivot("status"), value=pivot("value_text"), detail=pivot("detail"), hover=pivot("hover"),
+                  short=catalogue["indicator_short"].tolist())
 
 
 def _names(described: pd.DataFrame) -> pd.Series:
@@ -193,3 +192,131 @@ def reporting_cycle(engine: Engine, year: int, parent_code: str | None, on: date
     under the parent (every one without a parent), how many submitted, on time, late, are overdue and
     approved."""
     return timeliness.counts(timeliness.reporting(engine, year, parent_code, on))
+# Who is behind: the order in which a meeting reads statuses, the furthest from the target first.
+BEHIND_ORDER = ["regressing", "off_track", "no_data", "insufficient_data", "on_track", "achieved"]
+
+
+def order_localities(ranking_frame: pd.DataFrame, statuses: pd.DataFrame, by: str = "rank",
+                     descending: bool = False) -> pd.DataFrame:
+    """The whole ranking in another order, before it is cut into pages (so a sort covers every page):
+    by rank, by name (ignoring case and diacritics), or by one indicator, the localities furthest
+    from its target first (then the lowest value for an "at least" target, the highest otherwise);
+    localities whose plan lacks the indicator come last. `descending` reverses the order."""
+    if by == "rank":
+        ordered = ranking_frame
+    elif by == "name":
+        ordered = ranking_frame.assign(_key=ranking_frame["label"].map(fmt.name_sort_key)).sort_values(["_key", "locality_code"])
+    else:
+        rows = statuses[(statuses["indicator_code"] == by)].drop_duplicates("locality_code").set_index("locality_code")
+        severity = rows["status"].map({s: i for i, s in enumerate(BEHIND_ORDER)})
+        upward = rows["comparator"].isin([">=", "="])
+        closeness = rows["value"].astype("Float64").where(upward, -rows["value"].astype("Float64"))
+        codes = ranking_frame["locality_code"]
+        ordered = ranking_frame.assign(
+            _missing=codes.map(severity).isna().to_numpy(), _severity=codes.map(severity).to_numpy(),
+            _closeness=codes.map(closeness).astype("Float64").to_numpy(),
+        ).sort_values(["_missing", "_severity", "_closeness", "rank"], na_position="last", kind="stable")
+    if descending:
+        ordered = ordered.iloc[::-1]
+    return ordered[ranking_frame.columns].reset_index(drop=True)
+
+
+NOT_REPORTED_COLUMNS = ["locality_code", "label", "expected"]
+
+
+def not_reported(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str | None) -> pd.DataFrame:
+    """The scope's localities with no figure at all for the year, by name, and how many indicators
+    their plan expects.
+
+    The reporting cycle (deadlines and submission, domain.md) adds to this list the localities
+    that are overdue: join its `reporting` state on locality_code here, not in a page."""
+    rows = own_rows(statuses, localities, parent_code)
+    reported = rows.groupby("locality_code")["reported"].max()
+    expected = rows.groupby("locality_code").size()
+    missing = reported[reported == 0].index
+    names = localities.set_index("code")["name"]
+    frame = pd.DataFrame({"locality_code": list(missing)})
+    frame["label"] = unique_labels(frame["locality_code"], frame["locality_code"].map(names))
+    frame["expected"] = frame["locality_code"].map(expected).astype(int)
+    return frame.assign(_key=frame["label"].map(fmt.name_sort_key)).sort_values(["_key", "locality_code"])[
+        NOT_REPORTED_COLUMNS].reset_index(drop=True)
+
+
+BEHIND_COLUMNS = ["indicator_code", "indicator_name", "indicator_short", "group", "status", "status_label", "value_text",
+                  "target_text", "gap", "gap_text", "change", "change_text", "completeness_text"]
+CHANGE_MARKS = {"up": "▲", "down": "▼", "same": "="}
+CHANGE_WORDS = {"up": "tăng", "down": "giảm", "same": "không đổi"}
+
+
+def behind_indicators(described: pd.DataFrame, previous: pd.DataFrame, locality_code: str,
+                      limit: int | None = 5) -> pd.DataFrame:
+    """The indicators of one locality (or aggregate) furthest from their 2030 targets, as of the
+    year of `described`, with the change of each against the year before.
+
+    described: describe_statuses() of the year Y; previous: the engine's statuses as of Y − 1
+    (their values are the figures to compare with). Only indicators not achieved that have a value;
+    the furthest first: by status (Đi lùi, Cần tăng tốc, …), then by the gap to the target relative
+    to the target (a ratio 20 points short of 100% before a count 3 above 0 only when its status
+    says so). Change is the figure of Y against the latest figure up to Y − 1, and is only given
+    when the locality has a figure for Y (otherwise "Chưa báo cáo năm Y")."""
+    own = described[(described["locality_code"] == locality_code) & described["value"].notna()
+                    & (described["status"] != "achieved")].copy()
+    if own.empty:
+        return pd.DataFrame(columns=BEHIND_COLUMNS)
+    value = own["value"].astype(float)
+    target = own["target"].astype(float)
+    upward = own["comparator"].isin([">=", "="])
+    gap = (target - value).where(upward, value - target)
+    own["gap"] = gap.clip(lower=0)
+    scale = target.where(upward, value).where(lambda t: t > 0, 1.0)
+    own["_relative"] = (own["gap"] / scale).fillna(0.0)
+    own["_severity"] = own["status"].map({s: i for i, s in enumerate(BEHIND_ORDER)})
+    own["gap_text"] = [_gap_text(kind, comparator, g) for kind, comparator, g
+                       in zip(own["kind"], own["comparator"], own["gap"])]
+    own = own.join(changes(own, previous, locality_code), on="indicator_code")
+    own = own.sort_values(["_severity", "_relative", "position"], ascending=[True, False, True])
+    if limit is not None:
+        own = own.head(limit)
+    return own[BEHIND_COLUMNS].reset_index(drop=True)
+
+
+def changes(described: pd.DataFrame, previous: pd.DataFrame, locality_code: str) -> pd.DataFrame:
+    """For each indicator of one locality in `described` (as of year Y): its change against the
+    statuses `previous` (as of Y − 1), indexed by indicator_code: change ("up", "down", "same" or
+    None) and change_text, the words shown beside the figure ("▲ tăng 2,1 điểm % (2024: 81,2%)")."""
+    own = described[described["locality_code"] == locality_code]
+    before = previous[previous["locality_code"] == locality_code].set_index("indicator_code")
+    found = [_change(row, before) for row in own.itertuples()]
+    return pd.DataFrame({"change": [c for c, _ in found], "change_text": [t for _, t in found]},
+                        index=pd.Index(own["indicator_code"], name="indicator_code"))
+
+
+def _gap_text(kind: str, comparator: str, gap: float) -> str:
+    if comparator == "decrease" or gap != gap:
+        return ""
+    if kind == "ratio":
+        return f"{fmt.format_decimal(gap)} điểm %"
+    return fmt.format_integer(gap)
+
+
+def _change(row, before: pd.DataFrame) -> tuple[str | None, str]:
+    """("up" | "down" | "same" | None, the words shown beside the figure)."""
+    year = int(row.as_of)
+    if pd.isna(row.value):
+        return None, fmt.NO_VALUE
+    if row.latest_year is None or pd.isna(row.latest_year) or int(row.latest_year) != year:
+        return None, f"Chưa báo cáo năm {year}"
+    if row.indicator_code not in before.index or pd.isna(before.at[row.indicator_code, "value"]):
+        return None, "Chưa có số liệu năm trước để so sánh"
+    earlier = float(before.at[row.indicator_code, "value"])
+    earlier_year = int(before.at[row.indicator_code, "latest_year"])
+    delta = float(row.value) - earlier
+    # Compared as shown: a change too small to show is no change.
+    shown = round(delta, 1) if row.kind == "ratio" else round(delta)
+    change = "same" if shown == 0 else ("up" if shown > 0 else "down")
+    amount = (f"{fmt.format_decimal(abs(delta))} điểm %" if row.kind == "ratio"
+              else fmt.format_integer(abs(delta)))
+    earlier_text = fmt.format_percent(earlier) if row.kind == "ratio" else fmt.format_integer(earlier)
+    if change == "same":
+        return change, f"{CHANGE_MARKS[change]} không đổi ({earlier_year}: {earlier_text})"
+    return change, f"{CHANGE_MARKS[change]} {CHANGE_WORDS[change]} {amount} ({earlier_year}: {earlier_text})"

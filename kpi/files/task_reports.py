@@ -17,8 +17,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
-from kpi.engine.scope import fold
 from kpi.files.sheets import header_key, read_sheet, uncalculated_problems
+from kpi.formatting import fold
 from kpi.periods import TASK_STATUS_LABELS, period_label, periods
 from kpi.problems import Problem, Rejected
 from kpi.store import queries

@@ -47,6 +47,12 @@ class ReportContent:
     # Every figure of the scope in the years shown, for the workbook.
     series: pd.DataFrame
     ranking: pd.DataFrame
+    # kpi.engine.scope's lists of who is behind: localities with no figure for the year (children of
+    # a parent), the subject's indicators not achieved, furthest first, and the change of each of its
+    # indicators against the year before.
+    not_reported: pd.DataFrame
+    behind: pd.DataFrame
+    changes: pd.DataFrame
     reported_localities: int
     expected_localities: int
     # The reporting cycle of the scope for the year (submitted, on time, late, overdue, approved).
@@ -76,6 +82,7 @@ def build_content(engine: Engine, year: int, locality_code: str | None = None) -
     has_children = not children.empty
     years = years_shown(assessment, year)
     locality = localities.set_index("code").loc[code]
+    previous = assess(engine, year - 1, code, with_series=False).statuses
     if has_children:
         reported, expected = scope_overview.reporting(assessment.statuses, localities, code)
     else:
@@ -93,6 +100,10 @@ def build_content(engine: Engine, year: int, locality_code: str | None = None) -
         figures=figure_texts(assessment, code, years),
         series=scope_series(engine, assessment, years),
         ranking=scope_overview.ranking(assessment.statuses, localities, code),
+        not_reported=scope_overview.not_reported(assessment.statuses, localities, code) if has_children
+        else pd.DataFrame(columns=scope_overview.NOT_REPORTED_COLUMNS),
+        behind=scope_overview.behind_indicators(described, previous, code, limit=None),
+        changes=scope_overview.changes(subject, previous, code),
         reported_localities=reported,
         expected_localities=expected,
         cycle=scope_overview.reporting_cycle(engine, year, code),

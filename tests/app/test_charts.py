@@ -83,11 +83,14 @@ def test_matrix_colours_each_cell_by_status_and_leaves_cells_outside_a_plan_blan
     assessment = assess(demo_engine, 2025, "HAI_PHONG")
     described = describe_statuses(assessment)
     grid = overview.matrix(described, ["HAI_PHONG", "LAC_PHUONG", "NHI_CHIEU"])
-    figure = charts.matrix_figure(grid.status, grid.value, grid.detail, grid.hover)
+    figure = charts.matrix_figure(grid.status, grid.value, grid.hover, grid.short)
 
     heatmap = figure.data[0]
     order = fmt.STATUS_ORDER
-    for i, (_, row) in enumerate(grid.status.iterrows()):
+    # Localities are rows, indicators columns under their short names.
+    assert list(heatmap.y) == ["thành phố Hải Phòng (tổng<br>hợp)", "xã Lạc Phượng", "phường Nhị Chiểu"]
+    assert list(heatmap.x)[:2] == ["Trình tự QPPL", "Kiểm tra QPPL"]
+    for i, (_, row) in enumerate(grid.status.T.iterrows()):
         for j, code in enumerate(row):
             cell = heatmap.z[i][j]
             if isinstance(code, str):
@@ -101,16 +104,28 @@ def test_matrix_colours_each_cell_by_status_and_leaves_cells_outside_a_plan_blan
         assert band == fmt.STATUS_COLOURS[code]
     cells = grid.status.notna().sum().sum()
     assert len(figure.layout.annotations) == cells
-    assert any("45/50 vụ việc" in a.text and "90,0%" in a.text for a in figure.layout.annotations)
+    assert any(a.text == "90,0%" for a in figure.layout.annotations)
+    # Counts and completeness are in the hover, not in the cell (they spilled into the next one).
+    assert any("45/50 vụ việc" in text and "Tỷ lệ hòa giải thành" in text for row in heatmap.customdata for text in row)
+    assert not any("vụ việc" in a.text or "địa phương" in a.text for a in figure.layout.annotations)
+
+
+@pytest.mark.parametrize(("value", "shown", "size"), [
+    ("90,0%", "90,0%", charts.MATRIX_FONT_SIZE), ("100,0%", "100,0%", charts.MATRIX_FONT_SIZE - 2),
+    ("Không phát sinh", "Không<br>phát<br>sinh", charts.MATRIX_FONT_SIZE - 3),
+    ("95,0% (2024)", "95,0%<br>(2024)", charts.MATRIX_FONT_SIZE - 3),
+])
+def test_matrix_cells_hold_short_texts(value, shown, size):
+    assert charts.cell_text(value) == shown
+    assert charts.cell_font_size(shown) == size
 
 
 def test_user_supplied_names_stay_plain_text_in_charts():
     status = pd.DataFrame({"<b>Chỉ tiêu</b>": ["achieved"]}, index=["<script>x</script>"])
     value = pd.DataFrame({"<b>Chỉ tiêu</b>": ["<i>9</i>"]}, index=status.index)
-    detail = pd.DataFrame({"<b>Chỉ tiêu</b>": [""]}, index=status.index)
-    figure = charts.matrix_figure(status, value, detail, value)
-    assert "<script>" not in figure.data[0].y[0] and "&lt;script&gt;" in figure.data[0].y[0]
-    assert "&lt;b&gt;" in figure.data[0].x[0]
+    figure = charts.matrix_figure(status, value, value)
+    assert "<script>" not in figure.data[0].x[0] and "&lt;script&gt;" in figure.data[0].x[0]
+    assert "&lt;b&gt;" in figure.data[0].y[0]
     assert "&lt;i&gt;9&lt;/i&gt;" in figure.layout.annotations[0].text
 
 
@@ -133,7 +148,7 @@ def test_every_figure_is_drawn_on_the_white_template(lac_phuong):
     rows = pd.DataFrame({"label": ["xã A"], "value": [95.0], "value_text": ["95,0%"], "status": ["on_track"]})
     figures = [
         charts.progress_figure(pair(assessment, "HOA_GIAI_THANH"), described.loc["HOA_GIAI_THANH"].to_dict()),
-        charts.matrix_figure(status, status, status, status), charts.ranking_figure(ranking),
+        charts.matrix_figure(status, status, status), charts.ranking_figure(ranking),
         charts.comparison_figure(rows, "ratio", ">=", 100.0),
     ]
     white = pio.templates["plotly_white"].to_plotly_json()

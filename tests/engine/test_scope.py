@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from kpi import formatting as fmt
 from kpi.app import overview as overview_page
 from kpi.engine import scope as overview
 from kpi.engine.assess import assess
@@ -30,7 +31,7 @@ def test_search_ignores_case_and_diacritics(engine, query, found):
 
 
 def test_fold_turns_d_bar_into_d():
-    assert overview.fold("Đồng Đăng") == "dong dang"
+    assert fmt.fold("Đồng Đăng") == "dong dang"
 
 
 def test_status_counts_list_every_status_in_order(demo_engine):

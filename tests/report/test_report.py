@@ -289,7 +289,7 @@ def test_cli_report_writes_word_and_excel(demo_engine, run_cli, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--year", "2025", "--locality", "KHONG_CO", "out.docx"], "Không có địa phương với mã «KHONG_CO»."),
-    (["--year", "2025", "out.pdf"], "phải có đuôi .docx (Word) hoặc .xlsx (Excel)"),
+    (["--year", "2025", "out.txt"], "phải có đuôi .docx (Word), .xlsx (Excel) hoặc .pdf"),
 ])
 def test_cli_report_usage_errors(engine, run_cli, tmp_path, args, message):
     result = run_cli("report", *[str(tmp_path / a) if a.startswith("out.") else a for a in args])
@@ -316,7 +316,8 @@ def test_report_page_offers_both_downloads(demo_engine, page):
     assert not app.exception
     assert app.warning[0].value == ("Đang hiển thị **dữ liệu minh họa** (113 số liệu demo, không phải số liệu thật).")
     buttons = app.get("download_button")
-    assert [b.label for b in buttons] == ["Tải báo cáo Word (.docx)", "Tải bảng số liệu Excel (.xlsx)"]
+    assert [b.label for b in buttons] == ["Tải báo cáo Word (.docx)", "Tải bảng số liệu Excel (.xlsx)",
+                                          "Tải bản PDF để in (.pdf)"]
     assert all(b.proto.deferred_file_id for b in buttons)
     assert app.selectbox(key="report_year").value == 2025
     # Both are escaped as text from data (kpi.app.widgets.plain).
@@ -327,7 +328,7 @@ def test_report_page_offers_both_downloads(demo_engine, page):
     assert not app.exception
     assert widgets.plain("Kế hoạch số 171/KH-UBND") in app.markdown[0].value and "năm 2024" in app.markdown[0].value
     assert app.markdown[2].value == widgets.plain("Năm 2024: đã báo cáo số liệu 6/7 chỉ tiêu.")
-    assert len(app.get("download_button")) == 2
+    assert len(app.get("download_button")) == 3
 
 
 def test_report_page_without_figures_explains_instead(engine, page):

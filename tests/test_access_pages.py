@@ -350,8 +350,13 @@ def test_user_text_is_inert_in_markdown():
 def test_no_page_renders_html():
     sources = [PROJECT_DIR / "dashboard.py", *sorted((PROJECT_DIR / "kpi" / "app").glob("*.py")), *sorted((PROJECT_DIR / "pages").glob("*.py"))]
     for source in sources:
-        # The one exception: our own stylesheet file (kpi/app/vietnamese_chrome.css), never user text.
-        text = source.read_text(encoding="utf-8").replace("st.html(CHROME_STYLESHEET)", "")
+        # The exceptions, all in kpi/app/widgets.py: our own stylesheets, never user text, and the tables
+        # printed in place of charts, whose texts kpi.app.overview HTML-escapes (the hostile-names test of
+        # tests/test_pages.py fails if one is not).
+        text = source.read_text(encoding="utf-8")
+        for allowed in ("st.html(CHROME_STYLESHEET)", "st.html(PRINT_CSS)", "st.html(MEETING_CSS)",
+                        """st.html(f'<div class="kpi-print-only">{table_html}</div>')"""):
+            text = text.replace(allowed, "")
         assert "unsafe_allow_html" not in text and "st.html(" not in text and "components.html" not in text, source
 
 

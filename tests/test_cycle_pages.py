@@ -40,12 +40,12 @@ def test_an_editor_submits_from_the_entry_page_and_the_year_becomes_read_only(ac
     assert cycle.state_of(app_db, "LAC_PHUONG", 2025).submitted_by == "canbo_lp"
     [notice] = [i for i in texts(app.info) if "nộp lúc" in i]
     assert "đã được «canbo_lp» nộp lúc" in notice and "đề nghị quản trị viên trả lại" in notice
-    assert app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", 2025)).disabled
+    assert app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", 2025)).disabled
     assert button(app, "Lưu số liệu").disabled
     assert not [b for b in app.button if b.label.startswith("Nộp báo cáo")]
     # An admin may still correct it.
     admin = entry_page(accounts["admin"])
-    assert not admin.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", 2025)).disabled
+    assert not admin.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", 2025)).disabled
 
 
 def test_a_submission_with_missing_figures_names_them_and_changes_nothing(accounts, app_db):
@@ -74,7 +74,7 @@ def test_a_returned_year_shows_its_reason_to_the_editor_and_opens_the_form_again
     assert "bị «quantri» trả lại lúc" in warning
     # The reason is shown as typed, not as Markdown.
     assert "Lý do: **Số vụ việc** chưa khớp [Công an xã]" in warning
-    assert not app.number_input(key=entry_key("HOA_GIAI_THANH", "numerator", 2025)).disabled
+    assert not app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", 2025)).disabled
     assert button(app, "Nộp báo cáo năm 2025")
 
 

@@ -34,9 +34,11 @@ def progress_json(run_cli, *args: str) -> list[dict]:
 
 
 def status_line(lines: list[str], indicator_name: str) -> str:
-    """The line of the per-indicator table where the indicator's row starts (its first words)."""
+    """The lines of the per-indicator table around where the indicator's row starts (its first words):
+    a row whose cells wrap is drawn over several lines, its status on the middle one."""
     start = " ".join(indicator_name.split()[:4])
-    found = [line for line in lines if start in line and any(label in line for label in fmt.STATUS_LABELS.values())]
+    rows = [" ".join(lines[max(0, i - 2):i + 3]) for i, line in enumerate(lines) if start in line]
+    found = [row for row in rows if any(label in row for label in fmt.STATUS_LABELS.values())]
     assert found, f"no row for {indicator_name!r}"
     return found[-1]
 

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 import pytest
 from conftest import PROJECT_DIR
 from playwright.sync_api import Page, expect, sync_playwright
+from test_browser import go
 
 from kpi.store import cycle, queries
 from kpi.store.accounts import create_user
@@ -204,8 +205,7 @@ def log_in(page: Page, base: str, name: str) -> None:
     page.locator("input[aria-label='Mật khẩu']").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập", exact=True).click()
     settle(page)
-    page.get_by_test_id("stTopNavLink").filter(has_text="Tải tệp lên").first.click()
-    settle(page)
+    go(page, "Tải tệp lên")
 
 
 def upload(page: Page, path: Path) -> None:

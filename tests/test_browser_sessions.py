@@ -122,10 +122,10 @@ def test_a_bookmark_opened_logged_out_lands_on_its_page_and_the_login_lasts(serv
     base, engine = served
     first = open_tab(browser, f"{base}/locality")
     shows_login_form(first)
-    assert first.url == f"{base}/locality"
+    assert first.url.split("?")[0] == f"{base}/locality"  # the year may follow (?nam=)
 
     log_in(first)
-    assert first.url == f"{base}/locality"
+    assert first.url.split("?")[0] == f"{base}/locality"
     shows_locality_page_signed_in(first)
 
     cookie = session_cookie(browser)

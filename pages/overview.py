@@ -39,7 +39,7 @@ if latest is None:
     # The demo loader writes for every locality as a system actor, so it is an admin's choice.
     if rights.may_administer:
         with start[2], st.container(border=True):
-            st.markdown("**Xem thử** với dữ liệu minh họa (được đánh dấu là dữ liệu demo, có thể xóa sau).")
+            st.markdown("**Xem thử** với dữ liệu minh họa (được đánh dấu là dữ liệu minh họa, có thể xóa sau).")
             if st.button("Nạp dữ liệu minh họa", key="overview_load_demo"):
                 load_demo(cache.engine())
                 cache.invalidate()

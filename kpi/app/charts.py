@@ -167,6 +167,11 @@ def cell_text(value: str) -> str:
     """A cell's value on at most two short lines: "95,0% (2024)" and "Không phát sinh" are too wide
     for a column of fifteen at 1366 px."""
     text = str(value)
+    if text.startswith("Chưa báo cáo năm"):
+        # The year is the page's year, in the heading and in the cell's hover: five lines would spill.
+        return "Chưa<br>báo cáo"
+    if text == fmt.NOT_APPLICABLE:
+        return "Không<br>phát sinh"
     if " (" in text:
         first, rest = text.split(" (", 1)
         return f"{safe_text(first)}<br>({safe_text(rest)}"

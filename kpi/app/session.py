@@ -72,7 +72,7 @@ def page_header(title: str, *, requires: str | None = None) -> Account:
         st.stop()
     count = demo_reading_count()
     if count:
-        st.warning(f"Đang hiển thị **dữ liệu minh họa** ({fmt.format_integer(count)} số liệu demo, "
+        st.warning(f"Đang hiển thị **dữ liệu minh họa** ({fmt.format_integer(count)} số liệu minh họa, "
                    "không phải số liệu thật).", icon=":material/science:")
     return current
 

@@ -108,7 +108,7 @@ def _title(pdf: MeetingPdf, content: ReportContent) -> None:
     if content.demo_count:
         pdf.set_text_color(*DEMO_COLOUR)
         pdf.paragraph(f"Lưu ý: cơ sở dữ liệu đang có {fmt.format_integer(content.demo_count)} số liệu minh họa "
-                      "(dữ liệu demo, không phải số liệu thật).", style="B")
+                      "(dữ liệu minh họa, không phải số liệu thật).", style="B")
         pdf.set_text_color(0, 0, 0)
     pdf.paragraph(f"{report.completeness_sentence(content)} {report.summary_paragraph(content)}")
     _status_key(pdf, content.status_counts)

@@ -61,7 +61,7 @@ def _info_sheet(sheet, content: ReportContent) -> None:
     lines = [("BÁO CÁO", Font(bold=True, size=14)), (report.report_title(content), Font(bold=True, size=12))]
     if content.demo_count:
         lines.append((f"LƯU Ý: cơ sở dữ liệu có {fmt.format_integer(content.demo_count)} số liệu minh họa "
-                      "(dữ liệu demo, không phải số liệu thật).", DEMO_FONT))
+                      "(dữ liệu minh họa, không phải số liệu thật).", DEMO_FONT))
     lines += [
         (f"Phạm vi: {content.locality_name}. Số liệu tính đến hết năm {content.year}.", None),
         (report.summary_paragraph(content), None),

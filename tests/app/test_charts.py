@@ -112,7 +112,8 @@ def test_matrix_colours_each_cell_by_status_and_leaves_cells_outside_a_plan_blan
 
 @pytest.mark.parametrize(("value", "shown", "size"), [
     ("90,0%", "90,0%", charts.MATRIX_FONT_SIZE), ("100,0%", "100,0%", charts.MATRIX_FONT_SIZE - 2),
-    ("Không phát sinh", "Không<br>phát<br>sinh", charts.MATRIX_FONT_SIZE - 3),
+    ("Không phát sinh", "Không<br>phát sinh", charts.MATRIX_FONT_SIZE - 3),
+    ("Chưa báo cáo năm 2025", "Chưa<br>báo cáo", charts.MATRIX_FONT_SIZE - 3),
     ("95,0% (2024)", "95,0%<br>(2024)", charts.MATRIX_FONT_SIZE - 3),
 ])
 def test_matrix_cells_hold_short_texts(value, shown, size):

@@ -314,7 +314,7 @@ def page(engine, database_url, monkeypatch, fresh_streamlit_caches):
 def test_report_page_offers_both_downloads(demo_engine, page):
     app = page().run()
     assert not app.exception
-    assert app.warning[0].value == ("Đang hiển thị **dữ liệu minh họa** (113 số liệu demo, không phải số liệu thật).")
+    assert app.warning[0].value == ("Đang hiển thị **dữ liệu minh họa** (113 số liệu minh họa, không phải số liệu thật).")
     buttons = app.get("download_button")
     assert [b.label for b in buttons] == ["Tải báo cáo Word (.docx)", "Tải bảng số liệu Excel (.xlsx)",
                                           "Tải bản PDF để in (.pdf)"]

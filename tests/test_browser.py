@@ -341,11 +341,11 @@ def test_a_task_report_entered_in_the_form_shows_in_a_new_session(server, page):
     settle(page)
     expect(page.get_by_text("Đã lưu báo cáo nhiệm vụ năm 2026: 1 tạo mới")).to_be_visible()
 
-    # A new tab is a new session: what it shows comes from the database.
+    # A new tab is a new Streamlit session, already signed in by the browser's session cookie: what it
+    # shows comes from the database.
     again = page.context.new_page()
     again.set_default_timeout(TIMEOUT_MS)
     open_page(again, base, "")
-    log_in(again, EDITOR, EDITOR_PASSWORD)
     go(again, "Nhiệm vụ")
     choose(again, "tasks_year", "2026")
     expect(again.get_by_test_id("stMetric").filter(has_text="Hoàn thành")).to_contain_text("1")

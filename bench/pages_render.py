@@ -1,6 +1,8 @@
 """Render the app's default page (the overview) with Streamlit's AppTest: a first render with empty
 caches; a rerun of the same session (what a click costs: the page script runs again on warm caches);
-then a new session served from the caches. KPI_DATABASE_URL names the database.
+a new session served from the caches; then one reading written through the store (a new data
+version, as after any save) and the same session's next render, which computes everything again.
+KPI_DATABASE_URL names the database.
 
 A new AppTest scans the installed packages for components on its first run, which a server does
 once at start; the rerun does not pay it, the new session does.
@@ -12,10 +14,25 @@ python bench/pages_render.py --plain    baseline: a page that draws a small read
 import sys
 import time
 
+import streamlit.testing.v1.app_test as app_test
 from measure import PROJECT_DIR, report
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 300
+
+
+class NavigationPagesManager(PagesManager):
+    """AppTest forgets before every run that the app calls st.navigation and, seeing pages/ beside
+    dashboard.py, runs the page's file alone from the second run on; a server runs dashboard.py
+    (its login gate and data version read included) on every rerun. Measure what a server runs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+app_test.PagesManager = NavigationPagesManager
 
 
 def plain_page() -> None:
@@ -27,7 +44,6 @@ def plain_page() -> None:
 
 
 def main(plain: bool) -> None:
-    account = None
     if not plain:
         # A server has its modules loaded before the first visitor; import time is not render time.
         # alembic is imported by the app's schema check on the first run (kpi.db imports it lazily).
@@ -35,15 +51,19 @@ def main(plain: bool) -> None:
 
         from bench.data import BENCH_ADMIN
         from kpi.app import session
+        from kpi.store import sessions
         from kpi.store.accounts import get_account
         from kpi.store.db import make_engine
 
-        account = get_account(make_engine(), BENCH_ADMIN)
+        engine = make_engine()
+        account = get_account(engine, BENCH_ADMIN)
+
     def new_session() -> AppTest:
         if plain:
             return AppTest.from_function(plain_page)
         app = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=TIMEOUT)
-        app.session_state[session.ACCOUNT_KEY] = account  # logged in, as test_pages.py does
+        # Logged in, as tests/test_pages.py does.
+        app.session_state[session.SESSION_KEY] = sessions.start(engine, account.id).session_id
         return app
 
     def render(app: AppTest) -> float:
@@ -57,8 +77,25 @@ def main(plain: bool) -> None:
     titles = [title.value for title in app.title]
     exceptions = [str(e.value)[:300] for e in app.exception]
     rerun = render(app)
-    report({"first": first, "cached": rerun, "new_session": render(new_session()), "cells": int(cells),
+    fresh = render(new_session())
+    after_write = None
+    if not plain:
+        write_one_reading(engine)
+        after_write = render(app)
+        exceptions += [str(e.value)[:300] for e in app.exception]
+    report({"first": first, "cached": rerun, "new_session": fresh, "after_write": after_write, "cells": int(cells),
             "titles": titles, "exceptions": exceptions})
+
+
+def write_one_reading(engine) -> None:
+    """Change one existing figure through the store's one write path: the data version moves on."""
+    from kpi.store import queries
+    from kpi.store.readings import apply_readings, input_frame
+
+    readings = queries.readings(engine)
+    row = readings[readings["numerator"] > 0].iloc[-1].to_dict()
+    row.update(numerator=int(row["numerator"]) - 1, denominator=int(row["denominator"]), value=None, note="")
+    apply_readings(engine, input_frame([row]), user_name="bench", source="form")
 
 
 if __name__ == "__main__":

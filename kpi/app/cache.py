@@ -23,9 +23,9 @@ from kpi.app import indicator as comparison
 from kpi.app.overview import in_group, page
 from kpi.engine import scope as scope_overview
 from kpi.engine import timeliness
-from kpi.engine.assess import Assessment, assess
+from kpi.engine.assess import Assessment, Evaluated, evaluate_scope
 from kpi.engine.describe import describe_statuses
-from kpi.engine.reporting_year import reporting_year_of
+from kpi.engine.reporting_year import evaluated_reporting_year
 from kpi.files.catalogue import LocalityChanges, add_localities, load_catalog
 from kpi.files.export import readings_export
 from kpi.files.templates import template_bytes
@@ -98,11 +98,19 @@ def cached_resource(max_entries: int):
     return _versioned(st.cache_resource, max_entries)
 
 
+# Shared without a copy and never modified; two entries: the scope a page shows and one more.
+@cached_resource(2)
+def evaluated(locality_code: str | None = None) -> Evaluated:
+    """The scope's readings read and evaluated once per data version: this year's assessment, the
+    year before's and the reporting year all come from it."""
+    return evaluate_scope(engine(), locality_code)
+
+
 @cached_data(32)
 def assessment(as_of: int, locality_code: str | None = None) -> Assessment:
     """Statuses only: a city's yearly series is 600,000 rows at national scale, and every cache hit
     would copy it; trends are read per locality (locality_series)."""
-    return assess(engine(), as_of, locality_code, with_series=False)
+    return evaluated(locality_code).assessment(as_of)
 
 
 @cached_data(64)
@@ -163,7 +171,7 @@ def latest_year() -> int | None:
 @cached_data(64)
 def reporting_year(scope: str | None) -> int:
     """kpi.engine.reporting_year.reporting_year_of: the year a page of this scope opens on."""
-    return reporting_year_of(engine(), scope)
+    return evaluated_reporting_year(evaluated(scope), scope)
 
 
 @cached_data(4)

@@ -26,16 +26,36 @@ def assess(engine: Engine, as_of: int, locality_code: str | None = None, *, with
     Only the readings the scope needs are read: its localities and their descendants, and with
     with_series=False (for callers that draw no trend) none after as_of.
     """
+    return evaluate_scope(engine, locality_code, up_to=None if with_series else as_of).assessment(
+        as_of, with_series=with_series)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A scope's readings read and evaluated once: its assessment as of any year costs only the
+    judging (what a page needs for this year and the year before). Never modified once built."""
+
+    catalog: Catalog
+    # The scope's locality codes (the locality and its children); None for every locality.
+    scope: list[str] | None
+    evaluation: progress.Evaluation
+
+    def assessment(self, as_of: int, *, with_series: bool = False) -> Assessment:
+        statuses = self.evaluation.statuses(as_of)
+        series = self.evaluation.series() if with_series else None
+        if self.scope is not None:
+            statuses = statuses[statuses["locality_code"].isin(self.scope)]
+            series = None if series is None else series[series["locality_code"].isin(self.scope)]
+        return Assessment(as_of, self.catalog, None if series is None else series.reset_index(drop=True),
+                          statuses.reset_index(drop=True))
+
+
+def evaluate_scope(engine: Engine, locality_code: str | None = None, *, up_to: int | None = None) -> Evaluated:
+    """The scope's readings (up to a year, if given: its assessments are then exact up to that year)."""
     catalog = read_catalog(engine)
     scope = None if locality_code is None else scope_codes(catalog.localities, locality_code)
-    readings = queries.readings(engine, localities=localities_read(catalog, scope),
-                                up_to=None if with_series else as_of)
-    series, statuses = progress.evaluate(readings, catalog, as_of, with_series=with_series)
-    if scope is not None:
-        statuses = statuses[statuses["locality_code"].isin(scope)]
-        series = None if series is None else series[series["locality_code"].isin(scope)]
-    return Assessment(as_of, catalog, None if series is None else series.reset_index(drop=True),
-                      statuses.reset_index(drop=True))
+    readings = queries.readings(engine, localities=localities_read(catalog, scope), up_to=up_to)
+    return Evaluated(catalog, scope, progress.Evaluation.of(readings, catalog))
 
 
 def read_catalog(engine: Engine) -> Catalog:

@@ -41,7 +41,7 @@ class Catalog:
     plan_targets: pd.DataFrame
 
 
-def judged_pairs(catalog: Catalog) -> pd.DataFrame:
+def judged_pairs(catalog: Catalog, expected: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every (locality, indicator) to judge, with its kind, comparator, target, whether it is an
     aggregate, and how many localities are expected to report it each year.
 
@@ -53,7 +53,7 @@ def judged_pairs(catalog: Catalog) -> pd.DataFrame:
     own = own.rename(columns={"code": "locality_code"}).assign(is_aggregate=False, expected=1)
     own["kind"] = own["indicator_code"].map(kinds)
 
-    expected = _expected_descendants(catalog)
+    expected = _expected_descendants(catalog) if expected is None else expected
     aggregate = (
         expected.groupby(["ancestor_code", "indicator_code"]).size().rename("expected").reset_index()
         .rename(columns={"ancestor_code": "locality_code"})
@@ -97,7 +97,7 @@ def yearly_series(readings: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     value is a percentage for ratios (NaN when the denominator is 0: "không phát sinh"), the number
     for counts, 0/1 for booleans. reported/expected is the completeness of that year.
     """
-    return _series_frame(_series_rows(readings, catalog))
+    return _series_frame(_series_rows(readings, catalog, _expected_descendants(catalog)))
 
 
 def statuses(series: pd.DataFrame, pairs: pd.DataFrame, as_of: int) -> pd.DataFrame:
@@ -109,8 +109,37 @@ def evaluate(readings: pd.DataFrame, catalog: Catalog, as_of: int, *,
              with_series: bool = True) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """yearly_series and statuses in one pass: the series as a table only when asked for (its text
     columns are most of the time and memory of the engine at 600,000 readings)."""
-    rows = _series_rows(readings, catalog)
-    return (_series_frame(rows) if with_series else None), _statuses(rows, judged_pairs(catalog), as_of)
+    evaluated = Evaluation.of(readings, catalog)
+    return (evaluated.series() if with_series else None), evaluated.statuses(as_of)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Readings turned into the yearly series (own and aggregate) once, as plain arrays: statuses as
+    of any year, the series, and who reported in which year are read off it without reading or
+    aggregating the readings again. Never modified once built, so one can be shared."""
+
+    rows: "_Rows"
+    pairs: pd.DataFrame
+
+    @classmethod
+    def of(cls, readings: pd.DataFrame, catalog: Catalog) -> "Evaluation":
+        expected = _expected_descendants(catalog)
+        return cls(_series_rows(readings, catalog, expected), judged_pairs(catalog, expected))
+
+    def statuses(self, as_of: int) -> pd.DataFrame:
+        return _statuses(self.rows, self.pairs, as_of)
+
+    def series(self) -> pd.DataFrame:
+        return _series_frame(self.rows)
+
+    def reported_years(self) -> pd.DataFrame:
+        """(locality_code, year) of every locality's own readings, one row per pair."""
+        columns = self.rows.columns
+        own = ~columns["is_aggregate"]
+        key = pd.DataFrame({"locality": columns["locality"][own], "year": columns["year"][own]}).drop_duplicates()
+        return pd.DataFrame({"locality_code": self.rows.localities.labels(key["locality"].to_numpy()),
+                             "year": key["year"].to_numpy()})
 
 
 _KINDS = ("ratio", "boolean", "count")
@@ -160,8 +189,7 @@ class _Rows:
     columns: dict[str, np.ndarray]
 
 
-def _series_rows(readings: pd.DataFrame, catalog: Catalog) -> _Rows:
-    expected = _expected_descendants(catalog)
+def _series_rows(readings: pd.DataFrame, catalog: Catalog, expected: pd.DataFrame) -> _Rows:
     localities, locality = _CodeSpace.spanning(readings["locality_code"], expected["ancestor_code"],
                                                expected["descendant_code"])
     indicators, indicator = _CodeSpace.spanning(readings["indicator_code"], expected["indicator_code"],

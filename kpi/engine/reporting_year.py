@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi import formatting as fmt
+from kpi.engine.assess import Evaluated
 from kpi.engine.progress import ancestor_links
 from kpi.store import queries
 from kpi.years import current_year
@@ -21,6 +22,13 @@ def reporting_year_of(engine: Engine, scope_code: str | None = None) -> int:
     """The year every page, report and command opens on for this scope (None: every locality)."""
     expected = expected_localities(queries.localities(engine), queries.plan_targets(engine), scope_code)
     return reporting_year(queries.reported_years(engine), expected, current_year())
+
+
+def evaluated_reporting_year(evaluated: Evaluated, scope_code: str | None = None) -> int:
+    """reporting_year_of, from readings already read for the scope (kpi.engine.assess.evaluate_scope)."""
+    catalog = evaluated.catalog
+    expected = expected_localities(catalog.localities, catalog.plan_targets, scope_code)
+    return reporting_year(evaluated.evaluation.reported_years(), expected, current_year())
 
 
 def expected_localities(localities: pd.DataFrame, plan_targets: pd.DataFrame, scope_code: str | None) -> set[str]:

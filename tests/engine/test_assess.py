@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from kpi.engine import progress
-from kpi.engine.assess import assess, read_catalog, scope_codes
+from kpi.engine.assess import assess, evaluate_scope, read_catalog, scope_codes
+from kpi.engine.reporting_year import evaluated_reporting_year, reporting_year_of
 from kpi.files.catalogue import add_localities
 from kpi.store import queries
 from kpi.store.readings import apply_readings, input_frame
@@ -76,3 +77,15 @@ def test_the_hierarchy_exercises_parents_with_own_readings(hierarchy):
     # The city sums its descendants, HUYEN_A's children included (weighted, from counts).
     city = statuses.loc[("HAI_PHONG", "QPPL_TRINH_TU")]
     assert (city["numerator"], city["denominator"]) == (1 + 3 + 8, 2 + 5 + 8)  # XA_A2, NHI_CHIEU, demo LAC_PHUONG
+
+
+@pytest.mark.parametrize("locality_code", [None, "HAI_PHONG", "HUYEN_A", "XA_A1"])
+def test_one_evaluation_serves_every_year_exactly(hierarchy, locality_code):
+    """The app reads and evaluates a scope once per data version and judges this year and the year
+    before from it: exactly what a separate assess() of each year gives."""
+    evaluated = evaluate_scope(hierarchy, locality_code)
+    for as_of in (2018, 2020, 2023, 2024, 2025):
+        series, statuses = _reference(hierarchy, as_of, locality_code)
+        pd.testing.assert_frame_equal(evaluated.assessment(as_of).statuses, statuses)
+        pd.testing.assert_frame_equal(evaluated.assessment(as_of, with_series=True).series, series)
+    assert evaluated_reporting_year(evaluated, locality_code) == reporting_year_of(hierarchy, locality_code)

@@ -16,7 +16,7 @@ from kpi.engine.describe import describe_statuses
 from kpi.errors import file_error_text, log_to_file, log_unexpected
 from kpi.problems import Problem, Rejected
 from kpi.store import queries
-from kpi.store.db import make_engine
+from kpi.store.db import is_initialised, make_engine
 from kpi.vocabulary import NOTE_MAX_LENGTH, Role
 from kpi.years import FIRST_YEAR, current_year
 
@@ -213,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     # command creates many of its own (a tenth of an import of 100,000 rows).
     gc.freeze()
     try:
+        if args.command not in WITHOUT_SCHEMA and not is_initialised(engine):
+            print("Cơ sở dữ liệu của KPI_DATABASE_URL chưa được khởi tạo (chưa có bảng nào). Chạy "
+                  "`python -m kpi init` trước: lệnh này tạo các bảng và nạp danh mục chỉ tiêu, kế hoạch, địa phương.",
+                  file=sys.stderr)
+            return EXIT_USAGE
         return COMMANDS[args.command](engine, args)
     except Rejected as rejected:
         print("Không thực hiện được, chưa ghi gì vào cơ sở dữ liệu:", file=sys.stderr)
@@ -579,6 +584,8 @@ def run_task_report(engine: Engine, args) -> int:
     return EXIT_OK
 
 
+# init creates the schema; restore refuses any database that has tables.
+WITHOUT_SCHEMA = {"init", "restore"}
 COMMANDS = {
     "init": run_init,
     "localities": run_localities,

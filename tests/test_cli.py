@@ -8,10 +8,12 @@ import sys
 import pandas as pd
 import pytest
 from conftest import PROJECT_DIR
+from sqlalchemy import inspect
 
 from kpi.files.catalogue import add_localities
 from kpi.files.sheets import read_table
 from kpi.store import queries
+from kpi.store.db import make_engine
 from kpi.store.demo import demo_rows
 
 JSON_FIELDS = {"locality_code", "indicator_code", "as_of", "latest_year", "value", "numerator", "denominator",
@@ -22,6 +24,18 @@ JSON_FIELDS = {"locality_code", "indicator_code", "as_of", "latest_year", "value
 def initialised(run_cli):
     assert run_cli("init").returncode == 0
     return run_cli
+
+
+@pytest.mark.parametrize("command", [["localities", PROJECT_DIR / "tests" / "data" / "hai_phong_units.csv"],
+                                     ["progress", "--year", "2025", "--json"], ["demo"], ["user", "list"]])
+def test_before_init_a_command_says_to_run_init_and_writes_nothing(run_cli, database_url, command):
+    done = run_cli(*command)
+    assert done.returncode == 2, done
+    assert "chưa được khởi tạo" in done.stderr and "python -m kpi init" in done.stderr
+    assert done.stdout == ""
+    engine = make_engine(database_url)
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
 
 
 def test_init_twice_and_demo_twice(initialised):

@@ -160,6 +160,13 @@ def alembic_config(engine: Engine) -> "Config":
     return config
 
 
+def is_initialised(engine: Engine) -> bool:
+    """Whether the schema has been created (`python -m kpi init`, or the app's first start)."""
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("alembic_version")
+
+
 def upgrade_schema(engine: Engine) -> None:
     from alembic import command
 

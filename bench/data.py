@@ -186,3 +186,15 @@ def write_import_file(frame: pd.DataFrame, path: Path) -> None:
         writer.writerow(columns)
         for row in frame[columns].astype(object).where(frame[columns].notna(), "").itertuples(index=False, name=None):
             writer.writerow(row)
+
+
+def change_one_reading(engine) -> None:
+    """Change one figure through the store's one write path (kpi.store.readings.apply_readings), as a
+    save from the form does: the data version moves on, so every cache and snapshot is out of date."""
+    from kpi.store import queries
+    from kpi.store.readings import apply_readings, input_frame
+
+    readings = queries.readings(engine)
+    row = readings[readings["numerator"] > 0].iloc[-1].to_dict()
+    row.update(numerator=int(row["numerator"]) - 1, denominator=int(row["denominator"]), value=None, note="")
+    apply_readings(engine, input_frame([row]), user_name=BENCH_USER, source="form")

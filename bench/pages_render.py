@@ -49,7 +49,7 @@ def main(plain: bool) -> None:
         # alembic is imported by the app's schema check on the first run (kpi.db imports it lazily).
         import alembic.command  # noqa: F401
 
-        from bench.data import BENCH_ADMIN
+        from bench.data import BENCH_ADMIN, change_one_reading
         from kpi.app import session
         from kpi.store import sessions
         from kpi.store.accounts import get_account
@@ -80,22 +80,11 @@ def main(plain: bool) -> None:
     fresh = render(new_session())
     after_write = None
     if not plain:
-        write_one_reading(engine)
+        change_one_reading(engine)
         after_write = render(app)
         exceptions += [str(e.value)[:300] for e in app.exception]
     report({"first": first, "cached": rerun, "new_session": fresh, "after_write": after_write, "cells": int(cells),
             "titles": titles, "exceptions": exceptions})
-
-
-def write_one_reading(engine) -> None:
-    """Change one existing figure through the store's one write path: the data version moves on."""
-    from kpi.store import queries
-    from kpi.store.readings import apply_readings, input_frame
-
-    readings = queries.readings(engine)
-    row = readings[readings["numerator"] > 0].iloc[-1].to_dict()
-    row.update(numerator=int(row["numerator"]) - 1, denominator=int(row["denominator"]), value=None, note="")
-    apply_readings(engine, input_frame([row]), user_name="bench", source="form")
 
 
 if __name__ == "__main__":

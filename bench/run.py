@@ -20,6 +20,12 @@ from pathlib import Path
 from bench import data
 from bench.measure import PROJECT_DIR, Run, python
 
+# Goals of issue #20: each with margin on a 2-core machine.
+IMPORT_GOAL = 2.5  # × a bare sqlite3 executemany of the same rows, both as whole processes
+PROGRESS_GOAL_S = 1.5
+FIRST_RENDER_GOAL_S = {114: 1.0, 3300: 1.5}  # the overview's first render after a write
+RERUN_GOAL_S = 0.2
+PEAK_RSS_GOAL_MB = 500
 IMPORT_ROWS = 100_000
 IMPORT_YEARS = [2023, 2024, 2025]
 AS_OF = 2025
@@ -101,14 +107,14 @@ def bench_import(directory: Path, repeat: int) -> list[list[str]]:
     inner = _median([r.report()["seconds"] for r in product])
     bare = _median([r.report()["seconds"] for r in baseline])
     rows = [["1. Nhập 100.000 số liệu: apply_readings trên bảng đã đọc (kiểm tra, ghi, lịch sử, lô)",
-             f"{_s(inner)}", f"{_s(bare)} (executemany)", _ratio(inner, bare), "≤ 3×", _met(inner <= 3 * bare)],
+             f"{_s(inner)}", f"{_s(bare)} (executemany)", _ratio(inner, bare), "báo cáo", ""],
             ["   bộ nhớ đỉnh của tiến trình (apply_readings)", f"{_mb(product)}", f"{_mb(baseline)}", "", "báo cáo", ""]]
     if has_cli_import:
         whole, bare_whole = _median([r.wall for r in cli]), _median([r.wall for r in cli_baseline])
         rows.insert(0, ["1. Nhập 100.000 số liệu: `python -m kpi import TỆP` cả tiến trình",
                         f"{_s(whole)} (CPU {_s(_median([r.cpu for r in cli]))})",
-                        f"{_s(bare_whole)} (python+csv+executemany)", _ratio(whole, bare_whole), "≤ 3×",
-                        _met(whole <= 3 * bare_whole)])
+                        f"{_s(bare_whole)} (python+csv+executemany)", _ratio(whole, bare_whole),
+                        f"≤ {_x(IMPORT_GOAL)}", _met(whole <= IMPORT_GOAL * bare_whole)])
         rows.insert(1, ["   bộ nhớ đỉnh `kpi import`", _mb(cli), _mb(cli_baseline), "", "báo cáo", ""])
     else:
         rows.append(["   (`python -m kpi import` chưa có trên main: chỉ đo apply_readings)", "", "", "", "", ""])
@@ -121,22 +127,26 @@ def _cli_has_import() -> bool:
 
 
 def bench_progress(national: data.Database, repeat: int) -> list[list[str]]:
+    """Each run is the first call after a write (bench/write_reading.py first, not timed): nothing
+    computed before the write may serve it."""
     print("2. progress --year 2025 --json ...", flush=True)
     env = {**ENV, "KPI_DATABASE_URL": national.url}
     product: list[Run] = []
     baseline: list[Run] = []
     for _ in range(repeat):
+        python("bench/write_reading.py", env=env)
         product.append(python("-m", "kpi", "progress", "--year", str(AS_OF), "--json", env=env))
         baseline.append(python("bench/progress_baseline.py", str(national.path), str(AS_OF), env=env))
     wall, bare = _median([r.wall for r in product]), _median([r.wall for r in baseline])
     cpu, bare_cpu = _median([r.cpu for r in product]), _median([r.cpu for r in baseline])
     records = product[0].stdout.count('"locality_code"')
+    goal = f"≤ {_s(PROGRESS_GOAL_S)}"
     return [
-        [f"2. `progress --year 2025 --json`, {_n(national.readings)} số liệu, {_n(records)} dòng kết quả (kể cả thành phố)",
-         f"{_s(wall)}", f"{_s(bare)} (pandas groupby)", _ratio(wall, bare), "≤ 2 s và ≤ 5×",
-         f"≤ 2 s: {_met(wall <= 2)}; ≤ 5×: {_met(wall <= 5 * bare)}"],
+        [f"2. `progress --year 2025 --json` ngay sau một lần ghi, {_n(national.readings)} số liệu, {_n(records)} dòng "
+         "kết quả (kể cả thành phố)", f"{_s(wall)}", f"{_s(bare)} (pandas groupby)", _ratio(wall, bare), goal,
+         _met(wall <= PROGRESS_GOAL_S)],
         ["   thời gian CPU (user+sys) của cùng các lần chạy", f"{_s(cpu)}", f"{_s(bare_cpu)}", _ratio(cpu, bare_cpu),
-         "≤ 2 s và ≤ 5×", f"≤ 2 s: {_met(cpu <= 2)}; ≤ 5×: {_met(cpu <= 5 * bare_cpu)}"],
+         "báo cáo", ""],
         ["   bộ nhớ đỉnh", _mb(product), _mb(baseline), "", "", ""],
     ]
 
@@ -145,21 +155,22 @@ def bench_pages(city: data.Database, national: data.Database) -> list[list[str]]
     print("3. Trang tổng quan (AppTest) ...", flush=True)
     baseline = python("bench/pages_render.py", "--plain", env=ENV).report()
     rows = []
-    for database, first_goal in ((city, 1.0), (national, None)):
+    for database in (city, national):
         result = python("bench/pages_render.py", env={**ENV, "KPI_DATABASE_URL": database.url}).report()
         if "Tổng quan tiến độ đến năm 2030" not in result["titles"]:
             raise RuntimeError(f"AppTest did not reach the overview: {result}")
         if result["exceptions"]:
             print(f"   lỗi trên trang ({database.localities} địa phương): {result['exceptions']}", flush=True)
-        label = (f"3. Tổng quan, {_n(database.localities)} địa phương: lần đầu / chạy lại (cache) / "
-                 "phiên mới (cache)")
-        goal = "lần đầu ≤ 1 s / chạy lại ≤ 0,2 s" if first_goal else "tương tác được"
-        met = (_met(result["first"] <= first_goal and result["cached"] <= 0.2) if first_goal
-               else f"{_n(result['cells'])} ô được vẽ")
-        rows.append([label, f"{_s(result['first'])} / {_s(result['cached'])} / {_s(result['new_session'])}",
-                     f"{_s(baseline['first'])} / {_s(baseline['cached'])} / {_s(baseline['new_session'])} (trang trơn)",
-                     f"{_ratio(result['first'], baseline['first'])} / {_ratio(result['cached'], baseline['cached'])}",
-                     goal, met])
+        first_goal = FIRST_RENDER_GOAL_S[database.localities]
+        rows.append([f"3. Tổng quan, {_n(database.localities)} địa phương: lần vẽ đầu sau một lần ghi",
+                     _s(result["after_write"]), f"{_s(baseline['first'])} (trang trơn, lần đầu)",
+                     _ratio(result["after_write"], baseline["first"]), f"≤ {_s(first_goal)}",
+                     _met(result["after_write"] <= first_goal and not result["exceptions"])])
+        rows.append(["   chạy lại cùng phiên (cache) / phiên mới (cache) / lần đầu của tiến trình",
+                     f"{_s(result['cached'])} / {_s(result['new_session'])} / {_s(result['first'])}",
+                     f"{_s(baseline['cached'])} / {_s(baseline['new_session'])} / {_s(baseline['first'])}",
+                     _ratio(result["cached"], baseline["cached"]), f"chạy lại ≤ {_s(RERUN_GOAL_S)}",
+                     f"{_met(result['cached'] <= RERUN_GOAL_S)}; {_n(result['cells'])} ô được vẽ"])
         if result["exceptions"]:
             rows.append(["   trang báo lỗi", "; ".join(result["exceptions"])[:120], "", "", "", ""])
     return rows
@@ -172,8 +183,8 @@ def bench_memory(national: data.Database) -> list[list[str]]:
     baseline = python("bench/app_memory.py", "bench/plain_app.py", str(_free_port()), env=env).report()
     return [[f"4. RSS đỉnh của `streamlit run` khi phục vụ trang tổng quan, {_n(national.readings)} số liệu",
              f"{product['peak_mb']:.0f} MB", f"{baseline['peak_mb']:.0f} MB (Streamlit trơn)",
-             _ratio(product["peak_mb"], baseline["peak_mb"]), "≤ 500 MB",
-             _met(product["peak_mb"] <= 500 and not product["errors"])],
+             _ratio(product["peak_mb"], baseline["peak_mb"]), f"≤ {PEAK_RSS_GOAL_MB} MB",
+             _met(product["peak_mb"] <= PEAK_RSS_GOAL_MB and not product["errors"])],
             ["   thời gian tải trang trong trình duyệt", f"{_s(product['page_seconds'])}",
              f"{_s(baseline['page_seconds'])}", "", "", ""]]
 
@@ -221,6 +232,10 @@ def _mb(runs: list[Run]) -> str:
 
 def _ratio(value: float, baseline: float) -> str:
     return f"{value / baseline:.1f}×".replace(".", ",") if baseline else ""
+
+
+def _x(ratio: float) -> str:
+    return f"{ratio:g}×".replace(".", ",")
 
 
 def _met(ok: bool) -> str:

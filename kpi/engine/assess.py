@@ -54,7 +54,7 @@ def evaluate_scope(engine: Engine, locality_code: str | None = None, *, up_to: i
     """The scope's readings (up to a year, if given: its assessments are then exact up to that year)."""
     catalog = read_catalog(engine)
     scope = None if locality_code is None else scope_codes(catalog.localities, locality_code)
-    readings = queries.readings(engine, localities=localities_read(catalog, scope), up_to=up_to)
+    readings = queries.readings(engine, localities=localities_read(catalog, scope), up_to=up_to, ordered=False)
     return Evaluated(catalog, scope, progress.Evaluation.of(readings, catalog))
 
 

@@ -38,11 +38,14 @@ def plan_targets(engine: Engine) -> pd.DataFrame:
 
 
 def readings(engine: Engine, *, full: bool = False, localities: Sequence[str] | None = None,
-             indicators: Sequence[str] | None = None, up_to: int | None = None) -> pd.DataFrame:
+             indicators: Sequence[str] | None = None, up_to: int | None = None, ordered: bool = True) -> pd.DataFrame:
     """All readings, or those of some localities, some indicators or up to a year; the engine's
-    columns only unless full (who, when, how, note, demo flag)."""
+    columns only unless full (who, when, how, note, demo flag). In key order unless the caller does
+    not need it (the engine orders by itself; the database then reads the table as it lies)."""
     columns = [Reading] if full else [getattr(Reading, c) for c in READING_COLUMNS]
-    statement = select(*columns).order_by(Reading.locality_code, Reading.indicator_code, Reading.year)
+    statement = select(*columns)
+    if ordered:
+        statement = statement.order_by(Reading.locality_code, Reading.indicator_code, Reading.year)
     if localities is not None:
         statement = statement.where(Reading.locality_code.in_(list(localities)))
     if indicators is not None:

@@ -17,12 +17,17 @@ import uuid
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from kpi.files.catalogue import load_catalog
 from kpi.store.db import make_engine
 from kpi.store.demo import load_demo
+
+# Playwright's expect() waits 5 s by default, whatever the page's own timeout: a CI machine busy with
+# other work (seen: load 10 on 2 cores) takes longer than that to render a page after a click.
+expect.set_options(timeout=30_000)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql"]

@@ -10,6 +10,7 @@ Part of kpi.app, the only Streamlit-aware code; imports every layer below it.
 """
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -80,9 +81,15 @@ def _versioned(cache: Callable, max_entries: int) -> Callable[[Callable[..., T]]
         keyed.__module__, keyed.__qualname__ = read.__module__, read.__qualname__
         cached = cache(max_entries=max_entries)(keyed)
 
+        signature = inspect.signature(read)
+
         @functools.wraps(read)
         def current(*args, **kwargs) -> T:
-            return cached(data_version(), *args, **kwargs)
+            # One key per call whatever its spelling: ranking(year, scope) and ranking(year, scope, "")
+            # are one entry, computed once.
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return cached(data_version(), *bound.args, **bound.kwargs)
 
         current.clear = cached.clear
         return current

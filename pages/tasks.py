@@ -3,6 +3,7 @@ import streamlit as st
 from kpi.app import cache, session, widgets
 from kpi.app import tables as views
 from kpi.app import tasks as model
+from kpi.app.year_picker import pick_year
 from kpi.engine.tasks import counts as task_counts
 from kpi.files.task_reports import apply_parsed_tasks, parse_task_file, template_bytes, template_file_name
 from kpi.formatting import format_integer
@@ -151,7 +152,7 @@ if not options:
 names = dict(zip(localities["code"], localities["name"]))
 years = model.years()
 controls = st.columns([1, 3])
-year = controls[0].selectbox("Năm", years, index=years.index(model.default_year()), key="tasks_year")
+year = pick_year("Năm", years, model.default_year(), key="tasks_year", container=controls[0])
 code = controls[1].selectbox("Địa phương", options, format_func=names.get, key="tasks_scope",
                              index=model.default_scope(options, () if rights.may_administer else rights.localities))
 on = model.today()

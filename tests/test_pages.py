@@ -855,6 +855,17 @@ def test_the_year_in_the_address_opens_that_year(demo_db, address, shown):
     assert app.query_params[year_picker.QUERY_PARAM] == str(shown)
 
 
+def test_the_tasks_page_keeps_its_year_in_the_address(demo_db):
+    app = AppTest.from_file(DASHBOARD, default_timeout=60)
+    app.session_state[session.SESSION_KEY] = sessions.start(cache.engine(), get_account(cache.engine(), ADMIN).id).session_id
+    app.query_params[year_picker.QUERY_PARAM] = "2027"
+    app.switch_page("pages/tasks.py").run()
+    assert not app.exception
+    assert app.selectbox(key="tasks_year").value == 2027
+    app.selectbox(key="tasks_year").set_value(2028).run()
+    assert app.query_params[year_picker.QUERY_PARAM] == "2028"
+
+
 def test_a_picked_year_stays_picked_on_every_page(demo_db):
     app = open_page(PAGES[0])
     app.selectbox(key="overview_year").set_value(2022).run()

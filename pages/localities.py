@@ -86,7 +86,9 @@ with st.form("localities_assign"):
 feedback("assign")
 
 st.header("Nạp tệp địa phương", divider="gray")
-st.caption("Tệp CSV hoặc XLSX với các cột code, name, kind, parent_code, ma_dvhc, plan_code (như data/localities.csv). "
+st.caption("Tệp CSV hoặc XLSX có dòng tiêu đề đúng tên các cột: code (mã địa phương), name (tên), kind (loại: xã, "
+           "phường…), parent_code (mã cấp trên), ma_dvhc (mã đơn vị hành chính), plan_code (mã kế hoạch); "
+           "xem mục «Danh mục và tệp địa phương» của hướng dẫn định dạng tệp. "
            "Để trống plan_code (hoặc ma_dvhc) thì giữ nguyên kế hoạch đang có (địa phương mới chưa có kế hoạch); ghi «-» "
            "để bỏ kế hoạch. Xem trước các thay đổi rồi mới áp dụng; tệp có lỗi thì không ghi gì.")
 upload = st.file_uploader("Tệp địa phương", type=["csv", "xlsx"],

@@ -24,6 +24,8 @@ from kpi.years import FIRST_YEAR, current_year
 # argon2, the report writers) cost each command, an import of 100,000 rows included, a second or more.
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+# A file wrong in every row would otherwise print 100,000 lines: the first ones show what to fix.
+PROBLEMS_PRINTED = 200
 CLI_USER = "dòng lệnh"
 
 
@@ -221,8 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](engine, args)
     except Rejected as rejected:
         print("Không thực hiện được, chưa ghi gì vào cơ sở dữ liệu:", file=sys.stderr)
-        for problem in rejected.problems:
-            print(f"- {problem}", file=sys.stderr)
+        print_problems(rejected.problems)
         return EXIT_REJECTED
     except BrokenPipeError:
         raise  # the reader of the output went away: kpi/__main__.py ends quietly
@@ -243,6 +244,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_REJECTED
     finally:
         engine.dispose()
+
+
+def print_problems(problems: list[Problem]) -> None:
+    for problem in problems[:PROBLEMS_PRINTED]:
+        print(f"- {problem}", file=sys.stderr)
+    if len(problems) > PROBLEMS_PRINTED:
+        rest = fmt.format_integer(len(problems) - PROBLEMS_PRINTED)
+        print(f"… và {rest} lỗi khác (chỉ in {PROBLEMS_PRINTED} lỗi đầu, theo thứ tự dòng).", file=sys.stderr)
 
 
 def run_init(engine: Engine, args) -> int:
@@ -288,8 +297,7 @@ def run_import(engine: Engine, args) -> int:
     except Rejected as rejected:
         print(f"Tệp {args.file.name} không được nhập vì có {fmt.format_integer(len(rejected.problems))} lỗi; "
               "chưa ghi gì vào cơ sở dữ liệu. Sửa các lỗi sau rồi nhập lại cả tệp:", file=sys.stderr)
-        for problem in rejected.problems:
-            print(f"- {problem}", file=sys.stderr)
+        print_problems(rejected.problems)
         return EXIT_REJECTED
     if args.dry_run:
         print(f"Chạy thử, chưa ghi gì: tệp {args.file.name} hợp lệ; nếu nhập sẽ có {_counts_text(result)}.")
@@ -570,8 +578,7 @@ def run_task_report(engine: Engine, args) -> int:
     except Rejected as rejected:
         print(f"Tệp {args.file.name} không được ghi vì có {fmt.format_integer(len(rejected.problems))} lỗi; "
               "chưa ghi gì vào cơ sở dữ liệu. Sửa các lỗi sau rồi ghi lại cả tệp:", file=sys.stderr)
-        for problem in rejected.problems:
-            print(f"- {problem}", file=sys.stderr)
+        print_problems(rejected.problems)
         return EXIT_REJECTED
     if args.dry_run:
         print(f"Chạy thử, chưa ghi gì: tệp {args.file.name} hợp lệ; nếu ghi sẽ có {_counts_text(result)}.")

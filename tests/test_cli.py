@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -106,6 +107,21 @@ def test_a_bad_localities_file_exits_1_and_writes_nothing(initialised, engine, t
     assert result.returncode == 1
     assert "Dòng 3" in result.stderr and "chưa ghi gì" in result.stderr
     assert "NEW_ONE" not in set(queries.localities(engine)["code"])
+
+
+def test_a_file_wrong_in_every_row_prints_the_first_problems_and_counts_the_rest(initialised, engine, tmp_path):
+    path = tmp_path / "so-lieu.csv"
+    lines = ["locality_code,indicator_code,year,numerator,denominator,value,note"]
+    lines += [f"LAC_PHUONG,HOA_GIAI_THANH,{1800 + i},abc,10,," for i in range(250)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = initialised("import", path)
+    assert result.returncode == 1
+    listed = [line for line in result.stderr.splitlines() if line.startswith("- ")]
+    assert len(listed) == 200 and "Dòng 2" in listed[0]
+    total = int(re.search(r"có ([\d.]+) lỗi", result.stderr).group(1).replace(".", ""))
+    assert total > 250  # a figure that is not a number in every row, and years out of range
+    assert result.stderr.rstrip().endswith(f"… và {total - 200} lỗi khác (chỉ in 200 lỗi đầu, theo thứ tự dòng).")
+    assert queries.readings(engine).empty
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

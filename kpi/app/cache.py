@@ -4,13 +4,15 @@ assessments and the figures built from them.
 Every cached read is keyed by the data version (kpi.store.version), read from the database once
 per run of a page (refresh_data_version, called by dashboard.py): any write, from this process,
 another one or the command line, raises it, so the next rerun of every session reads afresh.
-Entries of older versions are never hit again and leave as max_entries pushes them out.
+Entries of older versions are never hit again: the first run of a process to see a newer version
+empties every versioned cache (forget_older_versions).
 
 Part of kpi.app, the only Streamlit-aware code; imports every layer below it.
 """
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -63,7 +65,26 @@ def refresh_data_version() -> int:
     """Read the data version (one primary-key read): at the start of every run, and after a write
     made by this session, so that the rest of the run shows it."""
     st.session_state[VERSION_KEY] = version.current(engine())
+    forget_older_versions(st.session_state[VERSION_KEY])
     return st.session_state[VERSION_KEY]
+
+
+# Every cache keyed by the data version, and the newest version this process has seen.
+_VERSIONED: list = []
+_newest = {"version": 0}
+_newest_lock = threading.Lock()
+
+
+def forget_older_versions(seen: int) -> None:
+    """Empty every versioned cache once a newer version is seen: the version only grows, so their
+    entries would never be read again, and at national scale each holds megabytes (an assessment of
+    3,300 localities) until max_entries would push it out, dozens of writes later."""
+    with _newest_lock:
+        if seen <= _newest["version"]:
+            return
+        _newest["version"] = seen
+    for cached in _VERSIONED:
+        cached.clear()
 
 
 def data_version() -> int:
@@ -80,6 +101,7 @@ def _versioned(cache: Callable, max_entries: int) -> Callable[[Callable[..., T]]
         # Streamlit tells cached functions apart by module and qualified name: the read's.
         keyed.__module__, keyed.__qualname__ = read.__module__, read.__qualname__
         cached = cache(max_entries=max_entries)(keyed)
+        _VERSIONED.append(cached)
 
         signature = inspect.signature(read)
 

@@ -171,6 +171,16 @@ def build_database(directory: Path, name: str, locality_count: int) -> Database:
     return Database(path, locality_count, count)
 
 
+def database(directory: Path, name: str, locality_count: int) -> Database:
+    """The database `name` in `directory`: the one a kept run left there (--keep), else a new one."""
+    path = directory / f"{name}.sqlite3"
+    if path.exists():
+        with sqlite3.connect(path) as connection:
+            count = connection.execute("SELECT count(*) FROM reading").fetchone()[0]
+        return Database(path, locality_count, count)
+    return build_database(directory, name, locality_count)
+
+
 def import_rows(path: Path, count: int, years: list[int]) -> pd.DataFrame:
     """`count` readings for the localities of the store at `path`: whole years, the last one cut."""
     frame = readings_frame(planned_pairs(path), years, seed=SEED + 1)

@@ -50,6 +50,7 @@ class Measurement:
     deployment: str
     sessions: int
     seconds: list[float] = field(default_factory=list)
+    headings: list[list[str]] = field(default_factory=list)  # of each measured interaction's page
     # Process id -> sessions it held (through nginx, each tab's `kpi_backend` cookie decides).
     split: dict[str, int] = field(default_factory=dict)
     server_cpu: float = 0.0  # CPU seconds of the server processes during the measured rounds
@@ -107,6 +108,7 @@ async def measure(base: str, sessions: int, interactions: int, name: str = data.
             year = shown if number % 2 == 0 else other
             runs = await asyncio.gather(*(choose_year(tab, i, year) for tab, i in zip(tabs, year_ids)))
             result.seconds += [run.seconds for run in runs]
+            result.headings += [run.headings for run in runs]
         result.wall = time.perf_counter() - started
         result.client_cpu = time.process_time() - client_cpu
         result.server_cpu = _cpu_seconds(servers) - cpu

@@ -191,7 +191,10 @@ def run_all(directory: Path, args: argparse.Namespace) -> list[Measurement]:
                 label = (f"1 tiến trình ({backend})" if count == 1
                          else f"2 tiến trình sau nginx ({backend})")
                 print(f"{label}, {sessions} phiên ...", flush=True)
-                results.append(run_deployment(url, count, sessions, args.interactions, label))
+                result = run_deployment(url, count, sessions, args.interactions, label)
+                print(f"  trung vị {_s(statistics.median(result.seconds))}, "
+                      f"p95 {_s(float(np.percentile(result.seconds, 95)))}", flush=True)
+                results.append(result)
     return results
 
 
@@ -240,7 +243,7 @@ def machine(load_before: tuple[float, float, float]) -> str:
 
 def table(results: list[Measurement], interactions: int) -> str:
     header = ["Triển khai", "Phiên", "Tương tác", "Trung vị", "p95", "Lâu nhất", "Phiên mỗi tiến trình",
-              "CPU máy chủ / tương tác", "RSS máy chủ", "CPU bộ đo / tương tác"]
+              "Tương tác / giây", "CPU máy chủ / tương tác", "RSS máy chủ", "CPU bộ đo / tương tác"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for result in results:
         count = len(result.seconds)
@@ -248,6 +251,7 @@ def table(results: list[Measurement], interactions: int) -> str:
             result.deployment, str(result.sessions), f"{count} ({result.sessions} × {interactions})",
             _s(statistics.median(result.seconds)), _s(float(np.percentile(result.seconds, 95))),
             _s(max(result.seconds)), " + ".join(str(n) for n in result.split.values()),
+            _decimal(count / result.wall, 1),
             _s(result.server_cpu / count), " + ".join(f"{mb:.0f} MB" for mb in result.server_rss_mb),
             _s(result.client_cpu / count),
         ]) + " |")

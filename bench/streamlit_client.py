@@ -9,11 +9,12 @@ does on that wire, in the same order:
 - opens the page (GET /) and asks /_stcore/health, which sets the XSRF cookie; keeps cookies like a
   browser (nginx's `kpi_backend` keeps it on one process, the XSRF cookie is signed by that process);
 - connects with the subprotocols the frontend sends ("streamlit", the XSRF token) and the Origin of the
-  page, then asks for the first run with the page's address, time zone and locale (ContextInfo);
+  page, then asks for the first run (with the page's name from its address);
 - sends, on every rerun, the query string and the page (page_script_hash) the server last gave it,
-  the values of the widgets it has set that are still on the page (triggers only once), and the
-  hashes of the cacheable messages it keeps, so that the server may answer with references
-  (ref_hash) as it does to a browser;
+  the page's address, time zone and locale (ContextInfo), the values of the widgets it has set that
+  are still on the page (triggers only once), and the hashes of the cacheable messages it keeps, so
+  that the server may answer with references (ref_hash) as it does to a browser (this client never
+  drops one; the frontend drops those unused for a few runs: a few hashes more on the wire);
 - loads the image a login puts on the page (kpi.app.session: the one-time ticket for the session
   cookie), as the browser does.
 

@@ -80,7 +80,7 @@ def prepare_store(directory: Path, name: str, locality_count: int) -> Path:
     path = directory / f"{name}.sqlite3"
     url = f"sqlite:///{path}"
     run_kpi(url, "init")
-    _add_full_plan(url, directory / "catalog")
+    add_full_plan(url, directory / "catalog")
     localities_file = directory / f"{name}_localities.csv"
     localities_frame(locality_count).to_csv(localities_file, index=False)
     run_kpi(url, "localities", str(localities_file))
@@ -88,7 +88,7 @@ def prepare_store(directory: Path, name: str, locality_count: int) -> Path:
     return path
 
 
-def _add_full_plan(url: str, catalog_dir: Path) -> None:
+def add_full_plan(url: str, catalog_dir: Path) -> None:
     """A plan is configuration: the bench adds one with every indicator through load_catalog."""
     from kpi.files.catalogue import DATA_DIR, load_catalog
     from kpi.store.db import make_engine

@@ -212,10 +212,11 @@ def run_deployment(url: str, count: int, sessions: int, interactions: int, label
 
 
 def load_postgres(url: str, source: data.Database, directory: Path) -> None:
-    """The same localities, account and readings as the SQLite source, through the product's own
-    commands (`init`, `localities`, `user add`, `import`)."""
+    """The same plans, localities, account and readings as the SQLite source, through the product's
+    own commands (`init`, `localities`, `user add`, `import`) and the bench's plan (bench/data.py)."""
     name = source.path.stem
     data.run_kpi(url, "init")
+    data.add_full_plan(url, directory / "catalog")
     data.run_kpi(url, "localities", str(directory / f"{name}_localities.csv"))
     data.run_kpi(url, "user", "add", data.BENCH_ADMIN, "--role", "admin",
                  stdin=f"{data.BENCH_PASSWORD}\n{data.BENCH_PASSWORD}\n")

@@ -80,7 +80,7 @@ def prepare_store(directory: Path, name: str, locality_count: int) -> Path:
     path = directory / f"{name}.sqlite3"
     url = f"sqlite:///{path}"
     run_kpi(url, "init")
-    _add_full_plan(url, directory / "catalog")
+    add_full_plan(url, directory / "catalog")
     localities_file = directory / f"{name}_localities.csv"
     localities_frame(locality_count).to_csv(localities_file, index=False)
     run_kpi(url, "localities", str(localities_file))
@@ -88,7 +88,7 @@ def prepare_store(directory: Path, name: str, locality_count: int) -> Path:
     return path
 
 
-def _add_full_plan(url: str, catalog_dir: Path) -> None:
+def add_full_plan(url: str, catalog_dir: Path) -> None:
     """A plan is configuration: the bench adds one with every indicator through load_catalog."""
     from kpi.files.catalogue import DATA_DIR, load_catalog
     from kpi.store.db import make_engine
@@ -169,6 +169,16 @@ def build_database(directory: Path, name: str, locality_count: int) -> Database:
     with sqlite3.connect(path) as connection:
         connection.execute("ANALYZE")
     return Database(path, locality_count, count)
+
+
+def database(directory: Path, name: str, locality_count: int) -> Database:
+    """The database `name` in `directory`: the one a kept run left there (--keep), else a new one."""
+    path = directory / f"{name}.sqlite3"
+    if path.exists():
+        with sqlite3.connect(path) as connection:
+            count = connection.execute("SELECT count(*) FROM reading").fetchone()[0]
+        return Database(path, locality_count, count)
+    return build_database(directory, name, locality_count)
 
 
 def import_rows(path: Path, count: int, years: list[int]) -> pd.DataFrame:

@@ -9,7 +9,6 @@ import argparse
 import os
 import platform
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_all(directory: Path, repeat: int, wanted: set[str]) -> list[list[str]]:
     print(f"Sinh dữ liệu trong {directory} ...", flush=True)
-    national = _database(directory, "national", 3300)
+    national = data.database(directory, "national", 3300)
     print(f"  {_n(national.localities)} địa phương, {_n(national.readings)} số liệu", flush=True)
     rows: list[list[str]] = []
     if "import" in wanted:
@@ -62,21 +61,12 @@ def run_all(directory: Path, repeat: int, wanted: set[str]) -> list[list[str]]:
     if "progress" in wanted:
         rows += bench_progress(national, repeat)
     if "pages" in wanted:
-        city = _database(directory, "city", 114)
+        city = data.database(directory, "city", 114)
         print(f"  {_n(city.localities)} địa phương, {_n(city.readings)} số liệu", flush=True)
         rows += bench_pages(city, national)
     if "memory" in wanted:
         rows += bench_memory(national)
     return rows
-
-
-def _database(directory: Path, name: str, localities: int) -> data.Database:
-    path = directory / f"{name}.sqlite3"
-    if path.exists():
-        with sqlite3.connect(path) as connection:
-            count = connection.execute("SELECT count(*) FROM reading").fetchone()[0]
-        return data.Database(path, localities, count)
-    return data.build_database(directory, name, localities)
 
 
 def bench_import(directory: Path, repeat: int) -> list[list[str]]:

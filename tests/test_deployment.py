@@ -4,79 +4,31 @@ upstream ports changed). In headless Chromium through nginx: one browser logs in
 one process; a second browser, kept by its cookie on the other process, sees the figures at its next
 rerun."""
 
-import os
-import re
 import secrets
-import shutil
-import subprocess
-import sys
-import time
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR
 from playwright.sync_api import Page, expect, sync_playwright
 from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, choose, free_port, log_in, settle, widget
 
+from bench.deployment import NGINX, UPSTREAM_HEADER, app_process, nginx
 from kpi.app.entry import widget_key
 from kpi.files.catalogue import load_catalog
 from kpi.store.accounts import create_user
 from kpi.store.db import make_engine
 from kpi.years import current_year
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ADMIN, ADMIN_PASSWORD = "quantri", "Mật khẩu quản trị 2026"
 EDITOR, EDITOR_PASSWORD = "canbo_lp", "Mật khẩu cán bộ 2026"
 THIS_YEAR = current_year()
-UPSTREAM_HEADER = "X-Kpi-Upstream"
 
 pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
     pytest.mark.skipif(not Path(NGINX).exists(), reason="Debian's nginx is not installed (.ci/run installs it)"),
     pytest.mark.postgresql_only,
 ]
-
-
-def guide_nginx_block() -> str:
-    text = (PROJECT_DIR / "docs" / "operations.md").read_text(encoding="utf-8")
-    [block] = re.findall(r"```nginx\n(.*?)```", text, flags=re.S)
-    return block
-
-
-def nginx_config(block: str, port: int, upstreams: list[int], prefix: Path) -> str:
-    """The guide's block on a loopback port over plain HTTP, in front of our processes; plus a header
-    naming the process that answered, which only the test reads."""
-    servers = "".join(f"    server 127.0.0.1:{p};\n" for p in upstreams)
-    block = re.sub(r"(upstream kpi \{\n    hash \$kpi_backend consistent;\n)(    server [^\n]+\n)+",
-                   lambda m: m.group(1) + servers, block)
-    assert servers in block, "the guide's upstream block changed shape"
-    block = block.replace("listen 443 ssl;", f"listen 127.0.0.1:{port};")
-    block = block.replace("location / {\n", f"location / {{\n        add_header {UPSTREAM_HEADER} $upstream_addr always;\n")
-    temp = {name: prefix / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for path in temp.values():
-        path.mkdir()
-    # As root, nginx's workers would run as nobody, who may not enter pytest's private temporary folders.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    return (f"{user}pid {prefix / 'nginx.pid'};\nerror_log {prefix / 'error.log'};\nevents {{}}\nhttp {{\n"
-            f"    access_log off;\n    client_body_temp_path {temp['body']};\n    proxy_temp_path {temp['proxy']};\n"
-            f"    fastcgi_temp_path {temp['fastcgi']};\n    uwsgi_temp_path {temp['uwsgi']};\n"
-            f"    scgi_temp_path {temp['scgi']};\n{block}}}\n")
-
-
-def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, f"{url} did not answer"
-        time.sleep(0.3)
 
 
 def upstream_of(base: str, backend_cookie: str) -> str:
@@ -87,6 +39,8 @@ def upstream_of(base: str, backend_cookie: str) -> str:
 
 @pytest.fixture
 def deployment(database_url, tmp_path):
+    """The guide's deployment (bench/deployment.py: its nginx block, only the listening address and the
+    upstream ports changed, plus a header naming the process that answered)."""
     engine = make_engine(database_url)
     load_catalog(engine)
     create_user(engine, ADMIN, ADMIN_PASSWORD, "admin")
@@ -95,26 +49,8 @@ def deployment(database_url, tmp_path):
     with ExitStack() as stack:
         ports = [free_port(), free_port()]
         for number, port in enumerate(ports):
-            log = tmp_path / f"app-{number}.log"
-            with log.open("w") as output:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-                     "--server.port", str(port), "--server.address", "127.0.0.1",
-                     "--browser.gatherUsageStats", "false"],
-                    cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url},
-                    stdout=output, stderr=subprocess.STDOUT)
-            stack.callback(lambda p=process: (p.terminate(), p.wait(timeout=30)))
-            wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, log)
-        prefix = tmp_path / "nginx"
-        prefix.mkdir()
-        port = free_port()
-        config = prefix / "nginx.conf"
-        config.write_text(nginx_config(guide_nginx_block(), port, ports, prefix))
-        nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"],
-                                 stdout=subprocess.DEVNULL, stderr=(prefix / "stderr.log").open("w"))
-        stack.callback(lambda: (nginx.terminate(), nginx.wait(timeout=30)))
-        base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/_stcore/health", nginx, prefix / "stderr.log")
+            stack.enter_context(app_process(database_url, port, tmp_path / f"app-{number}.log"))
+        base = stack.enter_context(nginx(ports, tmp_path / "nginx"))
         yield base, [f"127.0.0.1:{p}" for p in ports]
 
 

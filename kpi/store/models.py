@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 from kpi.vocabulary import Comparator, Kind, Role, Source
@@ -74,9 +74,10 @@ class Reading(SQLModel, table=True):
     locality_code: str = Field(foreign_key="locality.code")
     indicator_code: str = Field(foreign_key="indicator.code")
     year: int
-    numerator: int | None = None
-    denominator: int | None = None
-    value: int | None = None
+    # 64 bits: a figure may be up to kpi.numbers.LARGEST (10**12); PostgreSQL's INTEGER stops at 2**31.
+    numerator: int | None = Field(default=None, sa_type=BigInteger)
+    denominator: int | None = Field(default=None, sa_type=BigInteger)
+    value: int | None = Field(default=None, sa_type=BigInteger)
     note: str | None = None
     entered_by: str
     entered_at: datetime = Field(default_factory=utc_now)
@@ -94,9 +95,10 @@ class ReadingRevision(SQLModel, table=True):
     locality_code: str
     indicator_code: str
     year: int
-    numerator: int | None = None
-    denominator: int | None = None
-    value: int | None = None
+    # 64 bits: a figure may be up to kpi.numbers.LARGEST (10**12); PostgreSQL's INTEGER stops at 2**31.
+    numerator: int | None = Field(default=None, sa_type=BigInteger)
+    denominator: int | None = Field(default=None, sa_type=BigInteger)
+    value: int | None = Field(default=None, sa_type=BigInteger)
     note: str | None = None
     entered_by: str
     entered_at: datetime

@@ -351,10 +351,13 @@ def reporting_rows(engine: Engine, year: int) -> pd.DataFrame:
     when nobody has acted) and how many indicators of its plan have a reading for the year / are in it."""
     expected = (select(PlanTarget.plan_code, func.count().label("expected")).group_by(PlanTarget.plan_code)
                 .subquery())
+    # `|| ''` keeps SQLite from answering through the (indicator, year) index, one lookup per plan
+    # target and locality (0.3 s at 3,300 localities): it walks the localities and their readings
+    # instead (0.06 s). PostgreSQL plans the join the same either way.
     reported = (select(Reading.locality_code, func.count().label("readings"))
                 .join(Locality, Locality.code == Reading.locality_code)
                 .join(PlanTarget, (PlanTarget.plan_code == Locality.plan_code)
-                      & (PlanTarget.indicator_code == Reading.indicator_code))
+                      & (PlanTarget.indicator_code == Reading.indicator_code + ""))
                 .where(Reading.year == year).group_by(Reading.locality_code).subquery())
     states = select(YearReport).where(YearReport.year == year).subquery()
     statement = (select(Locality.code, Locality.name, Locality.parent_code, Locality.plan_code, Plan.report_due,

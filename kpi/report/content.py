@@ -233,8 +233,10 @@ def scope_series(engine: Engine, assessment: Assessment, years: list[int]) -> pd
     """Every figure of the scope in the years shown, with names, notes and the demo mark of readings
     (the whole history is one `python -m kpi export` away)."""
     series = assessment.series[assessment.series["year"].isin(years)]
-    readings = queries.readings(engine, full=True)[[*KEY, "note", "is_demo"]]
-    frame = series.merge(readings, on=KEY, how="left")
+    codes = set(series["locality_code"])
+    everywhere = codes >= set(assessment.catalog.localities["code"])
+    marks = queries.reading_marks(engine, years, None if everywhere else sorted(codes))
+    frame = series.merge(marks, on=KEY, how="left")
     names = assessment.catalog.localities[["code", "name"]].rename(columns={"code": "locality_code",
                                                                             "name": "locality_name"})
     indicators = assessment.catalog.indicators[["code", "name", "group", "position"]].rename(

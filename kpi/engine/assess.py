@@ -38,6 +38,14 @@ def assess(engine: Engine, as_of: int, locality_code: str | None = None, *, with
                       statuses.reset_index(drop=True))
 
 
+def earlier_statuses(assessment: Assessment, as_of: int) -> pd.DataFrame:
+    """The statuses of the same scope as of an earlier year, judged on the series already read: what
+    assess(engine, as_of, locality_code, with_series=False).statuses gives, without reading the store again."""
+    statuses = progress.statuses(assessment.series, progress.judged_pairs(assessment.catalog), as_of)
+    in_scope = statuses["locality_code"].isin(assessment.statuses["locality_code"].unique())
+    return statuses[in_scope].reset_index(drop=True)
+
+
 def read_catalog(engine: Engine) -> Catalog:
     """The configuration the engine judges by, read from the store."""
     return Catalog(indicators=queries.indicators(engine), localities=queries.localities(engine),

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from kpi import formatting as fmt
 from kpi.engine import scope as scope_overview
 from kpi.engine import timeliness
-from kpi.engine.assess import Assessment, assess
+from kpi.engine.assess import Assessment, assess, earlier_statuses
 from kpi.engine.describe import describe_statuses
 from kpi.engine.reporting_year import partial_warning
 from kpi.engine.tasks import TaskCounts, counts, scope_items
@@ -82,7 +82,7 @@ def build_content(engine: Engine, year: int, locality_code: str | None = None) -
     has_children = not children.empty
     years = years_shown(assessment, year)
     locality = localities.set_index("code").loc[code]
-    previous = assess(engine, year - 1, code, with_series=False).statuses
+    previous = earlier_statuses(assessment, year - 1)
     if has_children:
         reported, expected = scope_overview.reporting(assessment.statuses, localities, code)
     else:
@@ -237,6 +237,9 @@ def scope_series(engine: Engine, assessment: Assessment, years: list[int]) -> pd
     everywhere = codes >= set(assessment.catalog.localities["code"])
     marks = queries.reading_marks(engine, years, None if everywhere else sorted(codes))
     frame = series.merge(marks, on=KEY, how="left")
+    # Each row of the series that is no aggregate is a reading: one without a mark is not demo data.
+    unmarked = ~frame["is_aggregate"] & frame["is_demo"].isna()
+    frame["is_demo"] = frame["is_demo"].astype(object).mask(unmarked, False)
     names = assessment.catalog.localities[["code", "name"]].rename(columns={"code": "locality_code",
                                                                             "name": "locality_name"})
     indicators = assessment.catalog.indicators[["code", "name", "group", "position"]].rename(

@@ -6,24 +6,25 @@ hundred thousand figures, which the ordinary mode took minutes to write. Percent
 and counts are whole numbers, so Excel's General format shows them as they are. Text from data goes
 through kpi.files.formulas.neutralise, so no name or note becomes a formula."""
 
-import io
-
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
 from kpi import formatting as fmt
-from kpi.files.formulas import neutralise
+from kpi.files import xlsx_tables
+from kpi.files.xlsx_tables import Column, Lines, Style, Table
 from kpi.report import content as report
 from kpi.report.content import ReportContent
 from kpi.vocabulary import YES_NO_TEXT, Kind
 
 INFO_SHEET, STATUS_SHEET, READINGS_SHEET, TASKS_SHEET = "Thông tin", "Đánh giá", "Số liệu", "Nhiệm vụ"
-HEADER_FILL = PatternFill("solid", fgColor="E7EAEE")
-DEMO_FONT = Font(bold=True, color="CF222E")
+HEADER = Style(bold=True, fill="E7EAEE")
+TITLE, SUBTITLE, PLAIN = Style(bold=True, size=14), Style(bold=True, size=12), Style()
+DEMO = Style(bold=True, colour="CF222E")
+# Column widths follow the longest text of this many first rows.
+WIDTH_SAMPLE = 200
+# What a column holds: text from data (neutralised), numbers, or text typed by people, written as
+# typed (see xlsx_tables.Column.neutralised).
+TEXT, NUMBER, TYPED = "text", "number", "typed"
 
 STATUS_COLUMNS = [
     "Mã địa phương", "Địa phương", "Số liệu tổng hợp", "Nhóm", "Mã chỉ tiêu", "Chỉ tiêu", "Năm đánh giá",
@@ -46,137 +47,131 @@ def report_xlsx(engine: Engine, year: int, locality_code: str | None = None) -> 
 
 
 def render_xlsx(content: ReportContent) -> bytes:
-    workbook = Workbook(write_only=True)
-    _info_sheet(workbook.create_sheet(INFO_SHEET), content)
-    _table_sheet(workbook.create_sheet(STATUS_SHEET), STATUS_COLUMNS, _status_rows(content))
-    _table_sheet(workbook.create_sheet(READINGS_SHEET), READING_COLUMNS, _reading_rows(content))
-    tasks_sheet = workbook.create_sheet(TASKS_SHEET)
-    _table_sheet(tasks_sheet, TASK_COLUMNS, _task_rows(tasks_sheet, content))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_tables.workbook([
+        _info_sheet(content),
+        _table(STATUS_SHEET, STATUS_COLUMNS, _status_columns(content)),
+        _table(READINGS_SHEET, READING_COLUMNS, _reading_columns(content)),
+        _table(TASKS_SHEET, TASK_COLUMNS, _task_columns(content)),
+    ])
 
 
-def _info_sheet(sheet, content: ReportContent) -> None:
-    lines = [("BÁO CÁO", Font(bold=True, size=14)), (report.report_title(content), Font(bold=True, size=12))]
+def _info_sheet(content: ReportContent) -> Lines:
+    lines = [("BÁO CÁO", TITLE), (report.report_title(content), SUBTITLE)]
     if content.demo_count:
         lines.append((f"LƯU Ý: cơ sở dữ liệu có {fmt.format_integer(content.demo_count)} số liệu minh họa "
-                      "(dữ liệu minh họa, không phải số liệu thật).", DEMO_FONT))
-    lines += [
-        (f"Phạm vi: {content.locality_name}. Số liệu tính đến hết năm {content.year}.", None),
-        (report.summary_paragraph(content), None),
-        (report.completeness_sentence(content), None),
-        (report.cycle_sentence(content), None),
-        (report.task_sentence(content), None),
-        (f"Lập ngày {content.generated_at.strftime('%d/%m/%Y %H:%M')} từ hệ thống theo dõi chỉ tiêu.", None),
-        (f"Trang «{STATUS_SHEET}»: đánh giá từng chỉ tiêu của từng địa phương trong phạm vi; "
-         f"trang «{READINGS_SHEET}»: số liệu từng năm từ {content.years[0]} đến {content.years[-1]} "
-         "(gồm cả số liệu tổng hợp).", None),
-    ]
-    sheet.column_dimensions["A"].width = 120
-    for text, font in lines:
-        cell = WriteOnlyCell(sheet, value=neutralise(text))
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if font is not None:
-            cell.font = font
-        sheet.append([cell])
+                      "(dữ liệu minh họa, không phải số liệu thật).", DEMO))
+    lines += [(text, PLAIN) for text in (
+        f"Phạm vi: {content.locality_name}. Số liệu tính đến hết năm {content.year}.",
+        report.summary_paragraph(content),
+        report.completeness_sentence(content),
+        report.cycle_sentence(content),
+        report.task_sentence(content),
+        f"Lập ngày {content.generated_at.strftime('%d/%m/%Y %H:%M')} từ hệ thống theo dõi chỉ tiêu.",
+        f"Trang «{STATUS_SHEET}»: đánh giá từng chỉ tiêu của từng địa phương trong phạm vi; "
+        f"trang «{READINGS_SHEET}»: số liệu từng năm từ {content.years[0]} đến {content.years[-1]} "
+        "(gồm cả số liệu tổng hợp).",
+    )]
+    return Lines(INFO_SHEET, 120, lines)
 
 
-def _identity(row) -> list:
+def _values(frame: pd.DataFrame, name: str) -> list:
+    """A column as plain Python values, None where missing: the columns are walked value by value."""
+    column = frame[name]
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _identity(frame: pd.DataFrame) -> list[tuple[list, str]]:
     """The columns both sheets start with: which locality and which indicator."""
-    return [row.locality_code, row.locality_name, _yes_no(row.is_aggregate), row.group, row.indicator_code,
-            row.indicator_name]
+    return [(_values(frame, "locality_code"), TEXT), (_values(frame, "locality_name"), TEXT),
+            ([_yes_no(flag) for flag in _values(frame, "is_aggregate")], TEXT), (_values(frame, "group"), TEXT),
+            (_values(frame, "indicator_code"), TEXT), (_values(frame, "indicator_name"), TEXT)]
 
 
-def _figures(row) -> list:
+def _figures(frame: pd.DataFrame) -> list[tuple[list, str]]:
     """Numerator, denominator, then the percentage (ratios) or the value (counts, booleans), as numbers."""
-    ratio = row.kind == Kind.RATIO
-    return [_number(row.numerator), _number(row.denominator),
-            _percent(row.numerator, row.denominator) if ratio else None, None if ratio else _number(row.value)]
+    ratio = [kind == Kind.RATIO for kind in _values(frame, "kind")]
+    numerators, denominators = _numbers(frame, "numerator"), _numbers(frame, "denominator")
+    values = _numbers(frame, "value")
+    return [(numerators, NUMBER), (denominators, NUMBER),
+            ([_percent(n, d) if r else None for r, n, d in zip(ratio, numerators, denominators)], NUMBER),
+            ([None if r else v for r, v in zip(ratio, values)], NUMBER)]
 
 
-def _status_rows(content: ReportContent) -> list[list]:
-    rows = []
-    for row in content.described.itertuples():
-        rows.append([
-            *_identity(row), row.as_of, _number(row.latest_year), *_figures(row),
-            row.value_text, row.target_text, _float(row.projected_2030), row.status_label,
-            int(row.reported), int(row.expected),
-        ])
-    return rows
+def _status_columns(content: ReportContent) -> list[tuple[list, str]]:
+    frame = content.described
+    return [
+        *_identity(frame), (_values(frame, "as_of"), NUMBER), (_numbers(frame, "latest_year"), NUMBER), *_figures(frame),
+        (_values(frame, "value_text"), TEXT), (_values(frame, "target_text"), TEXT),
+        ([None if v is None else round(float(v), 1) for v in _values(frame, "projected_2030")], NUMBER),
+        (_values(frame, "status_label"), TEXT), (_numbers(frame, "reported"), NUMBER),
+        (_numbers(frame, "expected"), NUMBER),
+    ]
 
 
-def _reading_rows(content: ReportContent) -> list[list]:
-    rows = []
-    for row in content.series.itertuples():
-        rows.append([
-            *_identity(row), int(row.year), *_figures(row),
-            fmt.format_value(row.kind, row.numerator, row.denominator, row.value),
-            int(row.reported), int(row.expected),
-            None if pd.isna(row.is_demo) else _yes_no(row.is_demo),
-            None if pd.isna(row.note) else row.note,
-        ])
-    return rows
+def _reading_columns(content: ReportContent) -> list[tuple[list, str]]:
+    frame = content.series
+    texts = _memo(fmt.format_value)
+    shown = [texts(*figure) for figure in zip(_values(frame, "kind"), _values(frame, "numerator"),
+                                               _values(frame, "denominator"), _values(frame, "value"))]
+    return [
+        *_identity(frame), (_numbers(frame, "year"), NUMBER), *_figures(frame), (shown, TEXT),
+        (_numbers(frame, "reported"), NUMBER), (_numbers(frame, "expected"), NUMBER),
+        ([None if flag is None else _yes_no(flag) for flag in _values(frame, "is_demo")], TEXT),
+        (_values(frame, "note"), TEXT),
+    ]
 
 
-def _task_rows(sheet, content: ReportContent) -> list[list]:
-    """Every task due in the year and its state; text typed by people written as text, never a formula."""
-    rows = []
-    for item in content.tasks.itertuples():
-        rows.append([
-            item.locality_code, item.locality_name, _text(sheet, item.group), item.task_code, _text(sheet, item.title),
-            _text(sheet, item.lead), _text(sheet, item.output), item.period_label, item.due.strftime("%d/%m/%Y"),
-            item.status_label, _yes_no(item.overdue), _text(sheet, item.evidence), _text(sheet, item.note),
-        ])
-    return rows
+def _task_columns(content: ReportContent) -> list[tuple[list, str]]:
+    """Every task due in the year and its state; text typed by people written as typed (a text cell,
+    never a formula)."""
+    tasks = content.tasks
+    typed = [([v if isinstance(v, str) else None for v in _values(tasks, name)], TYPED)
+             for name in ("group", "title", "lead", "output", "evidence", "note")]
+    group, title, lead, output, evidence, note = typed
+    return [
+        (_values(tasks, "locality_code"), TEXT), (_values(tasks, "locality_name"), TEXT), group,
+        (_values(tasks, "task_code"), TEXT), title, lead, output, (_values(tasks, "period_label"), TEXT),
+        ([due.strftime("%d/%m/%Y") for due in tasks["due"]], TEXT), (_values(tasks, "status_label"), TEXT),
+        ([_yes_no(flag) for flag in tasks["overdue"]], TEXT), evidence, note,
+    ]
 
 
-def _text(sheet, value) -> "WriteOnlyCell | None":
-    if not isinstance(value, str):
-        return None
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
+def _table(name: str, headers: list[str], columns: list[tuple[list, str]]) -> Table:
+    return Table(name, [
+        Column(header, values, _width(header, values), number=kind == NUMBER, neutralised=kind != TYPED)
+        for header, (values, kind) in zip(headers, columns)
+    ], HEADER)
 
 
-def _table_sheet(sheet, columns: list[str], rows: list[list]) -> None:
-    for index, header in enumerate(columns, start=1):
-        longest = max([len(str(r[index - 1])) for r in rows[:200] if r[index - 1] is not None] + [len(header) // 2, 6])
-        sheet.column_dimensions[get_column_letter(index)].width = min(longest + 2, 60)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    sheet.append([_heading(sheet, header) for header in columns])
-    for row in rows:
-        # Names and notes come from data: none of them may become a formula.
-        sheet.append([neutralise(value) for value in row])
+def _width(header: str, values: list) -> float:
+    """Wide enough for the longest of the first rows (and half the header, which wraps), within 6 to 60."""
+    longest = max([len(str(v)) for v in values[:WIDTH_SAMPLE] if v is not None] + [len(header) // 2, 6])
+    return min(longest + 2, 60)
 
 
-def _heading(sheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font, cell.fill = Font(bold=True), HEADER_FILL
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
+def _memo(function):
+    """function with each distinct argument tuple computed once: a city repeats the same figures often."""
+    results: dict = {}
+
+    def cached(*args):
+        if args not in results:
+            results[args] = function(*args)
+        return results[args]
+
+    return cached
 
 
-def _percent(numerator, denominator) -> float | None:
+def _numbers(frame: pd.DataFrame, name: str) -> list:
+    """Whole numbers as Python ints, None where missing."""
+    return [None if v is None else int(v) for v in _values(frame, name)]
+
+
+def _percent(numerator: int | None, denominator: int | None) -> float | None:
     """Rounded to one decimal as on every screen (never 100,0 for a figure short of 100%); the counts
     beside it keep the exact figure."""
-    numerator, denominator = _number(numerator), _number(denominator)
     if numerator is None or not denominator:
         return None
     return fmt.displayed_percent(numerator, denominator)
-
-
-def _number(value) -> int | None:
-    if value is None or pd.isna(value):
-        return None
-    return int(value)
-
-
-def _float(value) -> float | None:
-    if value is None or pd.isna(value):
-        return None
-    return round(float(value), 1)
 
 
 def _yes_no(flag) -> str:

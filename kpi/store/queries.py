@@ -91,25 +91,14 @@ def _nullable_integers(values: list) -> pd.arrays.IntegerArray:
 
 
 def reading_marks(engine: Engine, years: Sequence[int], localities: Sequence[str] | None = None) -> pd.DataFrame:
-    """The note and demo flag of the readings of some years (and localities): what a report shows
-    beside the figures, without reading every column of the whole table (readings(full=True))."""
-    statement = select(Reading.locality_code, Reading.indicator_code, Reading.year, Reading.note, Reading.is_demo)
-    statement = statement.where(Reading.year.in_(list(years)))
+    """The readings of some years (and localities) that carry a note or the demo mark, with both:
+    what a report shows beside the figures, without reading every reading's every column."""
+    statement = (select(Reading.locality_code, Reading.indicator_code, Reading.year, Reading.note, Reading.is_demo)
+                 .where(Reading.year.in_(list(years)), Reading.is_demo | Reading.note.is_not(None)))
     if localities is not None:
         statement = statement.where(Reading.locality_code.in_(list(localities)))
-    with engine.connect() as connection:
-        # The driver's rows as they are (as in readings): a Row object per reading costs more than the query.
-        result = connection.execute(statement)
-        rows = result.cursor.fetchall()
-        result.close()
-    locality, indicator, year, note, is_demo = zip(*rows) if rows else ([], [], [], [], [])
-    return pd.DataFrame({
-        "locality_code": pd.array(pa.array(locality, type=pa.large_string()), dtype="str"),
-        "indicator_code": pd.array(pa.array(indicator, type=pa.large_string()), dtype="str"),
-        "year": np.fromiter(year, dtype=np.int64, count=len(year)),
-        "note": pd.Series(note, dtype=object),
-        "is_demo": pd.Series([bool(flag) for flag in is_demo], dtype=bool),
-    })
+    frame = _frame(engine, statement)
+    return frame.astype({"year": "int64", "is_demo": bool})
 
 
 def history(engine: Engine, locality_code: str, indicator_code: str, year: int) -> pd.DataFrame:

@@ -1,0 +1,265 @@
+"""Large tables written to an .xlsx workbook a column at a time.
+
+A city report has some 300.000 rows of 16 columns. openpyxl (even write-only) and XlsxWriter spend
+several microseconds on each cell in Python, most of a minute for the workbook; here each column
+becomes its cells' XML in one Arrow operation, and every text is looked at once, however many cells
+repeat it (the shared string table): names of localities and indicators repeat in every year.
+
+Only what the reports use: text and number cells, column widths, a frozen header row, an autofilter,
+and a few cell styles (bold, size, colour, fill; text wrapped and aligned to the top). Numbers are
+written as openpyxl writes them (16 significant digits), so a file reads back the same as before.
+"""
+
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.writer.theme import theme_xml
+
+from kpi.files.formulas import neutralise
+
+# Excel's longest text in a cell; openpyxl cuts longer ones there too.
+MAX_TEXT = 32767
+# Level 1: a city's sheets are mostly the same few strings; the file is a little larger, written
+# several times faster than at zlib's default level.
+COMPRESS_LEVEL = 1
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+@dataclass(frozen=True)
+class Style:
+    """A styled cell's look; every styled cell wraps its text and aligns it to the top."""
+
+    bold: bool = False
+    size: float | None = None
+    colour: str | None = None  # RRGGBB
+    fill: str | None = None  # RRGGBB, a solid fill
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    # One value per row; None or NaN leaves the cell empty.
+    values: Sequence
+    width: float
+    number: bool = False
+    # Text from data goes through kpi.files.formulas.neutralise; text that people typed as it is
+    # shown (a task's evidence) is written unchanged: a text cell is never a formula either way.
+    neutralised: bool = True
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet of one header row (styled, frozen, with an autofilter) and columns of values."""
+
+    name: str
+    columns: list[Column]
+    header_style: Style
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A sheet of texts, one per row in column A, each with its style."""
+
+    name: str
+    width: float
+    lines: list[tuple[str, Style]]
+
+
+class _Strings:
+    """The shared string table: each distinct text once, cells point to it by position."""
+
+    def __init__(self):
+        self.positions: dict[str, int] = {}
+
+    def add(self, text: str) -> int:
+        return self.positions.setdefault(text, len(self.positions))
+
+    def column(self, values: Sequence, neutralised: bool) -> pa.Array:
+        """Each value's position in the table as text, null where the cell is empty."""
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        prepared = [_checked(neutralise(v) if neutralised else v) for v in uniques]
+        positions = np.array([self.add(text) for text in prepared] + [0], dtype=np.int64)[codes]
+        return pc.cast(pa.array(positions, mask=codes < 0), pa.string())
+
+    def xml(self) -> bytes:
+        items = "".join(f"<si>{_text_element(text)}</si>" for text in self.positions)
+        count = len(self.positions)
+        return _xml(f'<sst xmlns="{MAIN}" count="{count}" uniqueCount="{count}">{items}</sst>')
+
+
+class _Styles:
+    """Fonts, fills and cell formats of the styles used, in order of first use (0 is unstyled)."""
+
+    def __init__(self):
+        self.ids: dict[Style, int] = {}
+
+    def id(self, style: Style) -> int:
+        return self.ids.setdefault(style, len(self.ids) + 1)
+
+    def xml(self) -> bytes:
+        fonts = ['<font><name val="Calibri"/><family val="2"/><color theme="1"/><sz val="11"/>'
+                 '<scheme val="minor"/></font>']
+        fills = ['<fill><patternFill/></fill>', '<fill><patternFill patternType="gray125"/></fill>']
+        formats = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>']
+        for style in self.ids:
+            font = 0
+            if style.bold or style.size or style.colour:
+                font = len(fonts)
+                fonts.append("<font>" + ('<b val="1"/>' if style.bold else "")
+                             + (f'<color rgb="00{style.colour}"/>' if style.colour else "")
+                             + (f'<sz val="{style.size:g}"/>' if style.size else "") + "</font>")
+            fill = 0
+            if style.fill:
+                fill = len(fills)
+                fills.append(f'<fill><patternFill patternType="solid"><fgColor rgb="00{style.fill}"/>'
+                             "</patternFill></fill>")
+            formats.append(f'<xf numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" xfId="0" '
+                           'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>')
+        return _xml(
+            f'<styleSheet xmlns="{MAIN}"><fonts count="{len(fonts)}">{"".join(fonts)}</fonts>'
+            f'<fills count="{len(fills)}">{"".join(fills)}</fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            f'<cellXfs count="{len(formats)}">{"".join(formats)}</cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+def workbook(sheets: list[Table | Lines]) -> bytes:
+    """The .xlsx file of the sheets, in this order."""
+    strings, styles = _Strings(), _Styles()
+    parts = {f"xl/worksheets/sheet{n}.xml": _table(sheet, strings, styles) if isinstance(sheet, Table)
+             else _lines(sheet, strings, styles) for n, sheet in enumerate(sheets, start=1)}
+    parts["xl/sharedStrings.xml"] = strings.xml()
+    parts["xl/styles.xml"] = styles.xml()
+    parts["xl/theme/theme1.xml"] = theme_xml.encode()
+    parts["xl/workbook.xml"] = _workbook_xml(sheets)
+    parts["xl/_rels/workbook.xml.rels"] = _relationships(
+        [(f"worksheets/sheet{n}.xml", f"{RELATIONSHIPS}/worksheet") for n in range(1, len(sheets) + 1)]
+        + [("sharedStrings.xml", f"{RELATIONSHIPS}/sharedStrings"), ("styles.xml", f"{RELATIONSHIPS}/styles"),
+           ("theme/theme1.xml", f"{RELATIONSHIPS}/theme")])
+    parts["_rels/.rels"] = _relationships([("xl/workbook.xml", f"{RELATIONSHIPS}/officeDocument")])
+    parts["[Content_Types].xml"] = _content_types(len(sheets))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
+        for name in ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                     "xl/styles.xml", "xl/theme/theme1.xml", "xl/sharedStrings.xml"):
+            archive.writestr(name, parts.pop(name))
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _table(sheet: Table, strings: _Strings, styles: _Styles) -> bytes:
+    count = len(sheet.columns[0].values)
+    last = get_column_letter(len(sheet.columns))
+    header = styles.id(sheet.header_style)
+    head = "".join(f'<c r="{get_column_letter(n)}1" s="{header}" t="s"><v>{strings.add(c.header)}</v></c>'
+                   for n, c in enumerate(sheet.columns, start=1))
+    rows = pc.cast(pa.array(np.arange(2, count + 2)), pa.string())
+    cells = [_cells(get_column_letter(n), rows, column, strings) for n, column in enumerate(sheet.columns, start=1)]
+    body = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "") if count else pa.array([], pa.string())
+    view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+            'state="frozen"/><selection pane="bottomLeft" activeCell="A1" sqref="A1"/></sheetView></sheetViews>')
+    return _sheet_xml(view, [c.width for c in sheet.columns], f'<row r="1">{head}</row>', body.to_pylist(),
+                      f'<autoFilter ref="A1:{last}{count + 1}"/>')
+
+
+def _cells(letter: str, rows: pa.Array, column: Column, strings: _Strings) -> pa.Array:
+    """The XML of a column's cells, row by row ("" where a cell is empty)."""
+    if column.number:
+        values = pa.array([None if _missing(v) else f"{v:.16g}" for v in column.values], pa.string())
+        kind = ""
+    else:
+        values = strings.column(column.values, column.neutralised)
+        kind = ' t="s"'
+    return pc.binary_join_element_wise(f'<c r="{letter}', rows, f'"{kind}><v>', values, "</v></c>", "").fill_null("")
+
+
+def _lines(sheet: Lines, strings: _Strings, styles: _Styles) -> bytes:
+    rows = [f'<row r="{n}"><c r="A{n}" s="{styles.id(style)}" t="s"><v>{strings.add(_checked(neutralise(text)))}'
+            "</v></c></row>" for n, (text, style) in enumerate(sheet.lines, start=1)]
+    view = '<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
+    return _sheet_xml(view, [sheet.width], "", rows, "")
+
+
+def _sheet_xml(view: str, widths: list[float], head: str, rows: list[str], tail: str) -> bytes:
+    columns = "".join(f'<col min="{n}" max="{n}" width="{width:g}" customWidth="1"/>'
+                      for n, width in enumerate(widths, start=1))
+    return _xml(f'<worksheet xmlns="{MAIN}">{view}<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
+                f'<cols>{columns}</cols><sheetData>{head}{"".join(rows)}</sheetData>{tail}'
+                '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/></worksheet>')
+
+
+def _workbook_xml(sheets: list[Table | Lines]) -> bytes:
+    entries = "".join(f'<sheet name={quoteattr(s.name)} sheetId="{n}" r:id="rId{n}"/>'
+                      for n, s in enumerate(sheets, start=1))
+    # Excel keeps an autofilter's range in a hidden name as well.
+    filters = "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
+        f"{escape(quote_sheetname(s.name))}!$A$1:${get_column_letter(len(s.columns))}${len(s.columns[0].values) + 1}"
+        "</definedName>"
+        for n, s in enumerate(sheets) if isinstance(s, Table))
+    return _xml(f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}"><bookViews><workbookView activeTab="0"/>'
+                f'</bookViews><sheets>{entries}</sheets><definedNames>{filters}</definedNames>'
+                '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
+
+
+def _relationships(targets: list[tuple[str, str]]) -> bytes:
+    items = "".join(f'<Relationship Id="rId{n}" Type="{kind}" Target="{target}"/>'
+                    for n, (target, kind) in enumerate(targets, start=1))
+    return _xml(f'<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{items}</Relationships>')
+
+
+def _content_types(sheets: int) -> bytes:
+    office = "application/vnd.openxmlformats-officedocument"
+    overrides = [("/xl/workbook.xml", f"{office}.spreadsheetml.sheet.main+xml"),
+                 ("/xl/styles.xml", f"{office}.spreadsheetml.styles+xml"),
+                 ("/xl/sharedStrings.xml", f"{office}.spreadsheetml.sharedStrings+xml"),
+                 ("/xl/theme/theme1.xml", f"{office}.theme+xml"),
+                 *((f"/xl/worksheets/sheet{n}.xml", SHEET_TYPE) for n in range(1, sheets + 1))]
+    items = "".join(f'<Override PartName="{name}" ContentType="{kind}"/>' for name, kind in overrides)
+    return _xml('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                f'<Default Extension="xml" ContentType="application/xml"/>{items}</Types>')
+
+
+def _checked(text) -> str:
+    """A text as a cell holds it: cut at MAX_TEXT; control characters XML cannot carry are refused,
+    as openpyxl refuses them."""
+    text = str(text)[:MAX_TEXT]
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
+    return text
+
+
+_CARRIAGE_RETURN = re.compile("\r")
+
+
+def _text_element(text: str) -> str:
+    # A carriage return written as such would be read back as a line feed.
+    body = _CARRIAGE_RETURN.sub("&#13;", escape(text))
+    space = ' xml:space="preserve"' if text.strip() != text else ""
+    return f"<t{space}>{body}</t>"
+
+
+def _missing(value) -> bool:
+    return value is None or value != value
+
+
+def _xml(body: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + body).encode()

@@ -13,7 +13,6 @@ written as openpyxl writes them (16 significant digits), so a file reads back th
 import io
 import re
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -53,8 +52,8 @@ class Style:
 @dataclass(frozen=True)
 class Column:
     header: str
-    # One value per row; None or NaN leaves the cell empty.
-    values: Sequence
+    # One value per row; a missing one (None, NaN) leaves the cell empty.
+    values: pd.Series
     width: float
     number: bool = False
     # Text from data goes through kpi.files.formulas.neutralise; text that people typed as it is
@@ -89,9 +88,9 @@ class _Strings:
     def add(self, text: str) -> int:
         return self.positions.setdefault(text, len(self.positions))
 
-    def column(self, values: Sequence, neutralised: bool) -> pa.Array:
+    def column(self, values: pd.Series, neutralised: bool) -> pa.Array:
         """Each value's position in the table as text, null where the cell is empty."""
-        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
         prepared = [_checked(neutralise(v) if neutralised else v) for v in uniques]
         positions = np.array([self.add(text) for text in prepared] + [0], dtype=np.int64)[codes]
         return pc.cast(pa.array(positions, mask=codes < 0), pa.string())
@@ -142,29 +141,31 @@ class _Styles:
 def workbook(sheets: list[Table | Lines]) -> bytes:
     """The .xlsx file of the sheets, in this order."""
     strings, styles = _Strings(), _Styles()
+    # Each part as pieces of bytes: a sheet's rows stay in the Arrow buffer they were joined in.
     parts = {f"xl/worksheets/sheet{n}.xml": _table(sheet, strings, styles) if isinstance(sheet, Table)
              else _lines(sheet, strings, styles) for n, sheet in enumerate(sheets, start=1)}
-    parts["xl/sharedStrings.xml"] = strings.xml()
-    parts["xl/styles.xml"] = styles.xml()
-    parts["xl/theme/theme1.xml"] = theme_xml.encode()
-    parts["xl/workbook.xml"] = _workbook_xml(sheets)
-    parts["xl/_rels/workbook.xml.rels"] = _relationships(
+    parts["xl/sharedStrings.xml"] = [strings.xml()]
+    parts["xl/styles.xml"] = [styles.xml()]
+    parts["xl/theme/theme1.xml"] = [theme_xml.encode()]
+    parts["xl/workbook.xml"] = [_workbook_xml(sheets)]
+    parts["xl/_rels/workbook.xml.rels"] = [_relationships(
         [(f"worksheets/sheet{n}.xml", f"{RELATIONSHIPS}/worksheet") for n in range(1, len(sheets) + 1)]
         + [("sharedStrings.xml", f"{RELATIONSHIPS}/sharedStrings"), ("styles.xml", f"{RELATIONSHIPS}/styles"),
-           ("theme/theme1.xml", f"{RELATIONSHIPS}/theme")])
-    parts["_rels/.rels"] = _relationships([("xl/workbook.xml", f"{RELATIONSHIPS}/officeDocument")])
-    parts["[Content_Types].xml"] = _content_types(len(sheets))
+           ("theme/theme1.xml", f"{RELATIONSHIPS}/theme")])]
+    parts["_rels/.rels"] = [_relationships([("xl/workbook.xml", f"{RELATIONSHIPS}/officeDocument")])]
+    parts["[Content_Types].xml"] = [_content_types(len(sheets))]
+    first = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+             "xl/theme/theme1.xml", "xl/sharedStrings.xml"]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
-        for name in ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                     "xl/styles.xml", "xl/theme/theme1.xml", "xl/sharedStrings.xml"):
-            archive.writestr(name, parts.pop(name))
-        for name, data in parts.items():
-            archive.writestr(name, data)
+        for name in [*first, *(name for name in parts if name not in first)]:
+            with archive.open(name, "w", force_zip64=True) as stream:
+                for piece in parts[name]:
+                    stream.write(piece)
     return buffer.getvalue()
 
 
-def _table(sheet: Table, strings: _Strings, styles: _Styles) -> bytes:
+def _table(sheet: Table, strings: _Strings, styles: _Styles) -> list:
     count = len(sheet.columns[0].values)
     last = get_column_letter(len(sheet.columns))
     header = styles.id(sheet.header_style)
@@ -172,17 +173,18 @@ def _table(sheet: Table, strings: _Strings, styles: _Styles) -> bytes:
                    for n, c in enumerate(sheet.columns, start=1))
     rows = pc.cast(pa.array(np.arange(2, count + 2)), pa.string())
     cells = [_cells(get_column_letter(n), rows, column, strings) for n, column in enumerate(sheet.columns, start=1)]
-    body = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "") if count else pa.array([], pa.string())
+    body = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "") if count else None
     view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
             'state="frozen"/><selection pane="bottomLeft" activeCell="A1" sqref="A1"/></sheetView></sheetViews>')
-    return _sheet_xml(view, [c.width for c in sheet.columns], f'<row r="1">{head}</row>', body.to_pylist(),
-                      f'<autoFilter ref="A1:{last}{count + 1}"/>')
+    start, end = _sheet_xml(view, [c.width for c in sheet.columns], f'<row r="1">{head}</row>',
+                            f'<autoFilter ref="A1:{last}{count + 1}"/>')
+    return [start, _utf8(body), end] if body is not None else [start, end]
 
 
 def _cells(letter: str, rows: pa.Array, column: Column, strings: _Strings) -> pa.Array:
     """The XML of a column's cells, row by row ("" where a cell is empty)."""
     if column.number:
-        values = pa.array([None if _missing(v) else f"{v:.16g}" for v in column.values], pa.string())
+        values = _numbers(column.values)
         kind = ""
     else:
         values = strings.column(column.values, column.neutralised)
@@ -190,19 +192,29 @@ def _cells(letter: str, rows: pa.Array, column: Column, strings: _Strings) -> pa
     return pc.binary_join_element_wise(f'<c r="{letter}', rows, f'"{kind}><v>', values, "</v></c>", "").fill_null("")
 
 
-def _lines(sheet: Lines, strings: _Strings, styles: _Styles) -> bytes:
-    rows = [f'<row r="{n}"><c r="A{n}" s="{styles.id(style)}" t="s"><v>{strings.add(_checked(neutralise(text)))}'
-            "</v></c></row>" for n, (text, style) in enumerate(sheet.lines, start=1)]
+def _lines(sheet: Lines, strings: _Strings, styles: _Styles) -> list:
+    rows = "".join(f'<row r="{n}"><c r="A{n}" s="{styles.id(style)}" t="s"><v>'
+                   f"{strings.add(_checked(neutralise(text)))}</v></c></row>"
+                   for n, (text, style) in enumerate(sheet.lines, start=1))
     view = '<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
-    return _sheet_xml(view, [sheet.width], "", rows, "")
+    return list(_sheet_xml(view, [sheet.width], rows, ""))
 
 
-def _sheet_xml(view: str, widths: list[float], head: str, rows: list[str], tail: str) -> bytes:
+def _sheet_xml(view: str, widths: list[float], head: str, tail: str) -> tuple[bytes, bytes]:
+    """A sheet's XML before its rows of data and after them."""
     columns = "".join(f'<col min="{n}" max="{n}" width="{width:g}" customWidth="1"/>'
                       for n, width in enumerate(widths, start=1))
-    return _xml(f'<worksheet xmlns="{MAIN}">{view}<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
-                f'<cols>{columns}</cols><sheetData>{head}{"".join(rows)}</sheetData>{tail}'
-                '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/></worksheet>')
+    return (_xml(f'<worksheet xmlns="{MAIN}">{view}<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
+                 f"<cols>{columns}</cols><sheetData>{head}"),
+            (f'</sheetData>{tail}<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
+             'footer="0.5"/></worksheet>').encode())
+
+
+def _utf8(strings: pa.Array) -> memoryview:
+    """The strings one after another as UTF-8, read in place from the Arrow buffer (no nulls)."""
+    _, offsets, data = strings.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32)[[strings.offset, strings.offset + len(strings)]]
+    return memoryview(data)[bounds[0]:bounds[1]]
 
 
 def _workbook_xml(sheets: list[Table | Lines]) -> bytes:
@@ -257,8 +269,13 @@ def _text_element(text: str) -> str:
     return f"<t{space}>{body}</t>"
 
 
-def _missing(value) -> bool:
-    return value is None or value != value
+def _numbers(values: pd.Series) -> pa.Array:
+    """Numbers as openpyxl writes them (16 significant digits), null where missing: whole numbers in
+    one Arrow operation, which gives the same digits; fractions one by one."""
+    numbers = pa.array(values, from_pandas=True)
+    if pa.types.is_integer(numbers.type) or pa.types.is_null(numbers.type):
+        return pc.cast(numbers, pa.string())
+    return pa.array([None if v is None else f"{v:.16g}" for v in numbers.to_pylist()], pa.string())
 
 
 def _xml(body: str) -> bytes:

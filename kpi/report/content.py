@@ -233,7 +233,7 @@ def scope_series(engine: Engine, assessment: Assessment, years: list[int]) -> pd
     """Every figure of the scope in the years shown, with names, notes and the demo mark of readings
     (the whole history is one `python -m kpi export` away)."""
     series = assessment.series[assessment.series["year"].isin(years)]
-    codes = set(series["locality_code"])
+    codes = set(series["locality_code"].unique())
     everywhere = codes >= set(assessment.catalog.localities["code"])
     marks = queries.reading_marks(engine, years, None if everywhere else sorted(codes))
     frame = series.merge(marks, on=KEY, how="left")

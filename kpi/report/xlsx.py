@@ -6,6 +6,7 @@ hundred thousand figures, which the ordinary mode took minutes to write. Percent
 and counts are whole numbers, so Excel's General format shows them as they are. Text from data goes
 through kpi.files.formulas.neutralise, so no name or note becomes a formula."""
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -14,7 +15,7 @@ from kpi.files import xlsx_tables
 from kpi.files.xlsx_tables import Column, Lines, Style, Table
 from kpi.report import content as report
 from kpi.report.content import ReportContent
-from kpi.vocabulary import YES_NO_TEXT, Kind
+from kpi.vocabulary import FIGURES, YES_NO_TEXT, Kind
 
 INFO_SHEET, STATUS_SHEET, READINGS_SHEET, TASKS_SHEET = "Thông tin", "Đánh giá", "Số liệu", "Nhiệm vụ"
 HEADER = Style(bold=True, fill="E7EAEE")
@@ -74,96 +75,91 @@ def _info_sheet(content: ReportContent) -> Lines:
     return Lines(INFO_SHEET, 120, lines)
 
 
-def _values(frame: pd.DataFrame, name: str) -> list:
-    """A column as plain Python values, None where missing: the columns are walked value by value."""
-    column = frame[name]
+def _plain(column: pd.Series) -> list:
+    """A column as plain Python values, None where missing, for the columns computed value by value."""
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def _identity(frame: pd.DataFrame) -> list[tuple[list, str]]:
+def _whole(column: pd.Series) -> pd.Series:
+    """Whole numbers, cut as int() cuts (figures are counts; the engine keeps them as floats beside NaN)."""
+    return pd.Series(pd.array(np.trunc(column.to_numpy(dtype=np.float64, na_value=np.nan)), dtype="Int64"))
+
+
+def _yes_no(flags: pd.Series) -> pd.Series:
+    """"có"/"không", empty where there is no flag (an aggregate is no reading, demo or not)."""
+    return pd.Series(np.where(flags.astype(bool), YES_NO_TEXT[True], YES_NO_TEXT[False]),
+                     dtype=object).where(flags.notna().to_numpy(), None)
+
+
+def _identity(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     """The columns both sheets start with: which locality and which indicator."""
-    return [(_values(frame, "locality_code"), TEXT), (_values(frame, "locality_name"), TEXT),
-            ([_yes_no(flag) for flag in _values(frame, "is_aggregate")], TEXT), (_values(frame, "group"), TEXT),
-            (_values(frame, "indicator_code"), TEXT), (_values(frame, "indicator_name"), TEXT)]
+    return [(frame["locality_code"], TEXT), (frame["locality_name"], TEXT), (_yes_no(frame["is_aggregate"]), TEXT),
+            (frame["group"], TEXT), (frame["indicator_code"], TEXT), (frame["indicator_name"], TEXT)]
 
 
-def _figures(frame: pd.DataFrame) -> list[tuple[list, str]]:
+def _figures(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     """Numerator, denominator, then the percentage (ratios) or the value (counts, booleans), as numbers."""
-    ratio = [kind == Kind.RATIO for kind in _values(frame, "kind")]
-    numerators, denominators = _numbers(frame, "numerator"), _numbers(frame, "denominator")
-    values = _numbers(frame, "value")
-    return [(numerators, NUMBER), (denominators, NUMBER),
-            ([_percent(n, d) if r else None for r, n, d in zip(ratio, numerators, denominators)], NUMBER),
-            ([None if r else v for r, v in zip(ratio, values)], NUMBER)]
+    numerators, denominators = _whole(frame["numerator"]), _whole(frame["denominator"])
+    ratio = (frame["kind"] == Kind.RATIO).to_numpy()
+    percents = [_percent(n, d) if r else None for r, n, d in zip(ratio, _plain(numerators), _plain(denominators))]
+    return [(numerators, NUMBER), (denominators, NUMBER), (pd.Series(percents, dtype=object), NUMBER),
+            (_whole(frame["value"].mask(ratio)), NUMBER)]
 
 
-def _status_columns(content: ReportContent) -> list[tuple[list, str]]:
+def _status_columns(content: ReportContent) -> list[tuple[pd.Series, str]]:
     frame = content.described
+    projected = [None if v is None else round(float(v), 1) for v in _plain(frame["projected_2030"])]
     return [
-        *_identity(frame), (_values(frame, "as_of"), NUMBER), (_numbers(frame, "latest_year"), NUMBER), *_figures(frame),
-        (_values(frame, "value_text"), TEXT), (_values(frame, "target_text"), TEXT),
-        ([None if v is None else round(float(v), 1) for v in _values(frame, "projected_2030")], NUMBER),
-        (_values(frame, "status_label"), TEXT), (_numbers(frame, "reported"), NUMBER),
-        (_numbers(frame, "expected"), NUMBER),
+        *_identity(frame), (frame["as_of"], NUMBER), (_whole(frame["latest_year"]), NUMBER), *_figures(frame),
+        (frame["value_text"], TEXT), (frame["target_text"], TEXT), (pd.Series(projected, dtype=object), NUMBER),
+        (frame["status_label"], TEXT), (_whole(frame["reported"]), NUMBER), (_whole(frame["expected"]), NUMBER),
     ]
 
 
-def _reading_columns(content: ReportContent) -> list[tuple[list, str]]:
+def _reading_columns(content: ReportContent) -> list[tuple[pd.Series, str]]:
     frame = content.series
-    texts = _memo(fmt.format_value)
-    shown = [texts(*figure) for figure in zip(_values(frame, "kind"), _values(frame, "numerator"),
-                                               _values(frame, "denominator"), _values(frame, "value"))]
+    # A ratio's figure is its numerator and denominator (its value is the percentage, not a count).
+    counted = frame.assign(value=frame["value"].mask(frame["kind"] == Kind.RATIO))
+    figures = list(zip(_plain(frame["kind"]), *(_plain(_whole(counted[name])) for name in FIGURES)))
+    # Each distinct figure formatted once: a city's readings repeat the same few thousand figures.
+    texts = {figure: fmt.format_value(*figure) for figure in set(figures)}
     return [
-        *_identity(frame), (_numbers(frame, "year"), NUMBER), *_figures(frame), (shown, TEXT),
-        (_numbers(frame, "reported"), NUMBER), (_numbers(frame, "expected"), NUMBER),
-        ([None if flag is None else _yes_no(flag) for flag in _values(frame, "is_demo")], TEXT),
-        (_values(frame, "note"), TEXT),
+        *_identity(frame), (frame["year"], NUMBER), *_figures(frame),
+        (pd.Series([texts[figure] for figure in figures], dtype=object), TEXT),
+        (_whole(frame["reported"]), NUMBER), (_whole(frame["expected"]), NUMBER), (_yes_no(frame["is_demo"]), TEXT),
+        (frame["note"], TEXT),
     ]
 
 
-def _task_columns(content: ReportContent) -> list[tuple[list, str]]:
+def _task_columns(content: ReportContent) -> list[tuple[pd.Series, str]]:
     """Every task due in the year and its state; text typed by people written as typed (a text cell,
     never a formula)."""
     tasks = content.tasks
-    typed = [([v if isinstance(v, str) else None for v in _values(tasks, name)], TYPED)
-             for name in ("group", "title", "lead", "output", "evidence", "note")]
-    group, title, lead, output, evidence, note = typed
+
+    def typed(name: str) -> tuple[pd.Series, str]:
+        return tasks[name].where(tasks[name].map(lambda v: isinstance(v, str)), None), TYPED
+
     return [
-        (_values(tasks, "locality_code"), TEXT), (_values(tasks, "locality_name"), TEXT), group,
-        (_values(tasks, "task_code"), TEXT), title, lead, output, (_values(tasks, "period_label"), TEXT),
-        ([due.strftime("%d/%m/%Y") for due in tasks["due"]], TEXT), (_values(tasks, "status_label"), TEXT),
-        ([_yes_no(flag) for flag in tasks["overdue"]], TEXT), evidence, note,
+        (tasks["locality_code"], TEXT), (tasks["locality_name"], TEXT), typed("group"), (tasks["task_code"], TEXT),
+        typed("title"), typed("lead"), typed("output"), (tasks["period_label"], TEXT),
+        (pd.Series([due.strftime("%d/%m/%Y") for due in tasks["due"]], dtype=object), TEXT),
+        (tasks["status_label"], TEXT), (_yes_no(tasks["overdue"]), TEXT), typed("evidence"), typed("note"),
     ]
 
 
-def _table(name: str, headers: list[str], columns: list[tuple[list, str]]) -> Table:
+def _table(name: str, headers: list[str], columns: list[tuple[pd.Series, str]]) -> Table:
     return Table(name, [
-        Column(header, values, _width(header, values), number=kind == NUMBER, neutralised=kind != TYPED)
+        Column(header, values.reset_index(drop=True), _width(header, values), number=kind == NUMBER,
+               neutralised=kind != TYPED)
         for header, (values, kind) in zip(headers, columns)
     ], HEADER)
 
 
-def _width(header: str, values: list) -> float:
+def _width(header: str, values: pd.Series) -> float:
     """Wide enough for the longest of the first rows (and half the header, which wraps), within 6 to 60."""
-    longest = max([len(str(v)) for v in values[:WIDTH_SAMPLE] if v is not None] + [len(header) // 2, 6])
+    first = values.iloc[:WIDTH_SAMPLE]
+    longest = max([len(str(v)) for v in first[first.notna()]] + [len(header) // 2, 6])
     return min(longest + 2, 60)
-
-
-def _memo(function):
-    """function with each distinct argument tuple computed once: a city repeats the same figures often."""
-    results: dict = {}
-
-    def cached(*args):
-        if args not in results:
-            results[args] = function(*args)
-        return results[args]
-
-    return cached
-
-
-def _numbers(frame: pd.DataFrame, name: str) -> list:
-    """Whole numbers as Python ints, None where missing."""
-    return [None if v is None else int(v) for v in _values(frame, name)]
 
 
 def _percent(numerator: int | None, denominator: int | None) -> float | None:
@@ -172,7 +168,3 @@ def _percent(numerator: int | None, denominator: int | None) -> float | None:
     if numerator is None or not denominator:
         return None
     return fmt.displayed_percent(numerator, denominator)
-
-
-def _yes_no(flag) -> str:
-    return YES_NO_TEXT[bool(flag)]

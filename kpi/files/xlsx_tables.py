@@ -13,6 +13,7 @@ written as openpyxl writes them (16 significant digits), so a file reads back th
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -32,6 +33,8 @@ MAX_TEXT = 32767
 # Level 1: a city's sheets are mostly the same few strings; the file is a little larger, written
 # several times faster than at zlib's default level.
 COMPRESS_LEVEL = 1
+# Rows joined into XML at a time.
+BLOCK_ROWS = 20_000
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -141,7 +144,7 @@ class _Styles:
 def workbook(sheets: list[Table | Lines]) -> bytes:
     """The .xlsx file of the sheets, in this order."""
     strings, styles = _Strings(), _Styles()
-    # Each part as pieces of bytes: a sheet's rows stay in the Arrow buffer they were joined in.
+    # Each part as pieces of bytes; a sheet's rows are joined into XML as the archive takes them.
     parts = {f"xl/worksheets/sheet{n}.xml": _table(sheet, strings, styles) if isinstance(sheet, Table)
              else _lines(sheet, strings, styles) for n, sheet in enumerate(sheets, start=1)}
     parts["xl/sharedStrings.xml"] = [strings.xml()]
@@ -165,31 +168,34 @@ def workbook(sheets: list[Table | Lines]) -> bytes:
     return buffer.getvalue()
 
 
-def _table(sheet: Table, strings: _Strings, styles: _Styles) -> list:
+def _table(sheet: Table, strings: _Strings, styles: _Styles) -> Iterator:
     count = len(sheet.columns[0].values)
     last = get_column_letter(len(sheet.columns))
     header = styles.id(sheet.header_style)
     head = "".join(f'<c r="{get_column_letter(n)}1" s="{header}" t="s"><v>{strings.add(c.header)}</v></c>'
                    for n, c in enumerate(sheet.columns, start=1))
-    rows = pc.cast(pa.array(np.arange(2, count + 2)), pa.string())
-    cells = [_cells(get_column_letter(n), rows, column, strings) for n, column in enumerate(sheet.columns, start=1)]
-    body = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "") if count else None
     view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
             'state="frozen"/><selection pane="bottomLeft" activeCell="A1" sqref="A1"/></sheetView></sheetViews>')
     start, end = _sheet_xml(view, [c.width for c in sheet.columns], f'<row r="1">{head}</row>',
                             f'<autoFilter ref="A1:{last}{count + 1}"/>')
-    return [start, _utf8(body), end] if body is not None else [start, end]
+    # Every text goes into the shared string table here, before that table is written.
+    values = [(f'<c r="{get_column_letter(n)}', '"><v>' if c.number else '" t="s"><v>',
+               _numbers(c.values) if c.number else strings.column(c.values, c.neutralised))
+              for n, c in enumerate(sheet.columns, start=1)]
+    return _pieces(start, values, count, end)
 
 
-def _cells(letter: str, rows: pa.Array, column: Column, strings: _Strings) -> pa.Array:
-    """The XML of a column's cells, row by row ("" where a cell is empty)."""
-    if column.number:
-        values = _numbers(column.values)
-        kind = ""
-    else:
-        values = strings.column(column.values, column.neutralised)
-        kind = ' t="s"'
-    return pc.binary_join_element_wise(f'<c r="{letter}', rows, f'"{kind}><v>', values, "</v></c>", "").fill_null("")
+def _pieces(start: bytes, values: list[tuple[str, str, pa.Array]], count: int, end: bytes) -> Iterator:
+    """A sheet's XML, its rows joined a block at a time: a block is still in the processor's cache
+    when it is compressed, where the rows of a whole city would take a few hundred megabytes."""
+    yield start
+    for first in range(0, count, BLOCK_ROWS):
+        size = min(BLOCK_ROWS, count - first)
+        rows = pc.cast(pa.array(np.arange(first + 2, first + size + 2)), pa.string())
+        cells = [pc.binary_join_element_wise(before, rows, middle, texts.slice(first, size), "</v></c>", "")
+                 .fill_null("") for before, middle, texts in values]
+        yield _utf8(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
+    yield end
 
 
 def _lines(sheet: Lines, strings: _Strings, styles: _Styles) -> list:

@@ -68,3 +68,10 @@ def test_by_name_sorts_name_columns_in_vietnamese_order_and_others_as_they_are()
                                                    ("ratio", 85.55, "85,5%"), ("count", float("nan"), "—")])
 def test_forecasts_of_counts_are_whole_numbers(kind, projected, text):
     assert fmt.format_projection(kind, projected) == text
+
+
+def test_by_name_gives_repeated_and_missing_names_the_key_of_each():
+    import pandas as pd
+
+    names = pd.Series(["Đông Hải", None, "Chu Văn An", "Đông Hải", "Chí Linh", None], name="name", dtype="str")
+    assert fmt.by_name("name")(names).tolist() == [fmt.name_sort_key(name) for name in names]

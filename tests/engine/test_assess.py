@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from kpi.engine import progress
-from kpi.engine.assess import assess, read_catalog, scope_codes
+from kpi.engine.assess import assess, earlier_statuses, read_catalog, scope_codes
 from kpi.files.catalogue import add_localities
 from kpi.store import queries
 from kpi.store.readings import apply_readings, input_frame
@@ -76,3 +76,11 @@ def test_the_hierarchy_exercises_parents_with_own_readings(hierarchy):
     # The city sums its descendants, HUYEN_A's children included (weighted, from counts).
     city = statuses.loc[("HAI_PHONG", "QPPL_TRINH_TU")]
     assert (city["numerator"], city["denominator"]) == (1 + 3 + 8, 2 + 5 + 8)  # XA_A2, NHI_CHIEU, demo LAC_PHUONG
+
+
+@pytest.mark.parametrize("scope", [None, "HAI_PHONG", "LAC_PHUONG"])
+def test_earlier_statuses_are_those_of_an_assessment_of_that_year(demo_engine, scope):
+    assessment = assess(demo_engine, 2025, scope)
+    for year in (2024, 2021, 2019):
+        expected = assess(demo_engine, year, scope, with_series=False).statuses
+        pd.testing.assert_frame_equal(earlier_statuses(assessment, year), expected)

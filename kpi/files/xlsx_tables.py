@@ -31,8 +31,8 @@ from kpi.files.formulas import neutralise
 
 # Excel's longest text in a cell; openpyxl cuts longer ones there too.
 MAX_TEXT = 32767
-# Level 1: a city's sheets are mostly the same few strings; the file is a little larger, written
-# several times faster than at zlib's default level.
+# Level 1: a sheet's XML is the same few tags over and over; the file comes out hardly larger than at
+# zlib's default level, several times faster.
 COMPRESS_LEVEL = 1
 # Rows joined into XML at a time.
 BLOCK_ROWS = 20_000
@@ -244,8 +244,9 @@ def _workbook_xml(sheets: list[Table | Lines]) -> bytes:
         f"{escape(quote_sheetname(s.name))}!$A$1:${get_column_letter(len(s.columns))}${len(s.columns[0].values) + 1}"
         "</definedName>"
         for n, s in enumerate(sheets) if isinstance(s, Table))
+    names = f"<definedNames>{filters}</definedNames>" if filters else ""
     return _xml(f'<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}"><bookViews><workbookView activeTab="0"/>'
-                f'</bookViews><sheets>{entries}</sheets><definedNames>{filters}</definedNames>'
+                f"</bookViews><sheets>{entries}</sheets>{names}"
                 '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
 
 

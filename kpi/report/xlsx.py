@@ -1,10 +1,11 @@
 """The meeting report as an Excel workbook for staff who rework the figures: numbers stay numbers
 (Excel shows them with the reader's own separators), one row per figure, Vietnamese headers.
 
-Written in openpyxl's write-only mode, without a style per cell: a city of 3.300 communes has a few
-hundred thousand figures, which the ordinary mode took minutes to write. Percentages have one decimal
-and counts are whole numbers, so Excel's General format shows them as they are. Text from data goes
-through kpi.files.formulas.neutralise, so no name or note becomes a formula."""
+Written a column at a time by kpi.files.xlsx_tables, without a style per cell: a city of 3.300
+communes has some 300.000 rows, which openpyxl, even write-only, took most of a minute to write cell
+by cell. Percentages have one decimal and counts are whole numbers, so Excel's General format shows
+them as they are. Text from data goes through kpi.files.formulas.neutralise, so no name or note
+becomes a formula; text typed by people for a task is written as typed, as text."""
 
 import numpy as np
 import pandas as pd

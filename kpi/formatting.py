@@ -70,6 +70,13 @@ def displayed_percent(numerator: int, denominator: int) -> float:
     return tenths / 10
 
 
+def displayed_percents(numerators, denominators):
+    """displayed_percent of many figures at once: the same arithmetic on numpy arrays of whole numbers
+    (denominators above 0), for the hundreds of thousands of figures of a city's workbook."""
+    tenths = (numerators * 2000 + denominators) // (2 * denominators)
+    return (tenths - ((tenths == 1000) & (numerators < denominators))) / 10
+
+
 def format_ratio(numerator: int | None, denominator: int | None) -> str:
     if numerator is None or denominator is None:
         return NO_VALUE

@@ -290,11 +290,14 @@ def _text_element(text: str) -> str:
 
 def _numbers(values: pd.Series) -> pa.Array:
     """Numbers as openpyxl writes them (16 significant digits), null where missing: whole numbers in
-    one Arrow operation, which gives the same digits; fractions one by one."""
+    one Arrow operation, which gives the same digits."""
     numbers = pa.array(values, from_pandas=True)
     if pa.types.is_integer(numbers.type) or pa.types.is_null(numbers.type):
         return pc.cast(numbers, pa.string())
-    return pa.array([None if v is None else f"{v:.16g}" for v in numbers.to_pylist()], pa.string())
+    # Fractions one by one, each distinct one once (a percentage with one decimal has a thousand).
+    codes, uniques = pd.factorize(pd.Series(numbers.to_pandas(), dtype=np.float64))
+    texts = np.array([f"{v:.16g}" for v in uniques] + [""], dtype=object)[codes]
+    return pa.array(texts, pa.string(), mask=codes < 0)
 
 
 def _xml(body: str) -> bytes:

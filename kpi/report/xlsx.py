@@ -102,9 +102,18 @@ def _figures(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     """Numerator, denominator, then the percentage (ratios) or the value (counts, booleans), as numbers."""
     numerators, denominators = _whole(frame["numerator"]), _whole(frame["denominator"])
     ratio = (frame["kind"] == Kind.RATIO).to_numpy()
-    percents = [_percent(n, d) if r else None for r, n, d in zip(ratio, _plain(numerators), _plain(denominators))]
-    return [(numerators, NUMBER), (denominators, NUMBER), (pd.Series(percents, dtype=object), NUMBER),
+    return [(numerators, NUMBER), (denominators, NUMBER), (_percents(ratio, numerators, denominators), NUMBER),
             (_whole(frame["value"].mask(ratio)), NUMBER)]
+
+
+def _percents(ratio: np.ndarray, numerators: pd.Series, denominators: pd.Series) -> pd.Series:
+    """A ratio's percentage rounded to one decimal as on every screen (never 100,0 for a figure short
+    of 100%), empty without a denominator above 0; the counts beside it keep the exact figure."""
+    shown = ratio & numerators.notna().to_numpy() & (denominators.fillna(0) > 0).to_numpy()
+    percents = np.full(len(ratio), np.nan)
+    percents[shown] = fmt.displayed_percents(numerators[shown].to_numpy(dtype=np.int64),
+                                             denominators[shown].to_numpy(dtype=np.int64))
+    return pd.Series(percents)
 
 
 def _status_columns(content: ReportContent) -> list[tuple[pd.Series, str]]:
@@ -161,11 +170,3 @@ def _width(header: str, values: pd.Series) -> float:
     first = values.iloc[:WIDTH_SAMPLE]
     longest = max([len(str(v)) for v in first[first.notna()]] + [len(header) // 2, 6])
     return min(longest + 2, 60)
-
-
-def _percent(numerator: int | None, denominator: int | None) -> float | None:
-    """Rounded to one decimal as on every screen (never 100,0 for a figure short of 100%); the counts
-    beside it keep the exact figure."""
-    if numerator is None or not denominator:
-        return None
-    return fmt.displayed_percent(numerator, denominator)

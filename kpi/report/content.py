@@ -233,10 +233,7 @@ def scope_series(engine: Engine, assessment: Assessment, years: list[int]) -> pd
     """Every figure of the scope in the years shown, with names, notes and the demo mark of readings
     (the whole history is one `python -m kpi export` away)."""
     series = assessment.series[assessment.series["year"].isin(years)]
-    codes = set(series["locality_code"].unique())
-    everywhere = codes >= set(assessment.catalog.localities["code"])
-    marks = queries.reading_marks(engine, years, None if everywhere else sorted(codes))
-    frame = series.merge(marks, on=KEY, how="left")
+    frame = series.merge(queries.reading_marks(engine, years), on=KEY, how="left")
     # Each row of the series that is no aggregate is a reading: one without a mark is not demo data.
     unmarked = ~frame["is_aggregate"] & frame["is_demo"].isna()
     frame["is_demo"] = frame["is_demo"].astype(object).mask(unmarked, False)

@@ -3,6 +3,7 @@
 import argparse
 import gc
 import getpass
+import importlib
 import sqlite3
 import sys
 from pathlib import Path
@@ -357,18 +358,23 @@ def run_export(engine: Engine, args) -> int:
     return EXIT_OK
 
 
+# File suffix -> (module, function) writing a report in that format.
+REPORT_WRITERS = {".docx": ("kpi.report.docx", "report_docx"), ".xlsx": ("kpi.report.xlsx", "report_xlsx"),
+                  ".pdf": ("kpi.report.pdf", "report_pdf")}
+
+
 def run_report(engine: Engine, args) -> int:
-    # Imported here: python-docx and matplotlib would add most of a second to every other command.
+    # Imported here, and only the writer of the file asked for: python-docx, matplotlib and fpdf2
+    # would add most of a second to every other command, and to an Excel report.
     from kpi.engine.reporting_year import reporting_year_of
     from kpi.report.content import ScopeError
-    from kpi.report.docx import report_docx
-    from kpi.report.pdf import report_pdf
-    from kpi.report.xlsx import report_xlsx
 
-    render = {".docx": report_docx, ".xlsx": report_xlsx, ".pdf": report_pdf}.get(args.file.suffix.lower())
-    if render is None:
+    writer = REPORT_WRITERS.get(args.file.suffix.lower())
+    if writer is None:
         print("Tệp báo cáo phải có đuôi .docx (Word), .xlsx (Excel) hoặc .pdf.", file=sys.stderr)
         return EXIT_USAGE
+    module, function = writer
+    render = getattr(importlib.import_module(module), function)
     try:
         year = args.year if args.year is not None else reporting_year_of(engine, args.locality)
         data = render(engine, year, args.locality)

@@ -70,6 +70,13 @@ def displayed_percent(numerator: int, denominator: int) -> float:
     return tenths / 10
 
 
+def displayed_percents(numerators, denominators):
+    """displayed_percent of many figures at once: the same arithmetic on numpy arrays of whole numbers
+    (denominators above 0), for the hundreds of thousands of figures of a city's workbook."""
+    tenths = (numerators * 2000 + denominators) // (2 * denominators)
+    return (tenths - ((tenths == 1000) & (numerators < denominators))) / 10
+
+
 def format_ratio(numerator: int | None, denominator: int | None) -> str:
     if numerator is None or denominator is None:
         return NO_VALUE
@@ -176,7 +183,17 @@ def by_name(*name_columns: str):
     others as they are. `frame.sort_values(["parent_code", "name"], key=by_name("name"))`."""
 
     def key(column):
-        return column.map(name_sort_key) if column.name in name_columns else column
+        if column.name not in name_columns:
+            return column
+        # Each name once: a table of every indicator of 3.300 localities repeats each name fifteen times.
+        keys: dict = {}
+
+        def cached(name):
+            if name not in keys:
+                keys[name] = name_sort_key(name)
+            return keys[name]
+
+        return column.map(cached)
 
     return key
 

@@ -68,3 +68,19 @@ def test_by_name_sorts_name_columns_in_vietnamese_order_and_others_as_they_are()
                                                    ("ratio", 85.55, "85,5%"), ("count", float("nan"), "—")])
 def test_forecasts_of_counts_are_whole_numbers(kind, projected, text):
     assert fmt.format_projection(kind, projected) == text
+
+
+def test_by_name_gives_repeated_and_missing_names_the_key_of_each():
+    import pandas as pd
+
+    names = pd.Series(["Đông Hải", None, "Chu Văn An", "Đông Hải", "Chí Linh", None], name="name", dtype="str")
+    assert fmt.by_name("name")(names).tolist() == [fmt.name_sort_key(name) for name in names]
+
+
+def test_displayed_percents_of_arrays_are_those_of_each_figure():
+    import numpy as np
+
+    denominators = np.array([10_000, 10_000, 1, 3, 7, 48, 110, 999_999, 50], dtype=np.int64)
+    numerators = np.array([9_999, 10_000, 0, 2, 7, 40, 19, 1, 45], dtype=np.int64)
+    expected = [fmt.displayed_percent(int(n), int(d)) for n, d in zip(numerators, denominators)]
+    assert fmt.displayed_percents(numerators, denominators).tolist() == expected

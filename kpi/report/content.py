@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from kpi import formatting as fmt
 from kpi.engine import scope as scope_overview
 from kpi.engine import timeliness
-from kpi.engine.assess import Assessment, assess
+from kpi.engine.assess import Assessment, evaluate_scope
 from kpi.engine.describe import describe_statuses
 from kpi.engine.reporting_year import partial_warning
 from kpi.engine.tasks import TaskCounts, counts, scope_items
@@ -75,14 +75,16 @@ class ReportContent:
 def build_content(engine: Engine, year: int, locality_code: str | None = None) -> ReportContent:
     localities = queries.localities(engine)
     code = subject_code(localities, locality_code)
-    assessment = assess(engine, year, code)
+    # Read and evaluated once: this year's assessment and the year before's come from it.
+    evaluated = evaluate_scope(engine, code)
+    assessment = evaluated.assessment(year, with_series=True)
     described = describe_statuses(assessment)
     subject = described[described["locality_code"] == code].reset_index(drop=True)
     children = localities.loc[localities["parent_code"] == code, "code"]
     has_children = not children.empty
     years = years_shown(assessment, year)
     locality = localities.set_index("code").loc[code]
-    previous = assess(engine, year - 1, code, with_series=False).statuses
+    previous = evaluated.assessment(year - 1).statuses
     if has_children:
         reported, expected = scope_overview.reporting(assessment.statuses, localities, code)
     else:
@@ -233,8 +235,10 @@ def scope_series(engine: Engine, assessment: Assessment, years: list[int]) -> pd
     """Every figure of the scope in the years shown, with names, notes and the demo mark of readings
     (the whole history is one `python -m kpi export` away)."""
     series = assessment.series[assessment.series["year"].isin(years)]
-    readings = queries.readings(engine, full=True)[[*KEY, "note", "is_demo"]]
-    frame = series.merge(readings, on=KEY, how="left")
+    frame = series.merge(queries.reading_marks(engine, years), on=KEY, how="left")
+    # Each row of the series that is no aggregate is a reading: one without a mark is not demo data.
+    unmarked = ~frame["is_aggregate"] & frame["is_demo"].isna()
+    frame["is_demo"] = frame["is_demo"].astype(object).mask(unmarked, False)
     names = assessment.catalog.localities[["code", "name"]].rename(columns={"code": "locality_code",
                                                                             "name": "locality_name"})
     indicators = assessment.catalog.indicators[["code", "name", "group", "position"]].rename(

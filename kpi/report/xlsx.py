@@ -1,29 +1,32 @@
 """The meeting report as an Excel workbook for staff who rework the figures: numbers stay numbers
 (Excel shows them with the reader's own separators), one row per figure, Vietnamese headers.
 
-Written in openpyxl's write-only mode, without a style per cell: a city of 3.300 communes has a few
-hundred thousand figures, which the ordinary mode took minutes to write. Percentages have one decimal
-and counts are whole numbers, so Excel's General format shows them as they are. Text from data goes
-through kpi.files.formulas.neutralise, so no name or note becomes a formula."""
+Written a column at a time by kpi.files.xlsx_tables, without a style per cell: a city of 3.300
+communes has some 300.000 rows, which openpyxl, even write-only, took most of a minute to write cell
+by cell. Percentages have one decimal and counts are whole numbers, so Excel's General format shows
+them as they are. Text from data goes through kpi.files.formulas.neutralise, so no name or note
+becomes a formula; text typed by people for a task is written as typed, as text."""
 
-import io
-
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
 from kpi import formatting as fmt
-from kpi.files.formulas import neutralise
+from kpi.files import xlsx_tables
+from kpi.files.xlsx_tables import Column, Lines, Style, Table
 from kpi.report import content as report
 from kpi.report.content import ReportContent
-from kpi.vocabulary import YES_NO_TEXT, Kind
+from kpi.vocabulary import FIGURES, YES_NO_TEXT, Kind
 
 INFO_SHEET, STATUS_SHEET, READINGS_SHEET, TASKS_SHEET = "Thông tin", "Đánh giá", "Số liệu", "Nhiệm vụ"
-HEADER_FILL = PatternFill("solid", fgColor="E7EAEE")
-DEMO_FONT = Font(bold=True, color="CF222E")
+HEADER = Style(bold=True, fill="E7EAEE")
+TITLE, SUBTITLE, PLAIN = Style(bold=True, size=14), Style(bold=True, size=12), Style()
+DEMO = Style(bold=True, colour="CF222E")
+# Column widths follow the longest text of this many first rows.
+WIDTH_SAMPLE = 200
+# What a column holds: text from data (neutralised), numbers, or text typed by people, written as
+# typed (see xlsx_tables.Column.neutralised).
+TEXT, NUMBER, TYPED = "text", "number", "typed"
 
 STATUS_COLUMNS = [
     "Mã địa phương", "Địa phương", "Số liệu tổng hợp", "Nhóm", "Mã chỉ tiêu", "Chỉ tiêu", "Năm đánh giá",
@@ -46,138 +49,124 @@ def report_xlsx(engine: Engine, year: int, locality_code: str | None = None) -> 
 
 
 def render_xlsx(content: ReportContent) -> bytes:
-    workbook = Workbook(write_only=True)
-    _info_sheet(workbook.create_sheet(INFO_SHEET), content)
-    _table_sheet(workbook.create_sheet(STATUS_SHEET), STATUS_COLUMNS, _status_rows(content))
-    _table_sheet(workbook.create_sheet(READINGS_SHEET), READING_COLUMNS, _reading_rows(content))
-    tasks_sheet = workbook.create_sheet(TASKS_SHEET)
-    _table_sheet(tasks_sheet, TASK_COLUMNS, _task_rows(tasks_sheet, content))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_tables.workbook([
+        _info_sheet(content),
+        _table(STATUS_SHEET, STATUS_COLUMNS, _status_columns(content)),
+        _table(READINGS_SHEET, READING_COLUMNS, _reading_columns(content)),
+        _table(TASKS_SHEET, TASK_COLUMNS, _task_columns(content)),
+    ])
 
 
-def _info_sheet(sheet, content: ReportContent) -> None:
-    lines = [("BÁO CÁO", Font(bold=True, size=14)), (report.report_title(content), Font(bold=True, size=12))]
+def _info_sheet(content: ReportContent) -> Lines:
+    lines = [("BÁO CÁO", TITLE), (report.report_title(content), SUBTITLE)]
     if content.demo_count:
         lines.append((f"LƯU Ý: cơ sở dữ liệu có {fmt.format_integer(content.demo_count)} số liệu minh họa "
-                      "(dữ liệu minh họa, không phải số liệu thật).", DEMO_FONT))
-    lines += [
-        (f"Phạm vi: {content.locality_name}. Số liệu tính đến hết năm {content.year}.", None),
-        (report.summary_paragraph(content), None),
-        (report.completeness_sentence(content), None),
-        (report.cycle_sentence(content), None),
-        (report.task_sentence(content), None),
-        (f"Lập ngày {content.generated_at.strftime('%d/%m/%Y %H:%M')} từ hệ thống theo dõi chỉ tiêu.", None),
-        (f"Trang «{STATUS_SHEET}»: đánh giá từng chỉ tiêu của từng địa phương trong phạm vi; "
-         f"trang «{READINGS_SHEET}»: số liệu từng năm từ {content.years[0]} đến {content.years[-1]} "
-         "(gồm cả số liệu tổng hợp).", None),
-    ]
-    sheet.column_dimensions["A"].width = 120
-    for text, font in lines:
-        cell = WriteOnlyCell(sheet, value=neutralise(text))
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if font is not None:
-            cell.font = font
-        sheet.append([cell])
+                      "(dữ liệu minh họa, không phải số liệu thật).", DEMO))
+    lines += [(text, PLAIN) for text in (
+        f"Phạm vi: {content.locality_name}. Số liệu tính đến hết năm {content.year}.",
+        report.summary_paragraph(content),
+        report.completeness_sentence(content),
+        report.cycle_sentence(content),
+        report.task_sentence(content),
+        f"Lập ngày {content.generated_at.strftime('%d/%m/%Y %H:%M')} từ hệ thống theo dõi chỉ tiêu.",
+        f"Trang «{STATUS_SHEET}»: đánh giá từng chỉ tiêu của từng địa phương trong phạm vi; "
+        f"trang «{READINGS_SHEET}»: số liệu từng năm từ {content.years[0]} đến {content.years[-1]} "
+        "(gồm cả số liệu tổng hợp).",
+    )]
+    return Lines(INFO_SHEET, 120, lines)
 
 
-def _identity(row) -> list:
+def _plain(column: pd.Series) -> list:
+    """A column as plain Python values, None where missing, for the columns computed value by value."""
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _whole(column: pd.Series) -> pd.Series:
+    """Whole numbers, cut as int() cuts (figures are counts; the engine keeps them as floats beside NaN)."""
+    return pd.Series(pd.array(np.trunc(column.to_numpy(dtype=np.float64, na_value=np.nan)), dtype="Int64"))
+
+
+def _yes_no(flags: pd.Series) -> pd.Series:
+    """"có"/"không", empty where there is no flag (an aggregate is no reading, demo or not)."""
+    return pd.Series(np.where(flags.astype(bool), YES_NO_TEXT[True], YES_NO_TEXT[False]),
+                     dtype=object).where(flags.notna().to_numpy(), None)
+
+
+def _identity(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     """The columns both sheets start with: which locality and which indicator."""
-    return [row.locality_code, row.locality_name, _yes_no(row.is_aggregate), row.group, row.indicator_code,
-            row.indicator_name]
+    return [(frame["locality_code"], TEXT), (frame["locality_name"], TEXT), (_yes_no(frame["is_aggregate"]), TEXT),
+            (frame["group"], TEXT), (frame["indicator_code"], TEXT), (frame["indicator_name"], TEXT)]
 
 
-def _figures(row) -> list:
+def _figures(frame: pd.DataFrame) -> list[tuple[pd.Series, str]]:
     """Numerator, denominator, then the percentage (ratios) or the value (counts, booleans), as numbers."""
-    ratio = row.kind == Kind.RATIO
-    return [_number(row.numerator), _number(row.denominator),
-            _percent(row.numerator, row.denominator) if ratio else None, None if ratio else _number(row.value)]
+    numerators, denominators = _whole(frame["numerator"]), _whole(frame["denominator"])
+    ratio = (frame["kind"] == Kind.RATIO).to_numpy()
+    return [(numerators, NUMBER), (denominators, NUMBER), (_percents(ratio, numerators, denominators), NUMBER),
+            (_whole(frame["value"].mask(ratio)), NUMBER)]
 
 
-def _status_rows(content: ReportContent) -> list[list]:
-    rows = []
-    for row in content.described.itertuples():
-        rows.append([
-            *_identity(row), row.as_of, _number(row.latest_year), *_figures(row),
-            row.value_text, row.target_text, _float(row.projected_2030), row.status_label,
-            int(row.reported), int(row.expected),
-        ])
-    return rows
+def _percents(ratio: np.ndarray, numerators: pd.Series, denominators: pd.Series) -> pd.Series:
+    """A ratio's percentage rounded to one decimal as on every screen (never 100,0 for a figure short
+    of 100%), empty without a denominator above 0; the counts beside it keep the exact figure."""
+    shown = ratio & numerators.notna().to_numpy() & (denominators.fillna(0) > 0).to_numpy()
+    percents = np.full(len(ratio), np.nan)
+    percents[shown] = fmt.displayed_percents(numerators[shown].to_numpy(dtype=np.int64),
+                                             denominators[shown].to_numpy(dtype=np.int64))
+    return pd.Series(percents)
 
 
-def _reading_rows(content: ReportContent) -> list[list]:
-    rows = []
-    for row in content.series.itertuples():
-        rows.append([
-            *_identity(row), int(row.year), *_figures(row),
-            fmt.format_value(row.kind, row.numerator, row.denominator, row.value),
-            int(row.reported), int(row.expected),
-            None if pd.isna(row.is_demo) else _yes_no(row.is_demo),
-            None if pd.isna(row.note) else row.note,
-        ])
-    return rows
+def _status_columns(content: ReportContent) -> list[tuple[pd.Series, str]]:
+    frame = content.described
+    projected = [None if v is None else round(float(v), 1) for v in _plain(frame["projected_2030"])]
+    return [
+        *_identity(frame), (frame["as_of"], NUMBER), (_whole(frame["latest_year"]), NUMBER), *_figures(frame),
+        (frame["value_text"], TEXT), (frame["target_text"], TEXT), (pd.Series(projected, dtype=object), NUMBER),
+        (frame["status_label"], TEXT), (_whole(frame["reported"]), NUMBER), (_whole(frame["expected"]), NUMBER),
+    ]
 
 
-def _task_rows(sheet, content: ReportContent) -> list[list]:
-    """Every task due in the year and its state; text typed by people written as text, never a formula."""
-    rows = []
-    for item in content.tasks.itertuples():
-        rows.append([
-            item.locality_code, item.locality_name, _text(sheet, item.group), item.task_code, _text(sheet, item.title),
-            _text(sheet, item.lead), _text(sheet, item.output), item.period_label, item.due.strftime("%d/%m/%Y"),
-            item.status_label, _yes_no(item.overdue), _text(sheet, item.evidence), _text(sheet, item.note),
-        ])
-    return rows
+def _reading_columns(content: ReportContent) -> list[tuple[pd.Series, str]]:
+    frame = content.series
+    # A ratio's figure is its numerator and denominator (its value is the percentage, not a count).
+    counted = frame.assign(value=frame["value"].mask(frame["kind"] == Kind.RATIO))
+    figures = list(zip(_plain(frame["kind"]), *(_plain(_whole(counted[name])) for name in FIGURES)))
+    # Each distinct figure formatted once: a city's readings repeat the same few thousand figures.
+    texts = {figure: fmt.format_value(*figure) for figure in set(figures)}
+    return [
+        *_identity(frame), (frame["year"], NUMBER), *_figures(frame),
+        (pd.Series([texts[figure] for figure in figures], dtype=object), TEXT),
+        (_whole(frame["reported"]), NUMBER), (_whole(frame["expected"]), NUMBER), (_yes_no(frame["is_demo"]), TEXT),
+        (frame["note"], TEXT),
+    ]
 
 
-def _text(sheet, value) -> "WriteOnlyCell | None":
-    if not isinstance(value, str):
-        return None
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
+def _task_columns(content: ReportContent) -> list[tuple[pd.Series, str]]:
+    """Every task due in the year and its state; text typed by people written as typed (a text cell,
+    never a formula)."""
+    tasks = content.tasks
+
+    def typed(name: str) -> tuple[pd.Series, str]:
+        return tasks[name].where(tasks[name].map(lambda v: isinstance(v, str)), None), TYPED
+
+    return [
+        (tasks["locality_code"], TEXT), (tasks["locality_name"], TEXT), typed("group"), (tasks["task_code"], TEXT),
+        typed("title"), typed("lead"), typed("output"), (tasks["period_label"], TEXT),
+        (pd.Series([due.strftime("%d/%m/%Y") for due in tasks["due"]], dtype=object), TEXT),
+        (tasks["status_label"], TEXT), (_yes_no(tasks["overdue"]), TEXT), typed("evidence"), typed("note"),
+    ]
 
 
-def _table_sheet(sheet, columns: list[str], rows: list[list]) -> None:
-    for index, header in enumerate(columns, start=1):
-        longest = max([len(str(r[index - 1])) for r in rows[:200] if r[index - 1] is not None] + [len(header) // 2, 6])
-        sheet.column_dimensions[get_column_letter(index)].width = min(longest + 2, 60)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    sheet.append([_heading(sheet, header) for header in columns])
-    for row in rows:
-        # Names and notes come from data: none of them may become a formula.
-        sheet.append([neutralise(value) for value in row])
+def _table(name: str, headers: list[str], columns: list[tuple[pd.Series, str]]) -> Table:
+    return Table(name, [
+        Column(header, values.reset_index(drop=True), _width(header, values), number=kind == NUMBER,
+               neutralised=kind != TYPED)
+        for header, (values, kind) in zip(headers, columns)
+    ], HEADER)
 
 
-def _heading(sheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.font, cell.fill = Font(bold=True), HEADER_FILL
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
-
-
-def _percent(numerator, denominator) -> float | None:
-    """Rounded to one decimal as on every screen (never 100,0 for a figure short of 100%); the counts
-    beside it keep the exact figure."""
-    numerator, denominator = _number(numerator), _number(denominator)
-    if numerator is None or not denominator:
-        return None
-    return fmt.displayed_percent(numerator, denominator)
-
-
-def _number(value) -> int | None:
-    if value is None or pd.isna(value):
-        return None
-    return int(value)
-
-
-def _float(value) -> float | None:
-    if value is None or pd.isna(value):
-        return None
-    return round(float(value), 1)
-
-
-def _yes_no(flag) -> str:
-    return YES_NO_TEXT[bool(flag)]
+def _width(header: str, values: pd.Series) -> float:
+    """Wide enough for the longest of the first rows (and half the header, which wraps), within 6 to 60."""
+    first = values.iloc[:WIDTH_SAMPLE]
+    longest = max([len(str(v)) for v in first[first.notna()]] + [len(header) // 2, 6])
+    return min(longest + 2, 60)

@@ -1,9 +1,8 @@
 """The read side: catalogue and readings as DataFrames, for the engine, the pages and the exports."""
 
 from collections.abc import Sequence
-from pathlib import Path
 
-import connectorx
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Engine, func, select
@@ -13,6 +12,8 @@ from kpi.vocabulary import FIGURES, KEY
 
 READING_COLUMNS = [*KEY, *FIGURES]
 NULLABLE_INTEGERS = {"numerator": "Int64", "denominator": "Int64", "value": "Int64"}
+FETCH_ROWS = 500
+FRAME_ROWS = 50_000
 
 
 def _frame(engine: Engine, statement) -> pd.DataFrame:
@@ -53,34 +54,54 @@ def readings(engine: Engine, *, full: bool = False, localities: Sequence[str] | 
         statement = statement.where(Reading.year <= up_to)
     if full:
         return _frame(engine, statement).astype(NULLABLE_INTEGERS)
-    # connectorx reads the rows into Arrow columns outside Python, in one query on its own connection
-    # (SQLite file or PostgreSQL): creating a Python object for every figure of 600,000 readings was
-    # most of the time of every page's first render after a write. Codes in the query come from the
-    # catalogue and are quoted by SQLAlchemy.
-    query = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    return _readings_frame(connectorx.read_sql(_connectorx_url(engine), query, return_type="arrow"))
+    # Straight from the driver's cursor into columns (a Row object per reading took most of the time
+    # at 600,000 readings). Small fetches: the garbage collector walks every row tuple still alive,
+    # which cost half a second in fetches of 50,000. Columns become arrays every FRAME_ROWS rows:
+    # the Python objects of every row at once peaked at 400 MB.
+    with engine.connect() as connection:
+        result = connection.execute(statement)
+        frames, columns = [], _empty_columns()
+        while rows := result.cursor.fetchmany(FETCH_ROWS):
+            for column, values in zip(columns, zip(*rows)):
+                column.extend(values)
+            if len(columns[0]) >= FRAME_ROWS:
+                frames.append(_readings_frame(columns))
+                columns = _empty_columns()
+        result.close()
+    if columns[0] or not frames:
+        frames.append(_readings_frame(columns))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def _connectorx_url(engine: Engine) -> str:
-    url = engine.url
-    if url.get_backend_name() == "postgresql":
-        url = url.set(drivername="postgresql")
-    else:
-        # connectorx reads sqlite:///data/x.sqlite3 as the absolute path /data/x.sqlite3.
-        url = url.set(database=str(Path(url.database).resolve()))
-    return url.render_as_string(hide_password=False)
+def _empty_columns() -> list[list]:
+    return [[] for _ in READING_COLUMNS]
 
 
-_TEXT = pd.StringDtype("pyarrow", na_value=float("nan"))  # pandas' "str"
-# Integers come as int32 from a PostgreSQL INTEGER column (a database not yet at migration 0007).
-_ENGINE_TYPES = {pa.string(): _TEXT, pa.large_string(): _TEXT, pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
+def _readings_frame(columns: list[list]) -> pd.DataFrame:
+    # Through Arrow: it converts Python lists (None included) in C, twice as fast as numpy's object arrays.
+    locality, indicator, year, *figures = columns
+    return pd.DataFrame({
+        "locality_code": pd.array(pa.array(locality, type=pa.large_string()), dtype="str"),
+        "indicator_code": pd.array(pa.array(indicator, type=pa.large_string()), dtype="str"),
+        "year": np.fromiter(year, dtype=np.int64, count=len(year)),
+        **{name: _nullable_integers(values) for name, values in zip(NULLABLE_INTEGERS, figures)},
+    })
 
 
-def _readings_frame(table: pa.Table) -> pd.DataFrame:
-    # self_destruct frees each Arrow column as it is converted: 40 MB less at the peak for 600,000 readings.
-    frame = table.to_pandas(types_mapper=_ENGINE_TYPES.get, self_destruct=True, split_blocks=True)
-    frame["year"] = frame["year"].to_numpy(dtype="int64")
-    return frame
+def _nullable_integers(values: list) -> pd.arrays.IntegerArray:
+    array = pa.array(values, type=pa.int64())
+    return pd.arrays.IntegerArray(array.fill_null(0).to_numpy(), array.is_null().to_numpy(zero_copy_only=False))
+
+
+def reading_marks(engine: Engine, years: Sequence[int]) -> pd.DataFrame:
+    """The readings of some years that carry a note or the demo mark, with both: what a report shows
+    beside the figures, without reading every reading's every column."""
+    statement = select(Reading.locality_code, Reading.indicator_code, Reading.year, Reading.note, Reading.is_demo)
+    statement = statement.where(Reading.is_demo | Reading.note.is_not(None))
+    # The years are picked here, not in SQL: there SQLite takes the (indicator, year) index for them
+    # and fetches a quarter of the table row by row, ten times slower than one pass over it.
+    frame = _frame(engine, statement).astype({"year": "int64", "is_demo": bool})
+    return frame[frame["year"].isin(list(years))].reset_index(drop=True)
 
 
 def history(engine: Engine, locality_code: str, indicator_code: str, year: int) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The engine's read of readings (connectorx, outside SQLAlchemy) gives exactly the stored readings."""
+"""The engine's read of readings (straight from the driver's cursor) gives exactly the stored readings."""
 
 import sqlite3
 
@@ -54,3 +54,12 @@ def test_a_sqlite_file_under_a_relative_path_with_spaces_and_diacritics(stored, 
     relative = make_engine("sqlite:///Tài liệu chung/kpi 2026.sqlite3")
     pd.testing.assert_frame_equal(queries.readings(relative), queries.readings(stored))
     relative.dispose()
+
+
+def test_a_write_after_a_read_is_seen_by_the_next_read(stored):
+    """A reader that opened the SQLite file with a second copy of SQLite in the process (connectorx,
+    tried and dropped) broke the process's file locks: the next write was lost to other connections."""
+    before = len(queries.readings(stored))
+    apply_readings(stored, input_frame([{"locality_code": "LAC_PHUONG", "indicator_code": "VU_VIEC_VPPL", "year": 2016,
+                                         "value": 4}]), user_name="kiểm thử", source="cli")
+    assert len(queries.readings(stored)) == before + 1

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench import data
 from bench.measure import PROJECT_DIR, Run, python
+from bench.reports import bench_reports
 
 # Goals of issue #20: each with margin on a 2-core machine.
 IMPORT_GOAL = 2.5  # × a bare sqlite3 executemany of the same rows, both as whole processes
@@ -35,12 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (median reported)")
     parser.add_argument("--keep", type=Path, help="keep the generated data in this directory")
-    parser.add_argument("--only", nargs="+", choices=["import", "progress", "pages", "memory"])
+    parser.add_argument("--only", nargs="+", choices=["import", "progress", "pages", "memory", "reports"])
     args = parser.parse_args(argv)
     directory = args.keep or Path(tempfile.mkdtemp(prefix="kpi-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        rows = run_all(directory, args.repeat, set(args.only or ["import", "progress", "pages", "memory"]))
+        rows = run_all(directory, args.repeat, set(args.only or ["import", "progress", "pages", "memory", "reports"]))
     finally:
         if args.keep is None:
             shutil.rmtree(directory, ignore_errors=True)
@@ -66,6 +67,8 @@ def run_all(directory: Path, repeat: int, wanted: set[str]) -> list[list[str]]:
         rows += bench_pages(city, national)
     if "memory" in wanted:
         rows += bench_memory(national)
+    if "reports" in wanted:
+        rows += bench_reports(national, repeat)
     return rows
 
 

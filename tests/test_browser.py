@@ -6,18 +6,25 @@ admin, and see the overview change. Saves a screenshot of every page: to docs/sc
 the README) when KPI_SCREENSHOTS_DIR=docs/screenshots, else to a temporary folder, so that a test run
 leaves the working tree clean."""
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
-from conftest import PROJECT_DIR
-from playwright.sync_api import Page, expect, sync_playwright
+from browser import (
+    HEIGHT,
+    TIMEOUT_MS,
+    choose,
+    chromium,
+    field,
+    go,
+    log_in,
+    log_out,
+    needs_chromium,
+    new_tab,
+    open_page,
+    screenshot,
+    settle,
+    streamlit_server,
+    widget,
+)
+from playwright.sync_api import expect
 
 from kpi.app.entry import widget_key
 from kpi.store import cycle, queries
@@ -25,17 +32,11 @@ from kpi.store.accounts import LOGIN_REFUSED, get_account
 from kpi.store.db import make_engine
 from kpi.years import current_year
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(os.environ.get("KPI_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="kpi-screenshots-"))
-WIDTH, HEIGHT = 1440, 900
-TIMEOUT_MS = 60_000
 THIS_YEAR = current_year()
 ADMIN, ADMIN_PASSWORD = "quantri", "Mật khẩu quản trị 2026"
 EDITOR, EDITOR_PASSWORD = "canbo_lp", "Mật khẩu cán bộ 2026"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = needs_chromium
 
 # Phường Nhị Chiểu's figures for this year, as typed into the form.
 FORM_FIGURES = {
@@ -60,132 +61,18 @@ UPLOAD_CSV = "\n".join([
 ]) + "\n"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """A real Streamlit server on a fresh database that nobody has initialised."""
     database_url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
-    port = free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "Streamlit did not answer /_stcore/health"
-            time.sleep(0.3)
+    with streamlit_server(tmp_path, database_url, script="serve.py") as base:
         yield base, database_url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture
 def page(server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN")
-        tab = context.new_page()
-        tab.set_default_timeout(TIMEOUT_MS)
-        yield tab
-        browser.close()
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-    page.wait_for_timeout(300)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-
-
-def open_page(page: Page, base: str, path: str) -> None:
-    page.goto(f"{base}/{path}")
-    settle(page)
-    expect(page.locator("[data-testid='stException']")).to_have_count(0)
-
-
-def go(page: Page, title: str, menu: str | None = None) -> None:
-    """Another page through the navigation bar, a top-level link or one inside a menu (the first
-    menu holding it, unless `menu` is given): loading a URL would start a new session."""
-    top = page.get_by_test_id("stTopNavLink").filter(has_text=title)
-    if menu is None and top.count():
-        top.first.click()
-    else:
-        sections = [menu] if menu else page.get_by_test_id("stTopNavSection").all_inner_texts()
-        for section in sections:
-            page.get_by_test_id("stTopNavSection").filter(has_text=section.strip()).first.click()
-            link = page.get_by_test_id("stTopNavDropdownLink").filter(has_text=title)
-            if link.count():
-                link.first.click()
-                break
-            page.keyboard.press("Escape")
-        else:
-            raise AssertionError(f"no page «{title}» in the navigation")
-    settle(page)
-    expect(page.locator("[data-testid='stException']")).to_have_count(0)
-
-
-def screenshot(page: Page, name: str, max_height: int = 4000) -> None:
-    """The whole page (up to max_height): the viewport is grown to the content, since Streamlit
-    scrolls inside it."""
-    settle(page)
-    page.wait_for_timeout(1200)
-    height = page.evaluate(
-        "() => Math.max(...Array.from(document.querySelectorAll('[data-testid=stMain] *, [data-testid=stMain]'))"
-        ".slice(0, 1).map(e => e.scrollHeight))")
-    page.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, min(height + 40, max_height))})
-    page.wait_for_timeout(800)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
-
-
-def widget(page: Page, key: str):
-    # Streamlit gives each keyed widget's container the class st-key-<key>.
-    return page.locator(f".st-key-{key}")
-
-
-def field(page: Page, label: str):
-    """A text or password input by its label (a help icon next to it carries the label too)."""
-    return page.locator(f"input[aria-label='{label}']")
-
-
-def choose(page: Page, key: str, text: str) -> None:
-    """Pick an option of a selectbox or multiselect by typing it, as a user does."""
-    widget(page, key).click()
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
-    settle(page)
-
-
-def log_in(page: Page, name: str, password: str) -> None:
-    field(page, "Tên đăng nhập").fill(name)
-    field(page, "Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập", exact=True).click()
-    settle(page)
-
-
-def log_out(page: Page) -> None:
-    """Through the account menu at the top right."""
-    page.get_by_test_id("stPopover").locator("button").first.click()
-    page.get_by_role("button", name="Đăng xuất").click()
-    expect(page.get_by_role("button", name="Đăng nhập", exact=True)).to_be_visible()
+    with chromium() as browser:
+        yield new_tab(browser)
 
 
 def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_path):

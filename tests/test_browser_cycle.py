@@ -4,9 +4,23 @@ reason, the editor reads the reason and submits again, the admin approves it in 
 page shows it approved."""
 
 import pytest
-import test_browser as browser
+from browser import (
+    HEIGHT,
+    choose,
+    chromium,
+    field,
+    go,
+    log_in,
+    log_out,
+    needs_chromium,
+    new_tab,
+    open_page,
+    screenshot,
+    settle,
+    streamlit_server,
+    widget,
+)
 from playwright.sync_api import expect
-from test_browser import HEIGHT, choose, field, go, log_in, log_out, open_page, screenshot, settle, widget
 
 from kpi.app.entry import widget_key
 from kpi.files.catalogue import load_catalog
@@ -19,21 +33,28 @@ ADMIN, ADMIN_PASSWORD = "quantri", "Mật khẩu quản trị 2026"
 EDITOR, EDITOR_PASSWORD = "canbo_lp", "Mật khẩu cán bộ 2026"
 REASON = "Số vụ việc vi phạm pháp luật chưa khớp với số liệu của Công an xã"
 
-pytestmark = browser.pytestmark
-server, page = browser.server, browser.page
+pytestmark = needs_chromium
 
 
 @pytest.fixture
-def cycle_server(server):
-    """The server's database with the catalogue, the demo figures, an admin and xã Lạc Phượng's editor."""
-    base, database_url = server
+def cycle_server(tmp_path):
+    """A real Streamlit server on a database with the catalogue, the demo figures, an admin and xã Lạc
+    Phượng's editor."""
+    database_url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
     engine = make_engine(database_url)
     load_catalog(engine)
     load_demo(engine)
     create_user(engine, ADMIN, ADMIN_PASSWORD, "admin")
     create_user(engine, EDITOR, EDITOR_PASSWORD, "editor", ["LAC_PHUONG"])
-    yield base, engine
+    with streamlit_server(tmp_path, database_url, script="serve.py") as base:
+        yield base, engine
     engine.dispose()
+
+
+@pytest.fixture
+def page(cycle_server):
+    with chromium() as browser:
+        yield new_tab(browser)
 
 
 def entry_of_2025(page) -> None:

@@ -10,13 +10,11 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
+from browser import SCREENSHOTS, chromium, go, log_in, needs_chromium, new_tab, open_page, settle, streamlit_server
 from conftest import PROJECT_DIR
-from playwright.sync_api import Page, expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, free_port, go, log_in, open_page, settle
+from playwright.sync_api import Page, expect
 
 from kpi.app.entry import widget_key
 from kpi.store import cycle, queries
@@ -32,7 +30,7 @@ ADMIN, ADMIN_PASSWORD = "quantri", "Mật khẩu quản trị 2026"
 NUMERATOR = widget_key("LAC_PHUONG", THIS_YEAR, "HO_TICH_DUNG_HAN", "numerator")
 DENOMINATOR = widget_key("LAC_PHUONG", THIS_YEAR, "HO_TICH_DUNG_HAN", "denominator")
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = needs_chromium
 
 
 # Text from data written to look like Markdown, a Streamlit colour, LaTeX, HTML and bare links.
@@ -78,42 +76,15 @@ def server(request, tmp_path):
                                              "year": THIS_YEAR - 1, "value": 20, "note": f"{HOSTILE} ghi chú"}]),
                        user_name=ADMIN, source="form")
         cycle.approve(engine, "LAC_PHUONG", THIS_YEAR - 1, ADMIN, f"{HOSTILE} lý do")
-    port = free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "Streamlit did not answer /_stcore/health"
-            time.sleep(0.3)
+    with streamlit_server(tmp_path, database_url) as base:
         yield base, engine
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    engine.dispose()
 
 
 @pytest.fixture
 def page(server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN")
-        tab = context.new_page()
-        tab.set_default_timeout(TIMEOUT_MS)
-        yield tab
-        browser.close()
+    with chromium() as browser:
+        yield new_tab(browser, WIDTH, HEIGHT)
 
 
 def text_field(page: Page, key: str):

@@ -6,36 +6,27 @@ rights and lock problems gets all of them in one list. Screenshots go to KPI_SCR
 
 import io
 import os
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from browser import SCREENSHOTS, chromium, go, log_in, needs_chromium, new_tab, settle, streamlit_server
 from conftest import PROJECT_DIR
-from playwright.sync_api import Page, expect, sync_playwright
-from test_browser import go
+from playwright.sync_api import Page, expect
 
 from kpi.store import cycle, queries
 from kpi.store.accounts import create_user
 from kpi.store.db import make_engine
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(os.environ.get("KPI_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="kpi-screenshots-"))
 WIDTH, HEIGHT = 1366, 768
-TIMEOUT_MS = 60_000
 ADMIN, PASSWORD = "quantri", "Mật khẩu quản trị 2026"
 EDITOR = "canbo_lac_phuong"
 HEADERS = ["Mã địa phương", "Mã chỉ tiêu", "Năm", "Tử số", "Mẫu số", "Giá trị", "Ghi chú"]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = needs_chromium
 
 
 def excel_saved_xlsx(rows: list[list]) -> bytes:
@@ -129,12 +120,6 @@ def unicode_text(rows: list[list]) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-16")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """A real Streamlit server on a database with the demo figures, an admin and an editor."""
@@ -145,49 +130,15 @@ def server(tmp_path):
     engine = make_engine(database_url)
     create_user(engine, ADMIN, PASSWORD, "admin")
     create_user(engine, EDITOR, PASSWORD, "editor", ["LAC_PHUONG"])
-    port = free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "Streamlit did not answer /_stcore/health"
-            time.sleep(0.3)
+    with streamlit_server(tmp_path, database_url) as base:
         yield base, engine
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
-        engine.dispose()
+    engine.dispose()
 
 
 @pytest.fixture
 def page(server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN")
-        tab = context.new_page()
-        tab.set_default_timeout(TIMEOUT_MS)
-        yield tab
-        browser.close()
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-    page.wait_for_timeout(300)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    with chromium() as browser:
+        yield new_tab(browser, WIDTH, HEIGHT)
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -198,13 +149,10 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-def log_in(page: Page, base: str, name: str) -> None:
+def open_upload(page: Page, base: str, name: str) -> None:
     page.goto(base)
     settle(page)
-    page.locator("input[aria-label='Tên đăng nhập']").fill(name)
-    page.locator("input[aria-label='Mật khẩu']").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập", exact=True).click()
-    settle(page)
+    log_in(page, name, PASSWORD)
     go(page, "Tải tệp lên")
 
 
@@ -217,7 +165,7 @@ def upload(page: Page, path: Path) -> None:
 def test_excel_files_are_previewed_by_name_then_applied_and_problems_come_in_one_list(server, page, tmp_path):
     base, engine = server
     cycle.approve(engine, "LAC_PHUONG", 2024, ADMIN)
-    log_in(page, base, EDITOR)
+    open_upload(page, base, EDITOR)
 
     xlsx = tmp_path / "so_lieu_excel.xlsx"
     xlsx.write_bytes(excel_saved_xlsx([HEADERS, ["LAC_PHUONG", "HOA_GIAI_THANH", 2025, 47, 50, None, "=Tăng 2 vụ"],

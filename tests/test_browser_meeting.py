@@ -6,21 +6,15 @@ column. Screenshots go to KPI_SCREENSHOTS_DIR (docs/screenshots for the user gui
 folder. Same fixtures' approach as tests/test_browser.py: `streamlit run` on a free loopback port."""
 
 import itertools
-import os
 import re
 import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import SCREENSHOTS, chromium, log_in, needs_chromium, new_tab, settle, streamlit_server
 from conftest import PROJECT_DIR
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from shared_data import HAI_PHONG_UNITS
-from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
 
 from kpi.app.overview import DETAIL_WIDTHS
 from kpi.files.catalogue import add_localities, load_catalog
@@ -28,13 +22,12 @@ from kpi.store.accounts import create_user
 from kpi.store.db import make_engine
 from kpi.store.readings import apply_readings, input_frame
 
-SCREENSHOTS = Path(os.environ.get("KPI_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="kpi-meeting-"))
 TIMEOUT_MS = 120_000
 ADMIN, PASSWORD = "lanhdao", "Mật khẩu lãnh đạo 2026"
 PLANS = ["KH_LAC_PHUONG_2026", "KH_171_NHI_CHIEU"]
 YEARS = [2023, 2024, 2025]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = needs_chromium
 
 
 def hai_phong_readings(engine) -> None:
@@ -75,58 +68,23 @@ def server(tmp_path_factory):
     hai_phong_readings(engine)
     create_user(engine, ADMIN, PASSWORD, "viewer")
     engine.dispose()
-    port = free_port()
-    log = (directory / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None, (directory / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "Streamlit did not answer /_stcore/health"
-            time.sleep(0.3)
+    with streamlit_server(directory, database_url) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
-    page.wait_for_timeout(500)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    with chromium() as launched:
+        yield launched
 
 
 def overview(browser, base: str, width: int, height: int) -> Page:
     """The overview as the viewer sees it after logging in, at this size of screen."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
-    page = context.new_page()
+    page = new_tab(browser, width, height)
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(base)
     settle(page)
-    page.locator("input[aria-label='Tên đăng nhập']").fill(ADMIN)
-    page.locator("input[aria-label='Mật khẩu']").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập", exact=True).click()
-    settle(page)
+    log_in(page, ADMIN, PASSWORD)
     expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     page.wait_for_timeout(1000)

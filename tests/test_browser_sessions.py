@@ -6,17 +6,16 @@ import hashlib
 import os
 import secrets
 import subprocess
-import sys
 import time
-import urllib.request
 from datetime import timedelta
 
 import pytest
+from browser import TIMEOUT_MS, chromium, field, needs_chromium, settle, streamlit_server
 from conftest import PROJECT_DIR
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
-from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, field, free_port, settle
 
+from bench.deployment import free_port
 from kpi.app.cookies import COOKIE_NAME
 from kpi.files.catalogue import load_catalog
 from kpi.store import sessions
@@ -26,30 +25,7 @@ from kpi.store.models import LoginSession, utc_now
 
 NAME, FULL_NAME, PASSWORD = "lanhdao", "Nguyễn Thị Lãnh Đạo", "Mật khẩu lãnh đạo 2026"
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-
-
-def start_server(tmp_path, database_url: str, extra_env: dict | None = None, args: tuple = (), port: int | None = None):
-    port = port or free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *args],
-        cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url, **(extra_env or {})}, stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    return process, log, base
-        except OSError:
-            pass
-        assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
-        assert time.monotonic() < deadline, "Streamlit did not answer /_stcore/health"
-        time.sleep(0.3)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -59,24 +35,22 @@ def served(tmp_path):
     engine = make_engine(database_url)
     load_catalog(engine)
     create_user(engine, NAME, PASSWORD, "viewer", full_name=FULL_NAME)
-    process, log, base = start_server(tmp_path, database_url, {sessions.IDLE_MINUTES_VARIABLE: "1"})
-    try:
+    with streamlit_server(tmp_path, database_url, script="serve.py", env={sessions.IDLE_MINUTES_VARIABLE: "1"}) as base:
         yield base, engine
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
-        engine.dispose()
+    engine.dispose()
 
 
 @pytest.fixture
 def browser(served):
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
-        context.set_default_timeout(TIMEOUT_MS)
-        yield context
-        chromium.close()
+    with chromium() as launched:
+        yield browser_context(launched)
+
+
+def browser_context(browser):
+    """One browser's cookies, shared by its tabs, at 1366×768."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
 
 
 def open_tab(browser, url: str) -> Page:
@@ -202,14 +176,11 @@ def test_single_sign_on_through_a_real_openid_connect_provider(tmp_path):
         # Streamlit asks for prompt=select_account unless told otherwise; oidc-provider knows only login
         # and consent.
         'client_kwargs = { scope = "openid email profile", prompt = "login" }\n', encoding="utf-8")
-    process, log, base = start_server(tmp_path, database_url, args=("--secrets.files", str(tmp_path / "secrets.toml")),
-                                      port=app_port)
     try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
-            context.set_default_timeout(TIMEOUT_MS)
-            tab = open_tab(context, base)
+        with (streamlit_server(tmp_path, database_url, script="serve.py", port=app_port,
+                               args=("--secrets.files", str(tmp_path / "secrets.toml"))) as base,
+              chromium() as launched):
+            tab = open_tab(browser_context(launched), base)
             tab.get_by_role("button", name="Đăng nhập một lần (SSO)").click()
             # The provider's own (development) login screen, then its consent screen.
             tab.wait_for_url(f"http://127.0.0.1:{provider_port}/**")
@@ -223,12 +194,9 @@ def test_single_sign_on_through_a_real_openid_connect_provider(tmp_path):
             tab.reload()
             settle(tab)
             expect(tab.get_by_test_id("stPopover")).to_contain_text(FULL_NAME)
-            chromium.close()
     finally:
-        for running in (process, provider):
-            running.terminate()
-            running.wait(timeout=30)
-        log.close()
+        provider.terminate()
+        provider.wait(timeout=30)
         provider_log.close()
         engine.dispose()
 
@@ -237,10 +205,8 @@ def test_a_logout_on_one_app_process_ends_the_session_on_another(served, browser
     """Two server processes on one database, as behind the city's proxy (a browser sends a host's cookies
     to every port of it, as it does to every process behind one address)."""
     base, engine = served
-    (tmp_path / "second").mkdir()
-    other_process, other_log, other_base = start_server(tmp_path / "second", engine.url.render_as_string(False),
-                                                        {sessions.IDLE_MINUTES_VARIABLE: "1"})
-    try:
+    with streamlit_server(tmp_path, engine.url.render_as_string(False), script="serve.py",
+                          env={sessions.IDLE_MINUTES_VARIABLE: "1"}) as other_base:
         first = open_tab(browser, f"{base}/locality")
         log_in(first)
         shows_locality_page_signed_in(first)
@@ -254,7 +220,3 @@ def test_a_logout_on_one_app_process_ends_the_session_on_another(served, browser
         first.get_by_test_id("stTopNavLink").filter(has_text="Tổng quan").first.click()
         settle(first)
         shows_login_form(first)
-    finally:
-        other_process.terminate()
-        other_process.wait(timeout=30)
-        other_log.close()

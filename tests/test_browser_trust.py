@@ -3,18 +3,11 @@ one of them, or through the command line, shows in the other at its next rerun (
 the database keys every cache). Along the way, the admin page of localities at 1366×768 with the 114
 Hải Phòng units loaded (docs/screenshots/localities.png when KPI_SCREENSHOTS_DIR=docs/screenshots)."""
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR
-from playwright.sync_api import Page, expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, free_port, go, log_in, settle
+from browser import chromium, go, log_in, needs_chromium, new_tab, screenshot, settle, streamlit_server
+from playwright.sync_api import Page, expect
 
 from kpi.files.catalogue import add_localities, load_catalog
 from kpi.store import queries
@@ -23,39 +16,12 @@ from kpi.store.db import make_engine
 from kpi.store.demo import load_demo
 from tests.shared_data import HAI_PHONG_UNITS
 
-WIDTH, HEIGHT = 1366, 768
 ADMIN, ADMIN_PASSWORD = "quantri", "Mật khẩu quản trị 2026"
 PAGE_TITLE = "Địa phương và kế hoạch"
 
-pytestmark = [pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+pytestmark = [needs_chromium,
               # Two processes on one SQLite file; PostgreSQL shares the data version the same way (tests/store).
               pytest.mark.sqlite_only]
-
-
-def start_server(database_url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    log.close()
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_until_healthy(process: subprocess.Popen, base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    return
-        except OSError:
-            pass
-        assert process.poll() is None, log_path.read_text()
-        assert time.monotonic() < deadline, "Streamlit did not answer /_stcore/health"
-        time.sleep(0.3)
 
 
 @pytest.fixture
@@ -68,29 +34,19 @@ def two_servers(tmp_path):
     load_demo(engine)
     create_user(engine, ADMIN, ADMIN_PASSWORD, "admin")
     engine.dispose()
-    with ExitStack() as stack:
-        started = []
-        for name in ("a", "b"):
-            process, base = start_server(database_url, tmp_path / f"streamlit-{name}.log")
-            stack.callback(lambda p=process: (p.terminate(), p.wait(timeout=30)))
-            started.append((process, base, tmp_path / f"streamlit-{name}.log"))
-        for process, base, log_path in started:
-            wait_until_healthy(process, base, log_path)
-        yield database_url, [base for _, base, _ in started]
+    with streamlit_server(tmp_path, database_url) as first, streamlit_server(tmp_path, database_url) as second:
+        yield database_url, [first, second]
 
 
 @pytest.fixture
 def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_logged_in(browser, base: str) -> Page:
     """A tab of its own (its own session) on one process, logged in as the admin, on the localities page."""
-    tab = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN").new_page()
-    tab.set_default_timeout(TIMEOUT_MS)
+    tab = new_tab(browser, 1366, 768)
     tab.goto(base)
     settle(tab)
     log_in(tab, ADMIN, ADMIN_PASSWORD)
@@ -103,18 +59,6 @@ def open_logged_in(browser, base: str) -> Page:
 def without_plan(tab: Page):
     """The count of localities without a plan, as the page shows it."""
     return tab.get_by_test_id("stMetric").filter(has_text="Chưa có kế hoạch").get_by_test_id("stMetricValue")
-
-
-def screenshot(tab: Page, name: str) -> None:
-    """The whole page at 1366 wide: the viewport grown to the content, since Streamlit scrolls inside it."""
-    settle(tab)
-    tab.wait_for_timeout(1000)
-    height = tab.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
-    tab.set_viewport_size({"width": WIDTH, "height": max(HEIGHT, min(height + 40, 4000))})
-    tab.wait_for_timeout(800)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    tab.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
 
 def test_a_write_through_one_process_or_the_cli_shows_in_the_other_at_its_next_rerun(two_servers, browser, run_cli):

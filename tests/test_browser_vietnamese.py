@@ -10,19 +10,12 @@ is known to show, each listed with where it comes from.
 
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR
-from playwright.sync_api import Page, expect, sync_playwright
+from browser import chromium, go, log_in, needs_chromium, new_tab, settle, streamlit_server
+from playwright.sync_api import Page, expect
 from shared_data import HAI_PHONG_UNITS
-from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, field, free_port, go, settle
 
 from kpi.files.catalogue import add_localities, load_catalog
 from kpi.store.accounts import create_user
@@ -114,34 +107,11 @@ def city_server(tmp_path):
     load_demo(engine)
     create_user(engine, ADMIN, PASSWORD, "admin")
     engine.dispose()
-    port = free_port()
-    log = (tmp_path / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None, (tmp_path / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "Streamlit did not answer /_stcore/health"
-            time.sleep(0.3)
+    with streamlit_server(tmp_path, database_url) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+pytestmark = needs_chromium
 
 # (page title, top bar menu it is in)
 PAGES = [("Tổng quan", None), ("Địa phương", "Xem số liệu"), ("Chỉ tiêu", "Xem số liệu"), ("Báo cáo", "Xem số liệu"),
@@ -170,17 +140,12 @@ def open_what_hides(page: Page) -> None:
 
 
 def test_every_page_speaks_vietnamese(city_server):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="vi-VN").new_page()
-        page.set_default_timeout(TIMEOUT_MS)
+    with chromium() as browser:
+        page = new_tab(browser, WIDTH, HEIGHT)
         page.goto(city_server)
         settle(page)
         assert english_words(page) == {}, "login page"
-        field(page, "Tên đăng nhập").fill(ADMIN)
-        field(page, "Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập", exact=True).click()
-        settle(page)
+        log_in(page, ADMIN, PASSWORD)
         # No ⋮ menu (its entries are English) and no page folded under "N more".
         expect(page.get_by_test_id("stMainMenu")).to_have_count(0)
         found = {}
@@ -196,5 +161,4 @@ def test_every_page_speaks_vietnamese(city_server):
             page.wait_for_timeout(300)
             found[menu] = english_words(page)
             page.keyboard.press("Escape")
-        browser.close()
     assert {title: words for title, words in found.items() if words} == {}

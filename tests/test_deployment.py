@@ -10,10 +10,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, choose, log_in, needs_chromium, settle, widget
 from playwright.sync_api import Page, expect, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, choose, free_port, log_in, settle, widget
 
-from bench.deployment import NGINX, UPSTREAM_HEADER, app_process, nginx
+from bench.deployment import NGINX, UPSTREAM_HEADER, app_process, free_port, nginx
 from kpi.app.entry import widget_key
 from kpi.files.catalogue import load_catalog
 from kpi.store.accounts import create_user
@@ -25,7 +25,7 @@ EDITOR, EDITOR_PASSWORD = "canbo_lp", "Mật khẩu cán bộ 2026"
 THIS_YEAR = current_year()
 
 pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+    needs_chromium,
     pytest.mark.skipif(not Path(NGINX).exists(), reason="Debian's nginx is not installed (.ci/run installs it)"),
     pytest.mark.postgresql_only,
 ]

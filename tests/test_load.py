@@ -5,9 +5,8 @@ interaction timed showed the overview for that year; a refused login is not time
 import asyncio
 
 import pytest
-from test_browser import free_port
 
-from bench.deployment import app_process
+from bench.deployment import app_process, free_port
 from bench.load import OVERVIEW_TITLE, InteractionFailed, measure
 from kpi.store.accounts import create_user
 

@@ -43,7 +43,20 @@ ARGPARSE_PHRASES = {
 }
 
 
+class VietnameseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
 class VietnameseParser(argparse.ArgumentParser):
+    """argparse with its help and errors in Vietnamese: its own words (usage, options, -h) replaced."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, formatter_class=VietnameseHelpFormatter, add_help=False, **kwargs)
+        self._positionals.title = "tham số"
+        self._optionals.title = "tùy chọn"
+        self.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")
+
     def error(self, message: str):
         for english, vietnamese in ARGPARSE_PHRASES.items():
             message = message.replace(english, vietnamese)

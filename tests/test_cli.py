@@ -99,6 +99,21 @@ def test_usage_errors_exit_2_in_vietnamese(initialised):
     assert initialised("progress", "--help").returncode == 0
 
 
+@pytest.mark.parametrize("command", [[], ["progress"], ["user", "add"]])
+def test_help_and_usage_speak_vietnamese(command):
+    """argparse's own words (usage:, options:, positional arguments:, -h's help) are replaced too."""
+    shown = subprocess.run([sys.executable, "-m", "kpi", *command, "--help"], cwd=PROJECT_DIR, capture_output=True,
+                           text=True, timeout=60)
+    assert shown.returncode == 0
+    assert shown.stdout.startswith(f"Cách dùng: python -m kpi {' '.join(command)}".rstrip())
+    assert "hiện hướng dẫn này rồi thoát" in shown.stdout and "tùy chọn:" in shown.stdout
+    for english in ("usage", "options", "positional", "arguments", "show this help"):
+        assert english not in shown.stdout
+    refused = subprocess.run([sys.executable, "-m", "kpi", *command, "--khong-co"], cwd=PROJECT_DIR,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and refused.stderr.startswith("Cách dùng: ")
+
+
 def test_a_bad_localities_file_exits_1_and_writes_nothing(initialised, engine, tmp_path):
     path = tmp_path / "units.csv"
     path.write_text("code,name,kind,parent_code,ma_dvhc,plan_code\nNEW_ONE,xã Mới,xã,HAI_PHONG,,\nbad,,làng,X,,\n",

@@ -114,7 +114,9 @@ def test_accounts_form_upload_and_approval_in_a_real_browser(server, page, tmp_p
                 box.locator("input").press("Tab")
             settle(page)
     page.get_by_role("button", name="Lưu số liệu").click()
-    expect(page.get_by_text(f"Đã lưu số liệu năm {THIS_YEAR}: 7 tạo mới")).to_be_visible()
+    # Under the button (a toast says it too, for a few seconds).
+    expect(page.get_by_test_id("stAlertContentSuccess").get_by_text(f"Đã lưu số liệu năm {THIS_YEAR}: 7 tạo mới")
+           ).to_be_visible()
     screenshot(page, "entry")
     stored = queries.readings(engine, full=True)
     this_year = stored[stored["year"] == THIS_YEAR]

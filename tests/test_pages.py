@@ -446,13 +446,15 @@ def test_data_page_filters_and_tells_demo_from_real(demo_db):
     assert [b.label for b in app.get("download_button")] == ["Tải XLSX", "Tải CSV"]
 
 
-def test_config_gives_each_status_badge_its_chart_colour_and_caps_uploads():
+def test_config_gives_each_status_badge_its_chart_colour_caps_uploads_and_skips_the_full_gc():
     config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     for status, colour in fmt.STATUS_COLOURS.items():
         assert config["theme"][f"{widgets.STATUS_BADGE_COLOURS[status]}Color"] == colour
     assert config["server"]["enableXsrfProtection"] is True
     assert 1 <= config["server"]["maxUploadSize"] <= 50
     assert config["server"]["headless"] is True
+    # A full garbage collection after every run cost half the server's CPU per click (bench.load).
+    assert config["runner"]["postScriptGC"] is False
 
 
 def test_saving_an_unchanged_form_writes_nothing(demo_db):

@@ -86,13 +86,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def app_process(database_url: str, port: int, log: Path, script: str = "serve.py", env: dict | None = None,
+def app_process(database_url: str, port: int, log: Path, env: dict | None = None,
                 args: tuple[str, ...] = ()) -> Iterator[subprocess.Popen]:
-    """`python3 -m streamlit run serve.py` on 127.0.0.1:port, as the guide's systemd unit runs it; the
-    tests also run dashboard.py itself, with more settings in `env` or Streamlit options in `args`."""
+    """`python3 -m streamlit run serve.py` on 127.0.0.1:port, as the guide's systemd unit runs it; more
+    settings in `env`, Streamlit options in `args` (the tests')."""
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              *args],
             cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url, **(env or {})},

@@ -29,12 +29,13 @@ needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 
 @contextmanager
-def streamlit_server(folder: Path, database_url: str, script: str = "dashboard.py", env: dict | None = None,
-                     args: tuple[str, ...] = (), port: int | None = None) -> Iterator[str]:
-    """`streamlit run <script>` on the database, answering on 127.0.0.1; yields its base URL. Its log is
-    folder/streamlit-<port>.log, shown if it fails to start."""
+def streamlit_server(folder: Path, database_url: str, env: dict | None = None, args: tuple[str, ...] = (),
+                     port: int | None = None) -> Iterator[str]:
+    """`streamlit run serve.py` on the database, as in production (with the route that sets the login
+    cookie), answering on 127.0.0.1; yields its base URL. Its log is folder/streamlit-<port>.log, shown
+    if it fails to start."""
     port = port or free_port()
-    with app_process(database_url, port, folder / f"streamlit-{port}.log", script, env, args):
+    with app_process(database_url, port, folder / f"streamlit-{port}.log", env, args):
         yield f"http://127.0.0.1:{port}"
 
 

@@ -65,7 +65,7 @@ UPLOAD_CSV = "\n".join([
 def server(tmp_path):
     """A real Streamlit server on a fresh database that nobody has initialised."""
     database_url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
-    with streamlit_server(tmp_path, database_url, script="serve.py") as base:
+    with streamlit_server(tmp_path, database_url) as base:
         yield base, database_url
 
 

@@ -1,5 +1,5 @@
-"""The reporting cycle end to end in a real headless Chromium (`streamlit run dashboard.py`, the
-fixtures of test_browser): an editor submits its year from the entry page, the admin returns it with a
+"""The reporting cycle end to end in a real headless Chromium (`streamlit run serve.py`, tests/browser.py):
+an editor submits its year from the entry page, the admin returns it with a
 reason, the editor reads the reason and submits again, the admin approves it in bulk, and the reporting
 page shows it approved."""
 
@@ -46,7 +46,7 @@ def cycle_server(tmp_path):
     load_demo(engine)
     create_user(engine, ADMIN, ADMIN_PASSWORD, "admin")
     create_user(engine, EDITOR, EDITOR_PASSWORD, "editor", ["LAC_PHUONG"])
-    with streamlit_server(tmp_path, database_url, script="serve.py") as base:
+    with streamlit_server(tmp_path, database_url) as base:
         yield base, engine
     engine.dispose()
 

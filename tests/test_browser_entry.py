@@ -2,8 +2,8 @@
 Vietnamese way (`1.180`) are shown as they will be stored and stored exactly; `12,5` and `-3` are
 refused at their field, with the reason, and nothing is written; the outcome of a press of "Lưu số
 liệu" shows under the button. Saves the screenshots of the user guide (1366×768) to docs/screenshots/
-when KPI_SCREENSHOTS_DIR=docs/screenshots, else to a temporary folder. Server and browser fixtures
-as in test_browser.py."""
+when KPI_SCREENSHOTS_DIR=docs/screenshots, else to a temporary folder. Server and browser from
+tests/browser.py."""
 
 import csv
 import os
@@ -117,9 +117,11 @@ def stored_figures(engine) -> list:
     return readings.loc[("LAC_PHUONG", "HO_TICH_DUNG_HAN", THIS_YEAR), ["numerator", "denominator"]].tolist()
 
 
-def open_form(page: Page, base: str, expected: str = "1.234") -> None:
+def open_form(page: Page, base: str, expected: str = "1.234", logged_in: bool = False) -> None:
+    """A new session on the entry form of xã Lạc Phượng; `logged_in`: the browser has the login cookie."""
     open_page(page, base, "")
-    log_in(page, ADMIN, ADMIN_PASSWORD)
+    if not logged_in:
+        log_in(page, ADMIN, ADMIN_PASSWORD)
     go(page, "Nhập số liệu")
     page.locator(".st-key-entry_locality").click()
     page.keyboard.type("xã Lạc Phượng")
@@ -146,8 +148,8 @@ def test_a_figure_typed_the_vietnamese_way_is_shown_then_stored_exactly(server, 
     viewport_screenshot(page, "entry-saved")
     viewport_screenshot(page, "entry-saved-field", NUMERATOR)
 
-    # Opened afresh (a new session), the field shows what is stored.
-    open_form(page, base, expected="1.180")
+    # Opened afresh (a new session, still logged in by its cookie), the field shows what is stored.
+    open_form(page, base, expected="1.180", logged_in=True)
 
 
 @pytest.mark.parametrize(("typed", "reason"), [

@@ -2,7 +2,7 @@
 it (shared strings, styles, a hidden list sheet) and a .txt saved as Excel's "Unicode Text" (UTF-16,
 tabs) are previewed by locality and indicator name with old → new, then applied; a file with cell,
 rights and lock problems gets all of them in one list. Screenshots go to KPI_SCREENSHOTS_DIR
-(docs/screenshots for the user guide) or a temporary folder. Fixtures as in tests/test_browser.py."""
+(docs/screenshots for the user guide) or a temporary folder. Server and browser from tests/browser.py."""
 
 import io
 import os

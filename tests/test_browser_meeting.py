@@ -3,7 +3,7 @@ communes and wards of Hải Phòng: who is behind is named in the first screen, 
 overlaps another (measured on the figure as the browser drew it), the detail table shows value,
 target and status without scrolling sideways, and the printed page (A4 landscape) keeps every
 column. Screenshots go to KPI_SCREENSHOTS_DIR (docs/screenshots for the user guide) or a temporary
-folder. Same fixtures' approach as tests/test_browser.py: `streamlit run` on a free loopback port."""
+folder. Server and browser from tests/browser.py."""
 
 import itertools
 import re

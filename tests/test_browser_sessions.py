@@ -35,7 +35,7 @@ def served(tmp_path):
     engine = make_engine(database_url)
     load_catalog(engine)
     create_user(engine, NAME, PASSWORD, "viewer", full_name=FULL_NAME)
-    with streamlit_server(tmp_path, database_url, script="serve.py", env={sessions.IDLE_MINUTES_VARIABLE: "1"}) as base:
+    with streamlit_server(tmp_path, database_url, env={sessions.IDLE_MINUTES_VARIABLE: "1"}) as base:
         yield base, engine
     engine.dispose()
 
@@ -177,7 +177,7 @@ def test_single_sign_on_through_a_real_openid_connect_provider(tmp_path):
         # and consent.
         'client_kwargs = { scope = "openid email profile", prompt = "login" }\n', encoding="utf-8")
     try:
-        with (streamlit_server(tmp_path, database_url, script="serve.py", port=app_port,
+        with (streamlit_server(tmp_path, database_url, port=app_port,
                                args=("--secrets.files", str(tmp_path / "secrets.toml"))) as base,
               chromium() as launched):
             tab = open_tab(browser_context(launched), base)
@@ -205,7 +205,7 @@ def test_a_logout_on_one_app_process_ends_the_session_on_another(served, browser
     """Two server processes on one database, as behind the city's proxy (a browser sends a host's cookies
     to every port of it, as it does to every process behind one address)."""
     base, engine = served
-    with streamlit_server(tmp_path, engine.url.render_as_string(False), script="serve.py",
+    with streamlit_server(tmp_path, engine.url.render_as_string(False),
                           env={sessions.IDLE_MINUTES_VARIABLE: "1"}) as other_base:
         first = open_tab(browser, f"{base}/locality")
         log_in(first)

@@ -148,9 +148,13 @@ def test_every_page_speaks_vietnamese(city_server):
         log_in(page, ADMIN, PASSWORD)
         # No ⋮ menu (its entries are English) and no page folded under "N more".
         expect(page.get_by_test_id("stMainMenu")).to_have_count(0)
-        found = {}
+        found, account_menu_at = {}, {}
         for title, menu in PAGES:
             go(page, title, menu)
+            # Along the way: the account menu sits in the same place on every page, near the top bar (no
+            # empty band of Streamlit's default space above it).
+            box = page.get_by_test_id("stPopover").first.bounding_box()
+            account_menu_at[title] = (round(box["x"]), round(box["y"]))
             found[title] = english_words(page)
             open_what_hides(page)
             found[title] |= english_words(page)
@@ -162,3 +166,5 @@ def test_every_page_speaks_vietnamese(city_server):
             found[menu] = english_words(page)
             page.keyboard.press("Escape")
     assert {title: words for title, words in found.items() if words} == {}
+    assert len(set(account_menu_at.values())) == 1, account_menu_at
+    assert all(y < 100 for _, y in account_menu_at.values()), account_menu_at

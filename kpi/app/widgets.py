@@ -12,7 +12,7 @@ import streamlit as st
 from kpi import formatting as fmt
 
 # Streamlit draws a few English texts no option turns off or translates (1.67). Our stylesheet
-# (vietnamese_chrome.css, a file of ours: never user text) hides
+# (vietnamese_chrome.css, a file of ours: never user text; it also sets the space above every page) hides
 # them and, where the text tells the person something, puts our Vietnamese text in its place:
 # - the file uploader's "Drag and drop a file here", "Limit 10MB per file • CSV, XLSX" and "Upload"
 #   (pages state the formats and the limit in Vietnamese; the button reads "Chọn tệp");
@@ -118,10 +118,9 @@ def printed_only(table_html: str) -> None:
         st.html(f'<div class="kpi-print-only">{table_html}</div>')
 
 
-# The overview on a projector: less empty space above the title, so the first screen at 1366×768
-# reaches the lists of who is behind.
+# The overview on a projector: a smaller title (and, for every page, less space above it:
+# vietnamese_chrome.css), so the first screen at 1366×768 reaches the lists of who is behind.
 MEETING_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
 [data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding-top: 0.25rem; padding-bottom: 0.25rem; }
 </style>"""
 

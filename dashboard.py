@@ -10,10 +10,11 @@ st.set_page_config(page_title="Thượng tôn pháp luật — Chỉ tiêu 2030"
 cache.ensure_database()
 # One tiny read per run: every cached query is keyed by it, so writes from anywhere show now.
 cache.refresh_data_version()
+# Before the login form too: typing in it would show Streamlit's English "Press Enter to submit form".
+widgets.vietnamese_chrome()
 account = session.login_gate()
 rights = rights_of(account)
 session.account_menu(account)
-widgets.vietnamese_chrome()
 
 # Pages grouped in menus: a top bar with more pages than fit its width folds the rest under an English
 # "3 more"; four entries fit at 1024 px.

@@ -2,7 +2,8 @@
 a throwaway PostgreSQL server and Debian's nginx configured with the guide's own nginx block.
 
 Shared by the load bench (bench/load.py) and tests/test_deployment.py, so that both run the guide's
-configuration as printed (only the listening address and the upstream ports changed).
+configuration as printed (only the listening address and the upstream ports changed); every test in a
+real browser starts its server with app_process (tests/browser.py).
 """
 
 import os

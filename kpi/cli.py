@@ -34,9 +34,17 @@ CLI_USER = "dòng lệnh"
 ARGPARSE_PHRASES = {
     "the following arguments are required": "thiếu tham số bắt buộc",
     "invalid choice": "lựa chọn không hợp lệ",
+    "(choose from": "(chọn một trong",
     "invalid int value": "không phải số nguyên",
     "unrecognized arguments": "tham số không hiểu được",
     "expected one argument": "cần một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "ignored explicit argument": "tùy chọn này không nhận giá trị nào, kể cả",
+    "not allowed with argument": "không dùng cùng được với tham số",
+    "one of the arguments": "cần một trong các tham số",
+    "ambiguous option": "tùy chọn viết tắt không rõ",
+    "could match": "có thể là",
     "argument ": "tham số ",
     "invalid year value": "năm không hợp lệ",
     "invalid note value": "ghi chú không hợp lệ",
@@ -52,7 +60,8 @@ class VietnameseParser(argparse.ArgumentParser):
     """argparse with its help and errors in Vietnamese: its own words (usage, options, -h) replaced."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, formatter_class=VietnameseHelpFormatter, add_help=False, **kwargs)
+        kwargs.setdefault("formatter_class", VietnameseHelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
         self._positionals.title = "tham số"
         self._optionals.title = "tùy chọn"
         self.add_argument("-h", "--help", action="help", help="hiện hướng dẫn này rồi thoát")

@@ -1,5 +1,5 @@
-"""Logins that last, in a real headless Chromium against `streamlit run serve.py` (the fixtures follow
-tests/test_browser.py): a reload, a bookmark opened logged out, a second tab, a logout seen by the
+"""Logins that last, in a real headless Chromium against `streamlit run serve.py` (server and browser
+from tests/browser.py): a reload, a bookmark opened logged out, a second tab, a logout seen by the
 other tab, an idle session, and the session cookie's flags as the browser keeps them."""
 
 import hashlib

@@ -13,7 +13,7 @@ import io
 import re
 
 import pytest
-from browser import chromium, go, log_in, needs_chromium, new_tab, settle, streamlit_server
+from browser import chromium, field, go, log_in, needs_chromium, new_tab, settle, streamlit_server
 from playwright.sync_api import Page, expect
 from shared_data import HAI_PHONG_UNITS
 
@@ -114,9 +114,10 @@ def city_server(tmp_path):
 pytestmark = needs_chromium
 
 # (page title, top bar menu it is in)
-PAGES = [("Tổng quan", None), ("Địa phương", "Xem số liệu"), ("Chỉ tiêu", "Xem số liệu"), ("Báo cáo", "Xem số liệu"),
-         ("Dữ liệu", "Xem số liệu"), ("Nhập số liệu", "Nhập số liệu"), ("Tải tệp lên", "Nhập số liệu"),
-         ("Phê duyệt số liệu", "Quản trị"), ("Tài khoản", "Quản trị")]
+PAGES = [("Tổng quan", None), ("Địa phương", "Xem số liệu"), ("Chỉ tiêu", "Xem số liệu"), ("Nhiệm vụ", "Xem số liệu"),
+         ("Báo cáo", "Xem số liệu"), ("Dữ liệu", "Xem số liệu"), ("Tình hình báo cáo", "Quản trị"),
+         ("Nhập số liệu", "Nhập số liệu"), ("Tải tệp lên", "Nhập số liệu"), ("Phê duyệt số liệu", "Quản trị"),
+         ("Tài khoản", "Quản trị"), ("Địa phương và kế hoạch", "Quản trị")]
 
 
 def open_what_hides(page: Page) -> None:
@@ -145,6 +146,10 @@ def test_every_page_speaks_vietnamese(city_server):
         page.goto(city_server)
         settle(page)
         assert english_words(page) == {}, "login page"
+        field(page, "Tên đăng nhập").click()
+        page.keyboard.type("quantri")  # the instruction under a field being typed in
+        page.wait_for_timeout(500)
+        assert english_words(page) == {}, "login page, typing"
         log_in(page, ADMIN, PASSWORD)
         # No ⋮ menu (its entries are English) and no page folded under "N more".
         expect(page.get_by_test_id("stMainMenu")).to_have_count(0)

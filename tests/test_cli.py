@@ -100,18 +100,32 @@ def test_usage_errors_exit_2_in_vietnamese(initialised):
 
 
 @pytest.mark.parametrize("command", [[], ["progress"], ["user", "add"]])
-def test_help_and_usage_speak_vietnamese(command):
+def test_help_speaks_vietnamese(command):
     """argparse's own words (usage:, options:, positional arguments:, -h's help) are replaced too."""
     shown = subprocess.run([sys.executable, "-m", "kpi", *command, "--help"], cwd=PROJECT_DIR, capture_output=True,
                            text=True, timeout=60)
     assert shown.returncode == 0
     assert shown.stdout.startswith(f"Cách dùng: python -m kpi {' '.join(command)}".rstrip())
     assert "hiện hướng dẫn này rồi thoát" in shown.stdout and "tùy chọn:" in shown.stdout
-    for english in ("usage", "options", "positional", "arguments", "show this help"):
+    for english in ("usage", "options", "positional", "argument", "show this help"):
         assert english not in shown.stdout
-    refused = subprocess.run([sys.executable, "-m", "kpi", *command, "--khong-co"], cwd=PROJECT_DIR,
-                             capture_output=True, text=True, timeout=60)
-    assert refused.returncode == 2 and refused.stderr.startswith("Cách dùng: ")
+
+
+# Each a mistake argparse itself words: a command that does not exist, an option with too few values
+# or a value it takes none of, an option it does not know (after what is required), a bad number.
+@pytest.mark.parametrize("command", [
+    ["frob"], ["user", "add", "x", "--role", "editor", "--locality"], ["progress", "--year", "2024", "--json=1"],
+    ["progress", "--year", "2024", "--khong-co"], ["progress", "--year", "hai nghìn"],
+    ["progress", "--year", "2024", "--locality"],
+])
+def test_usage_errors_speak_vietnamese(command):
+    refused = subprocess.run([sys.executable, "-m", "kpi", *command], cwd=PROJECT_DIR, capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("Cách dùng: ") and "Lỗi cú pháp lệnh: " in refused.stderr
+    message = refused.stderr[refused.stderr.index("Lỗi cú pháp lệnh: "):]
+    for english in ("argument", "expected", "choose", "invalid", "ignored", "unrecognized", "required", "usage"):
+        assert english not in message.lower(), message
 
 
 def test_a_bad_localities_file_exits_1_and_writes_nothing(initialised, engine, tmp_path):

@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from browser import TIMEOUT_MS, chromium, field, needs_chromium, settle, streamlit_server
+from browser import TIMEOUT_MS, chromium, field, log_in, log_out, needs_chromium, settle, streamlit_server
 from conftest import PROJECT_DIR
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
@@ -74,13 +74,6 @@ def shows_locality_page_signed_in(tab: Page) -> None:
     expect(tab.get_by_test_id("stSidebar")).to_have_count(0)
 
 
-def log_in(tab: Page) -> None:
-    field(tab, "Tên đăng nhập").fill(NAME)
-    field(tab, "Mật khẩu").fill(PASSWORD)
-    tab.get_by_role("button", name="Đăng nhập", exact=True).click()
-    settle(tab)
-
-
 def session_cookie(browser) -> dict:
     """The cookie once the page has traded its ticket for it (the image loads after the run)."""
     deadline = time.monotonic() + 30
@@ -98,7 +91,7 @@ def test_a_bookmark_opened_logged_out_lands_on_its_page_and_the_login_lasts(serv
     shows_login_form(first)
     assert first.url.split("?")[0] == f"{base}/locality"  # the year may follow (?nam=)
 
-    log_in(first)
+    log_in(first, NAME, PASSWORD)
     assert first.url.split("?")[0] == f"{base}/locality"
     shows_locality_page_signed_in(first)
 
@@ -117,9 +110,7 @@ def test_a_bookmark_opened_logged_out_lands_on_its_page_and_the_login_lasts(serv
     shows_locality_page_signed_in(second)
 
     # Logging out in one tab ends the session of the other at its next click.
-    first.get_by_test_id("stPopover").locator("button").first.click()
-    first.get_by_role("button", name="Đăng xuất").click()
-    settle(first)
+    log_out(first)
     shows_login_form(first)
     second.get_by_test_id("stTopNavLink").filter(has_text="Tổng quan").first.click()
     settle(second)
@@ -133,7 +124,7 @@ def test_a_bookmark_opened_logged_out_lands_on_its_page_and_the_login_lasts(serv
 def test_a_session_idle_past_the_timeout_asks_to_log_in_again(served, browser):
     base, engine = served
     tab = open_tab(browser, f"{base}/locality")
-    log_in(tab)
+    log_in(tab, NAME, PASSWORD)
     shows_locality_page_signed_in(tab)
     session_cookie(browser)
     # The server was started with a one-minute idle timeout; the session was last used two minutes ago.
@@ -208,14 +199,12 @@ def test_a_logout_on_one_app_process_ends_the_session_on_another(served, browser
     with streamlit_server(tmp_path, engine.url.render_as_string(False),
                           env={sessions.IDLE_MINUTES_VARIABLE: "1"}) as other_base:
         first = open_tab(browser, f"{base}/locality")
-        log_in(first)
+        log_in(first, NAME, PASSWORD)
         shows_locality_page_signed_in(first)
         session_cookie(browser)
         second = open_tab(browser, f"{other_base}/locality")
         shows_locality_page_signed_in(second)
-        second.get_by_test_id("stPopover").locator("button").first.click()
-        second.get_by_role("button", name="Đăng xuất").click()
-        settle(second)
+        log_out(second)
         shows_login_form(second)
         first.get_by_test_id("stTopNavLink").filter(has_text="Tổng quan").first.click()
         settle(first)

@@ -104,6 +104,16 @@ def screenshot(page: Page, name: str, max_height: int = 4000) -> None:
     page.set_viewport_size(size)
 
 
+def viewport_screenshot(page: Page, name: str, key: str | None = None) -> None:
+    """What the person sees in the window as it is (or centred on the widget `key`), not the whole page."""
+    settle(page)
+    if key is not None:
+        widget(page, key).evaluate("field => field.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(1500)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 def widget(page: Page, key: str):
     # Streamlit gives each keyed widget's container the class st-key-<key>.
     return page.locator(f".st-key-{key}")

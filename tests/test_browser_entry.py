@@ -12,7 +12,17 @@ import subprocess
 import sys
 
 import pytest
-from browser import SCREENSHOTS, chromium, go, log_in, needs_chromium, new_tab, open_page, settle, streamlit_server
+from browser import (
+    chromium,
+    go,
+    log_in,
+    needs_chromium,
+    new_tab,
+    open_page,
+    settle,
+    streamlit_server,
+    viewport_screenshot,
+)
 from conftest import PROJECT_DIR
 from playwright.sync_api import Page, expect
 
@@ -101,15 +111,6 @@ def type_figure(page: Page, key: str, text: str) -> None:
 def under_field(page: Page, key: str):
     """The column a field sits in: the figure it will store, or why not, is drawn under it."""
     return page.locator(f"[data-testid='stColumn']:has(.st-key-{key})")
-
-
-def viewport_screenshot(page: Page, name: str, key: str | None = None) -> None:
-    """What the person sees at 1366×768: where they pressed the button, or around a field."""
-    if key is not None:
-        page.locator(f".st-key-{key}").evaluate("field => field.scrollIntoView({block: 'center'})")
-    page.wait_for_timeout(1500)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def stored_figures(engine) -> list:

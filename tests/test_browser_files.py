@@ -13,7 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from browser import SCREENSHOTS, chromium, go, log_in, needs_chromium, new_tab, settle, streamlit_server
+from browser import chromium, go, log_in, needs_chromium, new_tab, settle, streamlit_server, viewport_screenshot
 from conftest import PROJECT_DIR
 from playwright.sync_api import Page, expect
 
@@ -141,14 +141,6 @@ def page(server):
         yield new_tab(browser, WIDTH, HEIGHT)
 
 
-def screenshot(page: Page, name: str) -> None:
-    """What the person sees at 1366×768, scrolled to the uploader's result."""
-    settle(page)
-    page.wait_for_timeout(1000)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-
-
 def open_upload(page: Page, base: str, name: str) -> None:
     page.goto(base)
     settle(page)
@@ -176,7 +168,7 @@ def test_excel_files_are_previewed_by_name_then_applied_and_problems_come_in_one
     table = page.locator("[data-testid='stDataFrame']").first
     expect(table).to_contain_text("Tỷ lệ hòa giải thành")
     table.scroll_into_view_if_needed()
-    screenshot(page, "upload-preview")
+    viewport_screenshot(page, "upload-preview")
     page.get_by_role("button", name="Áp dụng tệp này").click()
     settle(page)
     expect(page.get_by_text(f"Đã áp dụng tệp «{xlsx.name}»: 0 tạo mới, 2 cập nhật")).to_be_visible()
@@ -205,5 +197,5 @@ def test_excel_files_are_previewed_by_name_then_applied_and_problems_come_in_one
     expect(page.get_by_text(f"Tệp «{bad.name}» có 3 lỗi")).to_be_visible()
     problems = page.locator("[data-testid='stDataFrame']").first
     problems.scroll_into_view_if_needed()
-    screenshot(page, "upload-problems")
+    viewport_screenshot(page, "upload-problems")
     assert queries.readings(engine, full=True).equals(before)

@@ -4,6 +4,9 @@ import math
 import unicodedata
 from datetime import datetime
 
+import numpy as np
+import pandas as pd
+
 from kpi.vocabulary import Kind
 from kpi.years import LOCAL_TIME  # noqa: F401  (re-exported: times are formatted in it)
 
@@ -57,7 +60,8 @@ def format_decimal(number: float | None, decimals: int = 1) -> str:
     """1234.5 -> '1.234,5'."""
     if number is None or math.isnan(number):
         return NO_VALUE
-    text = f"{number:,.{decimals}f}"
+    # + 0.0 turns −0.0 into 0.0: no "-0,0".
+    text = f"{number + 0.0:,.{decimals}f}"
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 
@@ -186,14 +190,11 @@ def by_name(*name_columns: str):
         if column.name not in name_columns:
             return column
         # Each name once: a table of every indicator of 3.300 localities repeats each name fifteen times.
-        keys: dict = {}
-
-        def cached(name):
-            if name not in keys:
-                keys[name] = name_sort_key(name)
-            return keys[name]
-
-        return column.map(cached)
+        positions, names = pd.factorize(column, use_na_sentinel=False)
+        keys = np.array([name_sort_key(name) for name in names], dtype=object)[positions]
+        if isinstance(column, pd.Index):  # sort_index
+            return pd.Index(keys, name=column.name)
+        return pd.Series(keys, index=column.index, name=column.name)
 
     return key
 

@@ -19,6 +19,9 @@ def test_ratios_round_half_up_but_never_to_100_when_short_of_it(numerator, denom
 
 def test_decimals_and_percentages():
     assert fmt.format_decimal(1234.56) == "1.234,6"
+    # −0.0 == 0.0, and describe_statuses writes each distinct figure once: both must read the same.
+    assert fmt.format_decimal(-0.0) == fmt.format_decimal(0.0) == "0,0"
+    assert fmt.format_percent(-0.0) == "0,0%"
     assert fmt.format_percent(85.5) == "85,5%"
     assert fmt.format_percent(float("nan")) == fmt.NO_VALUE
 
@@ -68,6 +71,13 @@ def test_by_name_sorts_name_columns_in_vietnamese_order_and_others_as_they_are()
                                                    ("ratio", 85.55, "85,5%"), ("count", float("nan"), "—")])
 def test_forecasts_of_counts_are_whole_numbers(kind, projected, text):
     assert fmt.format_projection(kind, projected) == text
+
+
+def test_by_name_sorts_an_index_in_vietnamese_order():
+    import pandas as pd
+
+    counts = pd.Series([1, 2, 3], index=pd.Index(["Chu Văn An", "Đông Hải", "Chí Linh"], name="name"))
+    assert counts.sort_index(key=fmt.by_name("name")).index.tolist() == ["Chí Linh", "Chu Văn An", "Đông Hải"]
 
 
 def test_by_name_gives_repeated_and_missing_names_the_key_of_each():

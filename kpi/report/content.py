@@ -4,8 +4,8 @@ The Word and Excel writers (report_docx, report_xlsx) only lay this content out,
 the Báo cáo page and `python -m kpi report` tell the same story as the other pages.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -30,37 +30,123 @@ class ScopeError(ValueError):
     """The scope asked for does not exist (a usage error, with a Vietnamese message)."""
 
 
-@dataclass(frozen=True)
 class ReportContent:
-    year: int
-    years: list[int]
-    locality_code: str
-    locality_name: str
-    locality_kind: str
-    has_children: bool
-    plan_titles: list[str]
-    # describe_statuses() of the whole scope, and the rows of the locality the report is about.
-    described: pd.DataFrame
-    subject: pd.DataFrame
-    # The subject's figures for the years shown, with their texts (see figure_texts).
-    figures: pd.DataFrame
-    # Every figure of the scope in the years shown, for the workbook.
-    series: pd.DataFrame
-    ranking: pd.DataFrame
-    # kpi.engine.scope's lists of who is behind: localities with no figure for the year (children of
-    # a parent), the subject's indicators not achieved, furthest first, and the change of each of its
+    """What a report of `year` about a locality (or, by default, the top of the hierarchy) says.
+
+    The scope's readings are read and evaluated once, here; every other part is worked out the first
+    time a writer reads it and kept: the Word report has no use for the workbook's table of every
+    figure of 3,300 localities, the workbook none for the ranking or the changes against last year,
+    and the Báo cáo page's preview needs only the title and the first paragraph."""
+
+    def __init__(self, engine: Engine, year: int, locality_code: str | None = None):
+        self._engine = engine
+        self.year = year
+        self.localities = queries.localities(engine)
+        self.locality_code = code = subject_code(self.localities, locality_code)
+        self._evaluated = evaluate_scope(engine, code)
+        self._assessment = self._evaluated.assessment(year, with_series=True)
+        self.years = years_shown(self._assessment, year)
+        locality = self.localities.set_index("code").loc[code]
+        self.locality_name: str = locality["name"]
+        self.locality_kind: str = locality["kind"]
+        self.has_children = bool((self.localities["parent_code"] == code).any())
+        self.generated_at = datetime.now(fmt.LOCAL_TIME)
+
+    @cached_property
+    def plan_titles(self) -> list[str]:
+        return plan_titles(self._engine, self.localities, self.locality_code)
+
+    @cached_property
+    def described(self) -> pd.DataFrame:
+        """describe_statuses() of the whole scope."""
+        return describe_statuses(self._assessment)
+
+    @cached_property
+    def subject(self) -> pd.DataFrame:
+        """describe_statuses() of the locality the report is about (the same rows as in `described`)."""
+        if "described" in self.__dict__:
+            return self.described[self.described["locality_code"] == self.locality_code].reset_index(drop=True)
+        return describe_statuses(scope_overview.narrow(self._assessment, [self.locality_code]))
+
+    @cached_property
+    def figures(self) -> pd.DataFrame:
+        """The subject's figures for the years shown, with their texts (see figure_texts)."""
+        return figure_texts(self._assessment, self.locality_code, self.years)
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """Every figure of the scope in the years shown, for the workbook."""
+        return scope_series(self._engine, self._assessment, self.years)
+
+    @cached_property
+    def subject_series(self) -> pd.DataFrame:
+        """The subject's figures in the years shown, for its charts."""
+        return scope_series(self._engine, self._assessment, self.years, self.locality_code)
+
+    @cached_property
+    def ranking(self) -> pd.DataFrame:
+        return scope_overview.ranking(self._assessment.statuses, self.localities, self.locality_code)
+
+    # kpi.engine.scope's lists of who is behind: localities with no figure for the year (children of a
+    # parent), the subject's indicators not achieved, furthest first, and the change of each of its
     # indicators against the year before.
-    not_reported: pd.DataFrame
-    behind: pd.DataFrame
-    changes: pd.DataFrame
-    reported_localities: int
-    expected_localities: int
-    # The reporting cycle of the scope for the year (submitted, on time, late, overdue, approved).
-    cycle: timeliness.CycleCounts
-    demo_count: int
-    generated_at: datetime
-    # The plan tasks due in the year (kpi.engine.tasks.scope_items), judged on the day the report is made.
-    tasks: pd.DataFrame
+    @cached_property
+    def not_reported(self) -> pd.DataFrame:
+        if not self.has_children:
+            return pd.DataFrame(columns=scope_overview.NOT_REPORTED_COLUMNS)
+        return scope_overview.not_reported(self._assessment.statuses, self.localities, self.locality_code)
+
+    @cached_property
+    def behind(self) -> pd.DataFrame:
+        return scope_overview.behind_indicators(self.subject, self._previous, self.locality_code, limit=None)
+
+    @cached_property
+    def changes(self) -> pd.DataFrame:
+        return scope_overview.changes(self.subject, self._previous, self.locality_code)
+
+    @cached_property
+    def _previous(self) -> pd.DataFrame:
+        return self._evaluated.assessment(self.year - 1).statuses
+
+    @cached_property
+    def missing_by_child(self) -> pd.Series:
+        """For a parent: how many indicators each locality under it has not reported for the year,
+        by name (in Vietnamese order), only those with any."""
+        statuses = self._assessment.statuses
+        names = self.localities.set_index("code")
+        children = names.index[names["parent_code"] == self.locality_code]
+        rows = statuses[statuses["locality_code"].isin(children) & (statuses["reported"] == 0)]
+        missing = rows["locality_code"].map(names["name"]).rename("locality_name").to_frame()
+        counts = missing.groupby("locality_name").size()
+        return counts.sort_index(key=fmt.by_name("locality_name"))
+
+    @cached_property
+    def _reporting(self) -> tuple[int, int]:
+        if self.has_children:
+            return scope_overview.reporting(self._assessment.statuses, self.localities, self.locality_code)
+        return int((self.subject["reported"] > 0).sum()), len(self.subject)
+
+    @property
+    def reported_localities(self) -> int:
+        return self._reporting[0]
+
+    @property
+    def expected_localities(self) -> int:
+        return self._reporting[1]
+
+    @cached_property
+    def cycle(self) -> timeliness.CycleCounts:
+        """The reporting cycle of the scope for the year (submitted, on time, late, overdue, approved)."""
+        return scope_overview.reporting_cycle(self._engine, self.year, self.locality_code)
+
+    @cached_property
+    def demo_count(self) -> int:
+        return queries.demo_reading_count(self._engine)
+
+    @cached_property
+    def tasks(self) -> pd.DataFrame:
+        """The plan tasks due in the year (kpi.engine.tasks.scope_items), judged on the day the report is made."""
+        return scope_items(self._engine, self.year, self.locality_code, self.generated_at.date())
 
     @property
     def groups(self) -> list[str]:
@@ -73,46 +159,7 @@ class ReportContent:
 
 
 def build_content(engine: Engine, year: int, locality_code: str | None = None) -> ReportContent:
-    localities = queries.localities(engine)
-    code = subject_code(localities, locality_code)
-    # Read and evaluated once: this year's assessment and the year before's come from it.
-    evaluated = evaluate_scope(engine, code)
-    assessment = evaluated.assessment(year, with_series=True)
-    described = describe_statuses(assessment)
-    subject = described[described["locality_code"] == code].reset_index(drop=True)
-    children = localities.loc[localities["parent_code"] == code, "code"]
-    has_children = not children.empty
-    years = years_shown(assessment, year)
-    locality = localities.set_index("code").loc[code]
-    previous = evaluated.assessment(year - 1).statuses
-    if has_children:
-        reported, expected = scope_overview.reporting(assessment.statuses, localities, code)
-    else:
-        reported, expected = int((subject["reported"] > 0).sum()), len(subject)
-    return ReportContent(
-        year=year,
-        years=years,
-        locality_code=code,
-        locality_name=locality["name"],
-        locality_kind=locality["kind"],
-        has_children=has_children,
-        plan_titles=plan_titles(engine, localities, code),
-        described=described,
-        subject=subject,
-        figures=figure_texts(assessment, code, years),
-        series=scope_series(engine, assessment, years),
-        ranking=scope_overview.ranking(assessment.statuses, localities, code),
-        not_reported=scope_overview.not_reported(assessment.statuses, localities, code) if has_children
-        else pd.DataFrame(columns=scope_overview.NOT_REPORTED_COLUMNS),
-        behind=scope_overview.behind_indicators(described, previous, code, limit=None),
-        changes=scope_overview.changes(subject, previous, code),
-        reported_localities=reported,
-        expected_localities=expected,
-        cycle=scope_overview.reporting_cycle(engine, year, code),
-        demo_count=queries.demo_reading_count(engine),
-        generated_at=(now := datetime.now(fmt.LOCAL_TIME)),
-        tasks=scope_items(engine, year, code, now.date()),
-    )
+    return ReportContent(engine, year, locality_code)
 
 
 def task_counts(content: ReportContent) -> TaskCounts:
@@ -231,10 +278,15 @@ def figure_texts(assessment: Assessment, code: str, years: list[int]) -> pd.Data
     return pd.DataFrame(texts, columns=["indicator_code", "year", "value_text", "counts_text"])
 
 
-def scope_series(engine: Engine, assessment: Assessment, years: list[int]) -> pd.DataFrame:
-    """Every figure of the scope in the years shown, with names, notes and the demo mark of readings
-    (the whole history is one `python -m kpi export` away)."""
-    series = assessment.series[assessment.series["year"].isin(years)]
+def scope_series(engine: Engine, assessment: Assessment, years: list[int],
+                 locality_code: str | None = None) -> pd.DataFrame:
+    """Every figure of the scope (or of one locality of it) in the years shown, with names, notes and
+    the demo mark of readings (the whole history is one `python -m kpi export` away)."""
+    series = assessment.series
+    chosen = series["year"].isin(years)
+    if locality_code is not None:
+        chosen &= series["locality_code"] == locality_code
+    series = series[chosen]
     frame = series.merge(queries.reading_marks(engine, years), on=KEY, how="left")
     # Each row of the series that is no aggregate is a reading: one without a mark is not demo data.
     unmarked = ~frame["is_aggregate"] & frame["is_demo"].isna()

@@ -66,7 +66,7 @@ def render_docx(content: ReportContent) -> bytes:
         rows = content.subject[content.subject["group"] == group]
         _heading(document, f"{number}. {group}", level=2)
         _indicator_table(document, content, rows)
-        chart = group_chart(rows, _subject_series(content), content.years)
+        chart = group_chart(rows, content.subject_series, content.years)
         document.add_picture(io.BytesIO(chart), width=CONTENT_WIDTH)
         document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -263,16 +263,10 @@ def _add_uniform_rows(table, rows: list[list[str]], aligns: list, widths: list[f
 
 def _missing_reports(content: ReportContent) -> list[str]:
     if content.has_children:
-        children = content.described[content.described["parent_code"] == content.locality_code]
-        missing = children[children["reported"] == 0].groupby("locality_name").size()
-        missing = missing.sort_index(key=fmt.by_name("locality_name"))
-        return [f"{name}: chưa báo cáo {fmt.format_integer(count)} chỉ tiêu." for name, count in missing.items()]
+        return [f"{name}: chưa báo cáo {fmt.format_integer(count)} chỉ tiêu."
+                for name, count in content.missing_by_child.items()]
     missing = content.subject[content.subject["reported"] == 0]
     return [f"Chưa báo cáo: {name}." for name in missing["indicator_name"]]
-
-
-def _subject_series(content: ReportContent) -> pd.DataFrame:
-    return content.series[content.series["locality_code"] == content.locality_code]
 
 
 def _table(document, headers: list[str], widths: list[float]):

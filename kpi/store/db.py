@@ -97,6 +97,16 @@ def _begin_sqlite_transaction(connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def without_index(column):
+    """A column in a WHERE term that the database should check row by row in one pass over the
+    table rather than answer through an index. For `year <= ?` or `year IN (…)` over the reading
+    table SQLite takes the (indicator, year) index and fetches the rows it finds one by one: nearly
+    every row of the table, one page read each (543,000 reads, a second of system time, at 582,065
+    readings). `+ 0` is SQLite's documented way to keep a term from an index; PostgreSQL compares
+    the same values."""
+    return column + 0
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

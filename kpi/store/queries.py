@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Engine, func, select
 
+from kpi.store.db import without_index
 from kpi.store.models import ImportBatch, Indicator, Locality, Plan, PlanTarget, Reading, ReadingRevision
 from kpi.vocabulary import FIGURES, KEY
 
@@ -51,7 +52,7 @@ def readings(engine: Engine, *, full: bool = False, localities: Sequence[str] | 
     if indicators is not None:
         statement = statement.where(Reading.indicator_code.in_(list(indicators)))
     if up_to is not None:
-        statement = statement.where(Reading.year <= up_to)
+        statement = statement.where(without_index(Reading.year) <= up_to)
     if full:
         return _frame(engine, statement).astype(NULLABLE_INTEGERS)
     # Straight from the driver's cursor into columns (a Row object per reading took most of the time

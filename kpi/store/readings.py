@@ -17,7 +17,7 @@ from sqlmodel import Session
 from kpi.problems import Problem, Rejected
 from kpi.store.accounts import Account
 from kpi.store.cycle import WriteRefusal, write_refusals
-from kpi.store.db import execute_many, is_sqlite, read_session, run_write, upsert_select, write_session
+from kpi.store.db import execute_many, is_sqlite, read_session, run_write, upsert_select, without_index, write_session
 from kpi.store.models import ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.store.version import bump
 from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, NOTE_MAX_LENGTH, ROW_COLUMN, Kind
@@ -286,7 +286,8 @@ def _classify(session: Session, frame: pd.DataFrame, is_demo: bool) -> pd.DataFr
 def _existing(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
     years = sorted(int(y) for y in frame["year"].unique())
     statement = select(Reading.locality_code, Reading.indicator_code, Reading.year, Reading.numerator,
-                       Reading.denominator, Reading.value, Reading.note, Reading.is_demo).where(Reading.year.in_(years))
+                       Reading.denominator, Reading.value, Reading.note, Reading.is_demo
+                       ).where(without_index(Reading.year).in_(years))
     localities = frame["locality_code"].unique().tolist()
     # Bounded IN lists; a file covering many localities is better served by the year filter alone.
     if len(localities) <= 500:

@@ -6,7 +6,6 @@ the Báo cáo page and `python -m kpi report` tell the same story as the other p
 
 from dataclasses import replace
 from datetime import date, datetime
-from functools import cached_property
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -29,6 +28,26 @@ PLANS_LISTED = 10
 
 class ScopeError(ValueError):
     """The scope asked for does not exist (a usage error, with a Vietnamese message)."""
+
+
+class part:
+    """A part of the content, worked out the first time it is read and kept on the instance: what
+    functools.cached_property does, without the lock it takes on Python 3.11 (one per attribute for
+    every instance, so two sessions making reports at once waited on each other's parts)."""
+
+    def __init__(self, work_out):
+        self.work_out = work_out
+        self.__doc__ = work_out.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, content, owner=None):
+        if content is None:
+            return self
+        # Kept in the instance's __dict__, which Python reads before this descriptor from then on.
+        value = content.__dict__[self.name] = self.work_out(content)
+        return value
 
 
 class ReportContent:
@@ -58,59 +77,59 @@ class ReportContent:
         self.has_children = bool((self.localities["parent_code"] == code).any())
         self.generated_at = datetime.now(fmt.LOCAL_TIME)
 
-    @cached_property
+    @part
     def plan_titles(self) -> list[str]:
         return plan_titles(self._engine, self.localities, self.locality_code)
 
-    @cached_property
+    @part
     def described(self) -> pd.DataFrame:
         """describe_statuses() of the whole scope."""
         return describe_statuses(self._assessment)
 
-    @cached_property
+    @part
     def subject(self) -> pd.DataFrame:
         """describe_statuses() of the locality the report is about (the same rows as in `described`)."""
         if "described" in self.__dict__:
             return self.described[self.described["locality_code"] == self.locality_code].reset_index(drop=True)
         return describe_statuses(scope_overview.narrow(self._assessment, [self.locality_code]))
 
-    @cached_property
+    @part
     def figures(self) -> pd.DataFrame:
         """The subject's figures for the years shown, with their texts (see figure_texts)."""
         return figure_texts(self._assessment, self.locality_code, self.years)
 
-    @cached_property
+    @part
     def series(self) -> pd.DataFrame:
         """Every figure of the scope in the years shown, for the workbook."""
         return scope_series(self._engine, self._assessment, self.years)
 
-    @cached_property
+    @part
     def subject_series(self) -> pd.DataFrame:
         """The subject's figures in the years shown, for its charts."""
         return scope_series(self._engine, self._assessment, self.years, self.locality_code)
 
-    @cached_property
+    @part
     def ranking(self) -> pd.DataFrame:
         return scope_overview.ranking(self._assessment.statuses, self.localities, self.locality_code)
 
     # kpi.engine.scope's lists of who is behind: localities with no figure for the year (children of a
     # parent), the subject's indicators not achieved, furthest first, and the change of each of its
     # indicators against the year before.
-    @cached_property
+    @part
     def not_reported(self) -> pd.DataFrame:
         if not self.has_children:
             return pd.DataFrame(columns=scope_overview.NOT_REPORTED_COLUMNS)
         return scope_overview.not_reported(self._assessment.statuses, self.localities, self.locality_code)
 
-    @cached_property
+    @part
     def behind(self) -> pd.DataFrame:
         return scope_overview.behind_indicators(self.subject, self._previous, self.locality_code, limit=None)
 
-    @cached_property
+    @part
     def changes(self) -> pd.DataFrame:
         return scope_overview.changes(self.subject, self._previous, self.locality_code)
 
-    @cached_property
+    @part
     def missing_by_child(self) -> pd.Series:
         """For a parent: how many indicators each locality under it has not reported for the year,
         by name (in Vietnamese order), only those with any."""
@@ -122,7 +141,7 @@ class ReportContent:
         counts = missing.groupby("locality_name").size()
         return counts.sort_index(key=fmt.by_name("locality_name"))
 
-    @cached_property
+    @part
     def _reporting(self) -> tuple[int, int]:
         if self.has_children:
             return scope_overview.reporting(self._assessment.statuses, self.localities, self.locality_code)
@@ -136,16 +155,16 @@ class ReportContent:
     def expected_localities(self) -> int:
         return self._reporting[1]
 
-    @cached_property
+    @part
     def cycle(self) -> timeliness.CycleCounts:
         """The reporting cycle of the scope for the year (submitted, on time, late, overdue, approved)."""
         return scope_overview.reporting_cycle(self._engine, self.year, self.locality_code)
 
-    @cached_property
+    @part
     def demo_count(self) -> int:
         return queries.demo_reading_count(self._engine)
 
-    @cached_property
+    @part
     def tasks(self) -> pd.DataFrame:
         """The plan tasks due in the year (kpi.engine.tasks.scope_items), judged on the day the report is made."""
         return scope_items(self._engine, self.year, self.locality_code, self.generated_at.date())

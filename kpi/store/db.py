@@ -102,8 +102,8 @@ def without_index(column):
     table rather than answer through an index. For `year <= ?` or `year IN (…)` over the reading
     table SQLite takes the (indicator, year) index and fetches the rows it finds one by one: nearly
     every row of the table, one page read each (543,000 reads, a second of system time, at 582,065
-    readings). `+ 0` is SQLite's documented way to keep a term from an index; PostgreSQL compares
-    the same values."""
+    readings). `+ 0` keeps a term from an index as the unary `+` SQLite documents for that does
+    (SQLAlchemy writes `+ 0`, not a unary `+`); PostgreSQL compares the same values."""
     return column + 0
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from kpi.files.export import table_bytes
 from kpi.problems import Problem, Rejected
 from kpi.store import queries
-from kpi.store.db import read_session
+from kpi.store.db import among, read_session, without_index
 from kpi.store.models import Reading
 from kpi.vocabulary import INPUT_COLUMNS, NO, YES, Kind
 
@@ -42,7 +42,7 @@ def template_frame(engine: Engine, locality_code: str | None, year: int) -> pd.D
         .sort_values(["locality_code", "position"], kind="stable")
         .assign(year=year)
     )
-    rows = rows.merge(_stored(engine, year), on=["locality_code", "indicator_code"], how="left")
+    rows = rows.merge(_stored(engine, year, localities["code"]), on=["locality_code", "indicator_code"], how="left")
     rows["value"] = rows["value"].astype(object).where(rows["kind"] != Kind.BOOLEAN, rows["value"].map({1: YES, 0: NO}))
     rows["value"] = rows["value"].where(rows["value"].notna(), None)
     rows["how_to"] = rows["kind"].map(HOW_TO)
@@ -79,9 +79,12 @@ def _localities(engine: Engine, locality_code: str | None) -> pd.DataFrame:
     return own if not own.empty else with_plan[with_plan["code"].map(within)]
 
 
-def _stored(engine: Engine, year: int) -> pd.DataFrame:
+def _stored(engine: Engine, year: int, locality_codes: pd.Series) -> pd.DataFrame:
+    """The real (not demo) readings of the year of these localities, or of more (the caller's merge
+    keeps its own): a commune's template reads its own rows by key, not the year of every commune."""
     statement = select(Reading.locality_code, Reading.indicator_code, Reading.numerator, Reading.denominator,
-                       Reading.value, Reading.note).where(Reading.year == year, ~Reading.is_demo)
+                       Reading.value, Reading.note).where(without_index(Reading.year) == year, ~Reading.is_demo)
+    statement = among(statement, Reading.locality_code, locality_codes)
     with read_session(engine) as session:
         stored = pd.DataFrame(session.execute(statement).all(),
                               columns=["locality_code", "indicator_code", "numerator", "denominator", "value", "note"])

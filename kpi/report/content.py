@@ -308,7 +308,9 @@ def scope_series(engine: Engine, assessment: Assessment, years: list[int],
     if locality_code is not None:
         chosen &= series["locality_code"] == locality_code
     series = series[chosen]
-    frame = series.merge(queries.reading_marks(engine, years), on=KEY, how="left")
+    # One locality's marks, not the store's: in a demo store every reading is marked.
+    marks = queries.reading_marks(engine, years, None if locality_code is None else [locality_code])
+    frame = series.merge(marks, on=KEY, how="left")
     # Each row of the series that is no aggregate is a reading: one without a mark is not demo data.
     unmarked = ~frame["is_aggregate"] & frame["is_demo"].isna()
     frame["is_demo"] = frame["is_demo"].astype(object).mask(unmarked, False)

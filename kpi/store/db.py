@@ -10,7 +10,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -105,6 +105,17 @@ def without_index(column):
     readings). `+ 0` keeps a term from an index as the unary `+` SQLite documents for that does
     (SQLAlchemy writes `+ 0`, not a unary `+`); PostgreSQL compares the same values."""
     return column + 0
+
+
+# Beyond this many values an IN list costs more than one pass over the table it narrows.
+IN_LIST_LIMIT = 500
+
+
+def among(statement: Select, column, values: Sequence) -> Select:
+    """The statement narrowed to rows whose `column` is one of `values` when they are few enough for an
+    IN list to pay; otherwise unchanged, and the caller picks the rows it wants from every row."""
+    values = list(values)
+    return statement.where(column.in_(values)) if len(values) <= IN_LIST_LIMIT else statement
 
 
 def is_sqlite(engine: Engine) -> bool:

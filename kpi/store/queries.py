@@ -94,14 +94,18 @@ def _nullable_integers(values: list) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(array.fill_null(0).to_numpy(), array.is_null().to_numpy(zero_copy_only=False))
 
 
-def reading_marks(engine: Engine, years: Sequence[int]) -> pd.DataFrame:
-    """The readings of some years that carry a note or the demo mark, with both: what a report shows
-    beside the figures, without reading every reading's every column."""
+def reading_marks(engine: Engine, years: Sequence[int], localities: Sequence[str] | None = None) -> pd.DataFrame:
+    """The readings of some years (and localities) that carry a note or the demo mark, with both: what
+    a report shows beside the figures, without reading every reading's every column."""
     statement = select(Reading.locality_code, Reading.indicator_code, Reading.year, Reading.note, Reading.is_demo)
     statement = statement.where(Reading.is_demo | Reading.note.is_not(None))
+    if localities is not None:
+        statement = statement.where(Reading.locality_code.in_(list(localities)))
     # The years are picked here, not in SQL: there SQLite takes the (indicator, year) index for them
     # and fetches a quarter of the table row by row, ten times slower than one pass over it.
-    frame = _frame(engine, statement).astype({"year": "int64", "is_demo": bool})
+    # Typed as when there are marks also when there are none, so that a report reads the same either way.
+    frame = _frame(engine, statement).astype({"locality_code": "str", "indicator_code": "str", "year": "int64",
+                                               "note": "str", "is_demo": bool})
     return frame[frame["year"].isin(list(years))].reset_index(drop=True)
 
 

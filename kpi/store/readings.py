@@ -17,7 +17,16 @@ from sqlmodel import Session
 from kpi.problems import Problem, Rejected
 from kpi.store.accounts import Account
 from kpi.store.cycle import WriteRefusal, write_refusals
-from kpi.store.db import execute_many, is_sqlite, read_session, run_write, upsert_select, without_index, write_session
+from kpi.store.db import (
+    among,
+    execute_many,
+    is_sqlite,
+    read_session,
+    run_write,
+    upsert_select,
+    without_index,
+    write_session,
+)
 from kpi.store.models import ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.store.version import bump
 from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, NOTE_MAX_LENGTH, ROW_COLUMN, Kind
@@ -288,10 +297,8 @@ def _existing(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
     statement = select(Reading.locality_code, Reading.indicator_code, Reading.year, Reading.numerator,
                        Reading.denominator, Reading.value, Reading.note, Reading.is_demo
                        ).where(without_index(Reading.year).in_(years))
-    localities = frame["locality_code"].unique().tolist()
-    # Bounded IN lists; a file covering many localities is better served by the year filter alone.
-    if len(localities) <= 500:
-        statement = statement.where(Reading.locality_code.in_(localities))
+    # The merge in _classify keeps the rows of the file's keys.
+    statement = among(statement, Reading.locality_code, frame["locality_code"].unique())
     existing = pd.DataFrame(session.execute(statement).all(),
                             columns=[*KEY, *FIGURES, "note", "stored_is_demo"])
     return existing.astype({"year": "Int64", "numerator": "Int64", "denominator": "Int64", "value": "Int64"})

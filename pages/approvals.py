@@ -88,7 +88,7 @@ else:
                              key="approvals_preview")
         plan_code = with_plan.set_index("code").loc[shown, "plan_code"]
         fields = entry.plan_fields(cache.indicators(), cache.plan_targets(), plan_code)
-        st.dataframe(reporting.submitted_figures(cache.readings(), fields, shown, year), hide_index=True)
+        st.dataframe(reporting.submitted_figures(cache.locality_readings(shown), fields, shown, year), hide_index=True)
     st.text_input("Ghi chú khi phê duyệt (không bắt buộc)", max_chars=cycle.MAX_NOTE_LENGTH, key="approvals_bulk_note")
     st.button(f"Phê duyệt {len(codes)} địa phương đã chọn", type="primary", icon=":material/lock:",
               disabled=not codes, key="approvals_bulk", on_click=approve_selected, args=(year, pick_key))
@@ -97,7 +97,7 @@ st.header("Từng địa phương", divider="gray")
 code = st.selectbox("Địa phương", with_plan["code"].tolist(), format_func=names.get, key="approvals_locality")
 plan_code = with_plan.set_index("code").loc[code, "plan_code"]
 fields = entry.plan_fields(cache.indicators(), cache.plan_targets(), plan_code)
-stored = entry.stored_figures(cache.readings(), code, year)
+stored = entry.stored_figures(cache.locality_readings(code), code, year)
 state = cache.year_state(code, year)
 note_key = f"approvals_note_{code}_{year}"
 with st.container(border=True):

@@ -97,7 +97,7 @@ plan_code = with_plan.set_index("code").loc[code, "plan_code"]
 st.caption(f"Kế hoạch: {widgets.plain(cache.plans().set_index('code')['title'].get(plan_code, plan_code))}")
 
 fields = entry.plan_fields(cache.indicators(), cache.plan_targets(), plan_code)
-readings = cache.readings()
+readings = cache.locality_readings(code)
 stored = entry.stored_figures(readings, code, year)
 previous = entry.stored_figures(readings, code, year - 1)
 defaults = {

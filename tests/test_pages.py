@@ -10,6 +10,7 @@ import pytest
 from conftest import PROJECT_DIR
 from docx import Document
 from shared_data import HAI_PHONG_UNITS, add_year_example
+from sqlalchemy import event
 from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
@@ -295,6 +296,26 @@ def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_d
     app.run()
     assert app.selectbox(key="overview_year").value == THIS_YEAR
     assert any(f"năm {THIS_YEAR}: 1/2 địa phương đã báo cáo" in h for h in texts(app.subheader))
+
+
+def test_the_entry_and_approval_pages_read_only_the_readings_of_the_locality_shown(demo_db):
+    """Every reading of the store with who entered it and when, read for one form, took 5 s and 800 MB
+    at 3,300 localities, again after every save. (The approvals page also judges the whole scope, from
+    the figures alone, as the overview does.)"""
+    sent = []
+
+    def remember(connection, cursor, statement, parameters, context, executemany):
+        if re.search(r"\bFROM reading\b", statement) and "reading.entered_by" in statement:
+            sent.append(" ".join(statement.split()))
+
+    event.listen(cache.engine(), "before_cursor_execute", remember)
+    try:
+        open_entry("NHI_CHIEU")
+        open_page("pages/approvals.py").selectbox(key="approvals_locality").set_value("LAC_PHUONG").run()
+    finally:
+        event.remove(cache.engine(), "before_cursor_execute", remember)
+    assert len(sent) >= 2
+    assert all("WHERE reading.locality_code IN" in statement for statement in sent), sent
 
 
 def test_entry_form_rejects_bad_figures_next_to_the_field_and_writes_nothing(demo_db):

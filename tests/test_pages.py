@@ -468,6 +468,26 @@ def test_data_page_filters_and_tells_demo_from_real(demo_db):
     assert [b.label for b in app.get("download_button")] == ["Tải XLSX", "Tải CSV"]
 
 
+def test_data_page_lists_the_first_readings_without_reading_every_one(demo_db):
+    """Every reading of 3,300 localities with who and when, read to open the page, took 6 s and 830 MB."""
+    sent = []
+
+    def remember(connection, cursor, statement, parameters, context, executemany):
+        if re.search(r"\bFROM reading\b", statement) and "reading.entered_by" in statement:
+            sent.append(" ".join(statement.split()))
+
+    event.listen(cache.engine(), "before_cursor_execute", remember)
+    try:
+        app = open_page("pages/data.py")
+        app.multiselect(key="data_localities").set_value(["NHI_CHIEU"]).run()
+    finally:
+        event.remove(cache.engine(), "before_cursor_execute", remember)
+    assert len(sent) == 2 and all(" LIMIT " in statement for statement in sent), sent
+    assert set(shown_table(app, "Địa phương", "Cách nhập")["Địa phương"]) == {"phường Nhị Chiểu"}
+    count = len(queries.readings(demo_db, localities=["NHI_CHIEU"]))
+    assert f"{count} số liệu khớp bộ lọc" in " ".join(texts(app.caption)) and count > 10
+
+
 def test_config_gives_each_status_badge_its_chart_colour_caps_uploads_and_skips_the_full_gc():
     config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     for status, colour in fmt.STATUS_COLOURS.items():

@@ -6,7 +6,7 @@ import pandas as pd
 
 from kpi import formatting as fmt
 from kpi.problems import Problem
-from kpi.vocabulary import COLUMN_LABELS, FIGURES, NO, YES, YES_NO_TEXT
+from kpi.vocabulary import COLUMN_LABELS, FIGURES, YES_NO_TEXT
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
@@ -51,22 +51,6 @@ def history_table(history: pd.DataFrame, kind: str, *, with_year: bool = False,
     if with_year:
         table.insert(0, "Năm", history["year"].astype(int).astype(str).tolist())
     return table
-
-
-def filter_readings(readings: pd.DataFrame, *, locality_codes: list[str], indicator_codes: list[str],
-                    years: tuple[int, int], demo: str) -> pd.DataFrame:
-    """Readings in the export layout, narrowed by the page's filters (an empty list: all).
-
-    demo: "all", "real" (only real figures) or "demo" (only demo figures).
-    """
-    keep = readings["year"].between(*years)
-    if locality_codes:
-        keep &= readings["locality_code"].isin(locality_codes)
-    if indicator_codes:
-        keep &= readings["indicator_code"].isin(indicator_codes)
-    if demo != "all":
-        keep &= readings["is_demo"].eq(YES if demo == "demo" else NO)
-    return readings[keep].reset_index(drop=True)
 
 
 READINGS_HEADERS = {

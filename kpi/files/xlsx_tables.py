@@ -59,7 +59,9 @@ class Column:
     # One value per row; a missing one (None, NaN) leaves the cell empty.
     values: pd.Series
     width: float
-    number: bool = False
+    # True: number cells; False: text cells; None: each cell as its value is (a template's value
+    # column holds counts and «có»/«không»).
+    number: bool | None = False
     # Text from data goes through kpi.files.formulas.neutralise; text that people typed as it is
     # shown (a task's evidence) is written unchanged: a text cell is never a formula either way.
     neutralised: bool = True
@@ -191,21 +193,40 @@ def _table(sheet: Table, strings: _Strings, styles: _Styles) -> Iterator:
     start, end = _sheet_xml(view, [c.width for c in sheet.columns], f'<row r="1">{head}</row>',
                             f'<autoFilter ref="A1:{last}{count + 1}"/>')
     # Every text goes into the shared string table here, before that table is written.
-    values = [(f'<c r="{get_column_letter(n)}', '"><v>' if c.number else '" t="s"><v>',
-               _numbers(c.values) if c.number else strings.column(c.values, c.neutralised))
-              for n, c in enumerate(sheet.columns, start=1)]
+    values = [(f'<c r="{get_column_letter(n)}', *_cells(c, strings)) for n, c in enumerate(sheet.columns, start=1)]
     return _pieces(start, values, count, end)
 
 
-def _pieces(start: bytes, values: list[tuple[str, str, pa.Array]], count: int, end: bytes) -> Iterator:
+NUMBER_CELL, TEXT_CELL = '"><v>', '" t="s"><v>'
+
+
+def _cells(column: Column, strings: _Strings) -> tuple[str | pa.Array, pa.Array]:
+    """What comes between a cell's reference and its value (its type), and the values."""
+    if column.number:
+        return NUMBER_CELL, _numbers(column.values)
+    if column.number is None:
+        numeric = np.fromiter(map(_is_number, column.values), dtype=bool, count=len(column.values))
+        if numeric.any():
+            texts = strings.column(column.values.where(~numeric), column.neutralised)
+            numbers = _numbers(pd.to_numeric(column.values.where(numeric)))
+            return pa.array(np.where(numeric, NUMBER_CELL, TEXT_CELL)), pc.if_else(pa.array(numeric), numbers, texts)
+    return TEXT_CELL, strings.column(column.values, column.neutralised)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _pieces(start: bytes, values: list[tuple[str, str | pa.Array, pa.Array]], count: int, end: bytes) -> Iterator:
     """A sheet's XML, its rows joined a block at a time: a block is still in the processor's cache
     when it is compressed, where the rows of a whole city would take a few hundred megabytes."""
     yield start
     for first in range(0, count, BLOCK_ROWS):
         size = min(BLOCK_ROWS, count - first)
         rows = pc.cast(pa.array(np.arange(first + 2, first + size + 2)), pa.string())
-        cells = [pc.binary_join_element_wise(before, rows, middle, texts.slice(first, size), "</v></c>", "")
-                 .fill_null("") for before, middle, texts in values]
+        cells = [pc.binary_join_element_wise(before, rows, middle if isinstance(middle, str) else middle.slice(first, size),
+                                             texts.slice(first, size), "</v></c>", "").fill_null("")
+                 for before, middle, texts in values]
         yield _utf8(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
     yield end
 

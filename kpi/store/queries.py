@@ -1,11 +1,12 @@
 """The read side: catalogue and readings as DataFrames, for the engine, the pages and the exports."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, case, func, select
 
 from kpi.store.db import without_index
 from kpi.store.models import ImportBatch, Indicator, Locality, Plan, PlanTarget, Reading, ReadingRevision
@@ -17,9 +18,13 @@ FETCH_ROWS = 500
 FRAME_ROWS = 50_000
 
 
-def _frame(engine: Engine, statement) -> pd.DataFrame:
+def _frame(engine: Engine, statement, chunk_rows: int | None = None) -> pd.DataFrame:
+    """The rows as a frame; with chunk_rows, read that many at a time, so that only one chunk's Python
+    objects live at once (every reading of 3,300 localities read at once peaked at 830 MB; 320 MB so)."""
     with engine.connect() as connection:
-        return pd.read_sql(statement, connection)
+        if chunk_rows is None:
+            return pd.read_sql(statement, connection)
+        return pd.concat(pd.read_sql(statement, connection, chunksize=chunk_rows), ignore_index=True)
 
 
 def indicators(engine: Engine) -> pd.DataFrame:
@@ -122,6 +127,61 @@ def history(engine: Engine, locality_code: str, indicator_code: str, year: int) 
 
 def import_batches(engine: Engine, limit: int = 50) -> pd.DataFrame:
     return _frame(engine, select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
+
+
+@dataclass(frozen=True)
+class ReadingFilter:
+    """Which readings a list or an export covers. An empty tuple stands for every locality or indicator;
+    years are the first and the last, both included; demo is "all", "real" or "demo" (only those)."""
+
+    locality_codes: tuple[str, ...] = ()
+    indicator_codes: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None
+    demo: str = "all"
+
+    def narrow(self, statement: Select) -> Select:
+        if self.locality_codes:
+            statement = statement.where(Reading.locality_code.in_(self.locality_codes))
+        if self.indicator_codes:
+            statement = statement.where(Reading.indicator_code.in_(self.indicator_codes))
+        if self.years is not None:
+            statement = statement.where(without_index(Reading.year).between(*self.years))
+        if self.demo != "all":
+            statement = statement.where(Reading.is_demo if self.demo == "demo" else ~Reading.is_demo)
+        return statement
+
+
+@dataclass(frozen=True)
+class StoredReadings:
+    """What the store holds, told without reading it: how many readings, how many of them demo data,
+    the first and last year, the localities with any."""
+
+    count: int
+    demo_count: int
+    first_year: int | None
+    last_year: int | None
+    locality_codes: list[str]
+
+
+def stored_readings(engine: Engine) -> StoredReadings:
+    with engine.connect() as connection:
+        count, demo_count, first, last = connection.execute(
+            select(func.count(), func.coalesce(func.sum(case((Reading.is_demo, 1), else_=0)), 0),
+                   func.min(Reading.year), func.max(Reading.year))).one()
+        codes = connection.execute(select(Reading.locality_code).distinct()).scalars().all()
+    return StoredReadings(count, int(demo_count), first, last, list(codes))
+
+
+def chosen_readings(engine: Engine, chosen: ReadingFilter, limit: int | None = None) -> pd.DataFrame:
+    """The readings a filter covers with who, when, how, note and the demo flag, in key order (the
+    first `limit` of them): a page lists a few thousand of hundreds of thousands."""
+    statement = chosen.narrow(select(Reading)).order_by(Reading.locality_code, Reading.indicator_code, Reading.year)
+    return _frame(engine, statement.limit(limit), FRAME_ROWS).astype(NULLABLE_INTEGERS)
+
+
+def reading_count(engine: Engine, chosen: ReadingFilter) -> int:
+    with engine.connect() as connection:
+        return connection.execute(chosen.narrow(select(func.count()).select_from(Reading))).scalar_one()
 
 
 def demo_reading_count(engine: Engine) -> int:

@@ -1,9 +1,12 @@
 """Tables the pages show: problems, batches, history, the readings list and its filter."""
 
+import pandas as pd
+
 from kpi.app import tables as views
 from kpi.files.export import readings_export
 from kpi.problems import Problem
 from kpi.store import queries
+from kpi.store.queries import ReadingFilter
 from kpi.store.readings import apply_readings, input_frame
 
 
@@ -29,14 +32,27 @@ def test_history_lists_every_figure_written_newest_first(engine):
 def test_filter_and_show_readings_with_the_demo_flag(demo_engine):
     rows = [{"locality_code": "NHI_CHIEU", "indicator_code": "TGPL_DUOC_TRO_GIUP", "year": 2025, "numerator": 0, "denominator": 0}]
     apply_readings(demo_engine, input_frame(rows), user_name="Nguyễn Văn A", source="form")
-    readings = readings_export(demo_engine)
-    everything = views.filter_readings(readings, locality_codes=[], indicator_codes=[], years=(2015, 2026), demo="all")
+    everything = readings_export(demo_engine, ReadingFilter(years=(2015, 2026)))
     assert len(everything) == 114
-    real = views.filter_readings(readings, locality_codes=[], indicator_codes=[], years=(2015, 2026), demo="real")
+    pd.testing.assert_frame_equal(everything, readings_export(demo_engine))
+    real = readings_export(demo_engine, ReadingFilter(demo="real"))
     assert real["indicator_code"].tolist() == ["TGPL_DUOC_TRO_GIUP"]
-    demo = views.filter_readings(readings, locality_codes=["NHI_CHIEU"], indicator_codes=["PBGDPL_CBCC"],
-                                 years=(2024, 2025), demo="demo")
-    assert demo["year"].tolist() == [2024, 2025]
+    demo = readings_export(demo_engine, ReadingFilter(("NHI_CHIEU",), ("PBGDPL_CBCC",), (2024, 2025), "demo"))
+    assert demo["year"].tolist() == [2024, 2025] and set(demo["is_demo"]) == {"có"}
+    assert readings_export(demo_engine, ReadingFilter(("NHI_CHIEU",), years=(2026, 2026))).empty
     table = views.readings_table(real, queries.indicators(demo_engine).set_index("code")["kind"])
     assert table.iloc[0][["Địa phương", "Số liệu", "Mẫu số", "Dữ liệu minh họa", "Cách nhập"]].tolist() == [
         "phường Nhị Chiểu", "Không phát sinh", "0", "không", "Biểu mẫu"]
+
+
+def test_a_list_of_readings_is_the_first_ones_of_the_filter_and_its_count_is_the_whole(demo_engine):
+    chosen = ReadingFilter(("LAC_PHUONG", "NHI_CHIEU"), years=(2020, 2025))
+    whole = readings_export(demo_engine, chosen)
+    assert queries.reading_count(demo_engine, chosen) == len(whole) > 10
+    pd.testing.assert_frame_equal(readings_export(demo_engine, chosen, limit=10), whole.head(10))
+    assert whole[["locality_code", "indicator_code", "year"]].apply(tuple, axis=1).is_monotonic_increasing
+    stored = queries.stored_readings(demo_engine)
+    assert (stored.count, stored.demo_count) == (113, 113)
+    assert set(stored.locality_codes) == {"LAC_PHUONG", "NHI_CHIEU"}
+    every = queries.readings(demo_engine)
+    assert (stored.first_year, stored.last_year) == (every["year"].min(), every["year"].max())

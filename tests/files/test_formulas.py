@@ -96,6 +96,18 @@ def test_the_export_holds_no_formula_and_imports_back_unchanged(engine, file_for
     assert set(read["note"]) >= {text.strip() for text in HOSTILE}
 
 
+def test_the_exported_workbook_types_its_cells_and_writes_local_times(engine):
+    hostile_data(engine)
+    stored = queries.readings(engine, full=True)
+    sheet = openpyxl.load_workbook(io.BytesIO(table_bytes(readings_export(engine), "xlsx")))["Số liệu"]
+    header = [cell.value for cell in sheet[1]]
+    first = {name: cell for name, cell in zip(header, sheet[2])}
+    assert first["year"].data_type == "n" and first["locality_code"].data_type == "s"
+    local = stored["entered_at"].iloc[0].tz_convert("Asia/Ho_Chi_Minh").strftime("%Y-%m-%d %H:%M:%S")
+    assert first["entered_at"].value == local
+    assert sheet.freeze_panes == "A2" and sheet.max_row == len(stored) + 1
+
+
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_the_template_holds_no_formula(engine, file_format):
     hostile_data(engine)

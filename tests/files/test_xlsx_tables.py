@@ -37,6 +37,18 @@ def test_text_and_numbers_read_back_as_written():
     assert all(isinstance(row[1], int) for row in rows[1:] if row[1] is not None)
 
 
+def test_a_mixed_column_writes_each_cell_as_its_value_is():
+    """A template's value column: counts stay numbers, «có» stays text, a formula-like text is neutralised."""
+    mixed = pd.Series([12, "có", None, 1234.5, "=1+1", np.int64(7)], dtype=object)
+    sheet = workbook(Table("Mẫu", [Column("Giá trị", mixed, 10, number=None),
+                                   Column("Chữ", pd.Series(["1", "2", None, "x", "y", "z"]), 6, number=None)],
+                           HEADER))["Mẫu"]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells] == [(12, "n"), ("có", "s"), (None, "n"), (1234.5, "n"),
+                                                       ("'=1+1", "s"), (7, "n")]
+    assert [c.value for c in next(sheet.iter_cols(min_col=2, min_row=2))] == ["1", "2", None, "x", "y", "z"]
+
+
 def test_text_from_data_is_neutralised_and_typed_text_is_kept_but_never_a_formula():
     hostile = pd.Series(["=HYPERLINK(\"http://evil\")", "@SUM(A1:A2)", "'quoted", "plain"])
     data = xlsx_tables.workbook([Table("T", [Column("Dữ liệu", hostile, 10),

@@ -37,6 +37,13 @@ def test_the_engines_read_equals_the_full_read(stored):
     pd.testing.assert_frame_equal(unordered, lean)
 
 
+def test_every_reading_read_in_chunks_is_the_full_read(stored, monkeypatch):
+    monkeypatch.setattr(queries, "FRAME_ROWS", 7)  # 115 readings: seventeen chunks
+    chunked = queries.chosen_readings(stored, queries.ReadingFilter())
+    pd.testing.assert_frame_equal(chunked, queries.readings(stored, full=True), check_dtype=False)
+    assert chunked["value"].eq(9_876_543_210).any() and str(chunked["value"].dtype) == "Int64"
+
+
 def test_filters_of_the_engines_read(stored):
     every = queries.readings(stored)
     some = queries.readings(stored, localities=["LAC_PHUONG", "mã 'có' nháy"], indicators=["VU_VIEC_VPPL"], up_to=2024)

@@ -62,3 +62,4 @@ MIME_TYPES = {
 # The longest note (ghi chú) of a figure, in the form, in files and on the command line: a note says
 # why a figure is what it is, in a sentence or two.
 NOTE_MAX_LENGTH = 500
+NOTE_TOO_LONG = f"Ghi chú dài quá {NOTE_MAX_LENGTH} ký tự, giới hạn của mọi ghi chú: hãy viết ngắn lại."

@@ -173,7 +173,10 @@ with st.container(key="entry_form"):
                     field_problems(f, "value")
             with columns[2]:
                 key = entry.widget_key(code, year, f.code, "note")
-                st.text_input("Ghi chú", value=defaults[key], key=key, max_chars=NOTE_MAX_LENGTH, disabled=locked)
+                st.text_input("Ghi chú", value=defaults[key], key=key, disabled=locked,
+                              help=f"Tối đa {NOTE_MAX_LENGTH} ký tự.")
+                if (f.code, "note") in form.refused:
+                    st.error(form.refused[(f.code, "note")], icon=":material/error:")
                 field_problems(f, "note")
             warning = entry.far_from_last_year(f.kind, form.figures[f.code], previous.get(f.code), year)
             if warning:

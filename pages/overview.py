@@ -138,7 +138,7 @@ with ranking_tab:
     st.plotly_chart(cache.ranking_chart(year, parent_code, query, page_number, page_size, sort_by, descending),
                     config=widgets.PLOT_CONFIG, theme=None, key="overview_ranking")
     # The page of the chart and the matrix: thousands of rows at once would not stay interactive.
-    ranking_shown = overview.ranking_table(shown)
+    ranking_shown = overview.ranking_table(shown, year)
     ranking_shown.insert(2, f"Phê duyệt năm {year}", access_views.approval_labels(shown["locality_code"], approved))
     st.dataframe(ranking_shown, hide_index=True)
 with table_tab:

@@ -6,6 +6,7 @@ rights and lock problems gets all of them in one list. Screenshots go to KPI_SCR
 
 import io
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -164,6 +165,14 @@ def test_excel_files_are_previewed_by_name_then_applied_and_problems_come_in_one
                                        ["xã Lạc Phượng", "VU_VIEC_VPPL", 2025, None, None, 1234, None]]))
     upload(page, xlsx)
     expect(page.get_by_text(f"Xem trước tệp «{xlsx.name}»: 2 dòng hợp lệ.")).to_be_visible()
+    # The chosen file's chip: its remove button an icon alone (our «Chọn tệp» once showed over it), no size
+    # written the English way (5.1KB); the button to choose another file reads «Chọn tệp» on one line.
+    chip = page.get_by_test_id("stFileChip")
+    assert chip.get_by_role("button").evaluate("b => getComputedStyle(b, '::after').content") == "none"
+    expect(chip.get_by_text(re.compile(r"^\d+(\.\d+)?[KMG]?B$"))).to_be_hidden()
+    add = page.locator("[data-testid='stFileUploaderDropzone'] button[data-testid='stBaseButton-borderlessIcon']")
+    assert add.evaluate("b => getComputedStyle(b, '::after').content") == '"Chọn tệp"'
+    assert add.bounding_box()["height"] < 40
     expect(page.get_by_text("đã đọc trang «Số liệu», bỏ qua «DanhMuc»")).to_be_visible()
     table = page.locator("[data-testid='stDataFrame']").first
     expect(table).to_contain_text("Tỷ lệ hòa giải thành")

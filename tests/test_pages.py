@@ -28,6 +28,7 @@ from kpi.store.accounts import Account, create_user, get_account
 from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, input_frame
 from kpi.store.tasks import apply_task_reports, task_reports
+from kpi.vocabulary import NOTE_TOO_LONG
 from kpi.years import current_year
 
 DASHBOARD = str(PROJECT_DIR / "dashboard.py")
@@ -140,6 +141,9 @@ def test_overview_year_selector_changes_the_figures(demo_db):
     achieved = int((statuses[statuses["locality_code"] == "HAI_PHONG"]["status"] == "achieved").sum())
     assert int(app.metric[0].value) == achieved
     assert any("năm 2020" in h for h in texts(app.subheader))
+    # The ranking's count of indicators reported is the year shown's, and says so.
+    ranking = shown_table(app, "Hạng", "Tỷ lệ đạt")
+    assert "Chỉ tiêu đã báo cáo năm 2020" in ranking.columns and "Phê duyệt năm 2020" in ranking.columns
 
 
 def test_overview_with_many_localities_pages_and_searches(demo_db):
@@ -338,6 +342,22 @@ def test_entry_form_rejects_bad_figures_next_to_the_field_and_writes_nothing(dem
     assert after_field(app, entry_key("HOA_GIAI_THANH", "numerator")) == ["Sẽ lưu: **60**", "Tử số không được lớn hơn mẫu số."]
     # What the user typed is kept for correcting.
     assert app.text_input(key=entry_key("HOA_GIAI_THANH", "numerator")).value == "60"
+
+
+def test_a_note_longer_than_the_limit_is_kept_in_its_field_and_refused_there(demo_db):
+    """The field used to cap its length: a pasted note of 600 characters was dropped whole, silently."""
+    before = queries.readings(demo_db, full=True)
+    note = "Số liệu theo báo cáo của tổ hòa giải. " * 16  # 608 characters
+    app = open_entry()
+    app.text_input(key=entry_key("HOA_GIAI_THANH", "note")).set_value(note).run()
+    assert app.text_input(key=entry_key("HOA_GIAI_THANH", "note")).value == note
+    refusal = f"{NOTE_TOO_LONG} (Đang có {len(note.strip())} ký tự.)"
+    assert after_field(app, entry_key("HOA_GIAI_THANH", "note"))[0] == refusal
+    button(app, "Lưu số liệu").click().run()
+    assert not app.success and any("Chưa lưu" in e for e in texts(app.error))
+    assert queries.readings(demo_db, full=True).equals(before)
+    # Said once under the field after the press, not once more for the save.
+    assert after_field(app, entry_key("HOA_GIAI_THANH", "note")).count(refusal) == 1
 
 
 def flat_values(app: AppTest) -> list:

@@ -13,7 +13,7 @@ from kpi import formatting as fmt
 from kpi.numbers import NumberRefused, parse_whole
 from kpi.problems import Problem
 from kpi.store.readings import input_frame
-from kpi.vocabulary import COLUMN_LABELS, FIGURES, ROW_COLUMN, Kind
+from kpi.vocabulary import COLUMN_LABELS, FIGURES, NOTE_MAX_LENGTH, NOTE_TOO_LONG, ROW_COLUMN, Kind
 
 FIELDS = (*FIGURES, "note")
 BOOLEAN_OPTIONS = {"Có": 1, "Không": 0}
@@ -74,7 +74,12 @@ def read_form(fields: pd.DataFrame, values: Mapping[str, object], locality_code:
                 figures[indicator.code][name] = parse_whole(str(read[name] or ""))
             except NumberRefused as refusal:
                 refused[(indicator.code, name)] = refusal.refusal.value
-        figures[indicator.code]["note"] = (str(read["note"]).strip() or None) if read["note"] is not None else None
+        note = (str(read["note"]).strip() or None) if read["note"] is not None else None
+        figures[indicator.code]["note"] = note
+        # Refused here, where it was typed, rather than cut by the field: a pasted note longer than
+        # the limit was dropped whole by the browser, with nothing said.
+        if note is not None and len(note) > NOTE_MAX_LENGTH:
+            refused[(indicator.code, "note")] = f"{NOTE_TOO_LONG} (Đang có {fmt.format_integer(len(note))} ký tự.)"
     return FormReading(figures, refused)
 
 

@@ -34,15 +34,12 @@ def reporting_text(reported: int, expected: int) -> str:
     return f"{fmt.format_integer(reported)}/{fmt.format_integer(expected)} địa phương đã báo cáo"
 
 
-RANKING_HEADERS = {
-    "rank": "Hạng", "label": "Địa phương", "achieved_text": "Chỉ tiêu đạt", "share_text": "Tỷ lệ đạt",
-    "reported_text": "Chỉ tiêu đã báo cáo năm nay", **fmt.STATUS_LABELS,
-}
-
-
-def ranking_table(ranking_frame: pd.DataFrame) -> pd.DataFrame:
-    """The ranking with the headers users read."""
-    return ranking_frame[list(RANKING_HEADERS)].rename(columns=RANKING_HEADERS)
+def ranking_table(ranking_frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The ranking as of `year` with the headers users read (the year named: "this year" read as the
+    calendar's while the page showed an earlier one)."""
+    headers = {"rank": "Hạng", "label": "Địa phương", "achieved_text": "Chỉ tiêu đạt", "share_text": "Tỷ lệ đạt",
+               "reported_text": f"Chỉ tiêu đã báo cáo năm {year}", **fmt.STATUS_LABELS}
+    return ranking_frame[list(headers)].rename(columns=headers)
 
 
 ALL_GROUPS = "Tất cả nhóm chỉ tiêu"

@@ -29,7 +29,7 @@ from kpi.store.db import (
 )
 from kpi.store.models import ImportBatch, Indicator, Locality, PlanTarget, Reading, ReadingRevision, utc_now
 from kpi.store.version import bump
-from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, NOTE_MAX_LENGTH, ROW_COLUMN, Kind
+from kpi.vocabulary import COLUMN_LABELS, FIGURES, INPUT_COLUMNS, KEY, NOTE_MAX_LENGTH, NOTE_TOO_LONG, ROW_COLUMN, Kind
 from kpi.years import FIRST_YEAR, current_year
 
 
@@ -252,8 +252,7 @@ def validate(session: Session, frame: pd.DataFrame, labels: dict[str, str]) -> l
         (boolean & has["value"] & ~rows["value"].isin([0, 1]), "value", "Giá trị phải là «có» hoặc «không»."),
         (frame.duplicated(KEY, keep=False).to_numpy() & rows["year"].notna(), "locality_code",
          "Cùng địa phương, chỉ tiêu và năm xuất hiện nhiều lần trong dữ liệu."),
-        (rows["note"].astype(object).str.len() > NOTE_MAX_LENGTH, "note",
-         f"Ghi chú dài quá {NOTE_MAX_LENGTH} ký tự, giới hạn của mọi ghi chú: hãy viết ngắn lại."),
+        (rows["note"].astype(object).str.len() > NOTE_MAX_LENGTH, "note", NOTE_TOO_LONG),
     ]
     found = []
     for mask, column, message in checks:

@@ -62,8 +62,8 @@ def test_ranking_by_share_of_targets_achieved(demo_engine):
     assert ranking["achieved_text"].tolist() == ["5/14", "2/7"]
     assert ranking["share_text"].tolist() == ["35,7%", "28,6%"]
     assert ranking["reported_text"].tolist() == ["14/14", "6/7"]
-    table = overview_page.ranking_table(ranking)
-    assert list(table.columns[:5]) == ["Hạng", "Địa phương", "Chỉ tiêu đạt", "Tỷ lệ đạt", "Chỉ tiêu đã báo cáo năm nay"]
+    table = overview_page.ranking_table(ranking, 2025)
+    assert list(table.columns[:5]) == ["Hạng", "Địa phương", "Chỉ tiêu đạt", "Tỷ lệ đạt", "Chỉ tiêu đã báo cáo năm 2025"]
 
 
 def test_search_filters_the_ranking_but_keeps_each_rank(demo_engine):

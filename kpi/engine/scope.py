@@ -317,6 +317,19 @@ def _change(row, before: pd.DataFrame) -> tuple[str | None, str]:
     amount = (f"{fmt.format_decimal(abs(delta))} điểm %" if row.kind == "ratio"
               else fmt.format_integer(abs(delta)))
     earlier_text = fmt.format_percent(earlier) if row.kind == "ratio" else fmt.format_integer(earlier)
-    if change == "same":
-        return change, f"{CHANGE_MARKS[change]} không đổi ({earlier_year}: {earlier_text})"
-    return change, f"{CHANGE_MARKS[change]} {CHANGE_WORDS[change]} {amount} ({earlier_year}: {earlier_text})"
+    said = (f"{CHANGE_MARKS[change]} không đổi" if change == "same"
+            else f"{CHANGE_MARKS[change]} {CHANGE_WORDS[change]} {amount}")
+    return change, f"{said} ({earlier_year}: {earlier_text}){_other_localities(row, before, earlier_year)}"
+
+
+def _other_localities(row, before: pd.DataFrame, earlier_year: int) -> str:
+    """For an aggregate made of another number of localities than the year it is compared with, says
+    so: 92,2% of two communes against 90,0% of one is no fall of the communes' work."""
+    if not row.is_aggregate or earlier_year != int(row.as_of) - 1:
+        return ""
+    was = (int(before.at[row.indicator_code, "reported"]), int(before.at[row.indicator_code, "expected"]))
+    if was == (int(row.reported), int(row.expected)):
+        return ""
+    return (f"; không cùng các địa phương: năm {earlier_year} có {fmt.format_integer(was[0])}/"
+            f"{fmt.format_integer(was[1])}, năm {int(row.as_of)} có {fmt.format_integer(int(row.reported))}/"
+            f"{fmt.format_integer(int(row.expected))} địa phương báo cáo")

@@ -83,6 +83,24 @@ def test_change_is_only_given_for_a_figure_of_the_year(engine):
     assert changes.at["HO_TICH_DUNG_HAN", "change_text"] == "—"
 
 
+def test_an_aggregate_compared_with_a_year_of_other_localities_says_so(demo_engine):
+    """The city's 2025 figure is the sum of both communes; with only Lạc Phượng in 2026, 90,0% against
+    92,2% is no fall of anybody's work."""
+    write(demo_engine, [{"locality_code": "LAC_PHUONG", "indicator_code": "QPPL_TRINH_TU", "year": 2026,
+                         "numerator": 45, "denominator": 50}])
+    described = describe_statuses(assess(demo_engine, 2026, "HAI_PHONG"))
+    previous = assess(demo_engine, 2025, "HAI_PHONG").statuses
+    city = scope.changes(described, previous, "HAI_PHONG")
+    was = previous.set_index(["locality_code", "indicator_code"]).loc[("HAI_PHONG", "QPPL_TRINH_TU")]
+    assert (was["reported"], was["expected"]) == (2, 2)
+    assert city.at["QPPL_TRINH_TU", "change_text"].endswith(
+        "; không cùng các địa phương: năm 2025 có 2/2, năm 2026 có 1/2 địa phương báo cáo")
+    # A commune is itself every year: nothing to add.
+    own = scope.changes(describe_statuses(assess(demo_engine, 2026, "LAC_PHUONG")),
+                        assess(demo_engine, 2025, "LAC_PHUONG").statuses, "LAC_PHUONG")
+    assert "địa phương" not in own.at["QPPL_TRINH_TU", "change_text"]
+
+
 def test_sorting_by_an_indicator_covers_every_page(engine):
     add(engine, [f"XA_{i:02d},xã Thử {i:02d},xã,HAI_PHONG,,KH_171_NHI_CHIEU" for i in range(25)])
     # Every commune achieves QPPL_TRINH_TU but XA_24 (ranked last), which falls back.

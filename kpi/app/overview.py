@@ -106,8 +106,13 @@ LOWEST_LISTED = 5
 
 
 def lowest_line(ranking_frame: pd.DataFrame, inert: Callable[[str], str]) -> str:
-    """The localities with the lowest share of targets achieved, the lowest first."""
-    lowest = ranking_frame.iloc[::-1].head(LOWEST_LISTED)
+    """The localities with the lowest share of targets achieved, the lowest first. A locality without
+    a single figure has achieved nothing only in arithmetic: it is named among those that have not
+    reported, not here as doing worst."""
+    with_figures = ranking_frame[ranking_frame["no_data"] < ranking_frame["judged"]]
+    if with_figures.empty:
+        return "**Tỷ lệ chỉ tiêu đạt thấp nhất:** chưa có địa phương nào có số liệu."
+    lowest = with_figures.iloc[::-1].head(LOWEST_LISTED)
     shown = [f"{label} ({share})" for label, share in zip(lowest["label"], lowest["share_text"])]
     return f"**Tỷ lệ chỉ tiêu đạt thấp nhất:** {name_list(shown, inert)}."
 

@@ -115,7 +115,9 @@ def ranking(statuses: pd.DataFrame, localities: pd.DataFrame, parent_code: str |
     table["share"] = [fmt.displayed_percent(a, j) for a, j in zip(table["achieved"], table["judged"])]
     table["achieved_text"] = [f"{fmt.format_integer(a)}/{fmt.format_integer(j)}"
                               for a, j in zip(table["achieved"], table["judged"])]
-    table["share_text"] = table["share"].map(fmt.format_percent)
+    # Without a single figure a locality is ranked last, its share not a 0,0% it never reported.
+    table["share_text"] = table["share"].map(fmt.format_percent).where(table["no_data"] < table["judged"],
+                                                                       fmt.STATUS_LABELS["no_data"])
     table["reported_text"] = [f"{fmt.format_integer(r)}/{fmt.format_integer(j)}"
                               for r, j in zip(table["reported"], table["judged"])]
     table = table.assign(exact=exact).sort_values(["exact", "achieved", "label"], ascending=[False, False, True],

@@ -101,6 +101,18 @@ def test_an_aggregate_compared_with_a_year_of_other_localities_says_so(demo_engi
     assert "địa phương" not in own.at["QPPL_TRINH_TU", "change_text"]
 
 
+def test_a_locality_without_a_figure_is_not_named_as_doing_worst(demo_engine):
+    add(demo_engine, ["XA_TRONG,xã Chưa Nhập,xã,HAI_PHONG,,KH_171_NHI_CHIEU"])
+    statuses = assess(demo_engine, 2025, "HAI_PHONG").statuses
+    ranking = scope.ranking(statuses, queries.localities(demo_engine), "HAI_PHONG")
+    last = ranking.iloc[-1]
+    assert (last["locality_code"], last["share_text"]) == ("XA_TRONG", "Chưa có số liệu")
+    line = overview_page.lowest_line(ranking, str)
+    assert "xã Chưa Nhập" not in line and line.startswith("**Tỷ lệ chỉ tiêu đạt thấp nhất:** phường Nhị Chiểu (28,6%)")
+    assert overview_page.lowest_line(ranking.tail(1), str) == (
+        "**Tỷ lệ chỉ tiêu đạt thấp nhất:** chưa có địa phương nào có số liệu.")
+
+
 def test_sorting_by_an_indicator_covers_every_page(engine):
     add(engine, [f"XA_{i:02d},xã Thử {i:02d},xã,HAI_PHONG,,KH_171_NHI_CHIEU" for i in range(25)])
     # Every commune achieves QPPL_TRINH_TU but XA_24 (ranked last), which falls back.

@@ -1,6 +1,7 @@
 """Everything a user reads about a number or a status, in Vietnamese conventions, in one place."""
 
 import math
+import re
 import unicodedata
 from datetime import datetime
 
@@ -54,6 +55,16 @@ def format_integer(number: int | float | None) -> str:
     if number is None or (isinstance(number, float) and math.isnan(number)):
         return NO_VALUE
     return f"{int(number):,}".replace(",", ".")
+
+
+def format_exact(number: float) -> str:
+    """A number with every digit it holds, written the Vietnamese way: 12.5 -> '12,5', 1234.25 -> '1.234,25'
+    (what a spreadsheet cell holding it shows on a Vietnamese Windows)."""
+    text = repr(float(number))
+    if not re.fullmatch(r"-?[0-9]+\.[0-9]+", text):
+        return text  # 1e+20, inf: no other way to write them
+    fraction = text.partition(".")[2]
+    return format_integer(number) if fraction == "0" else format_decimal(number, len(fraction))
 
 
 def format_decimal(number: float | None, decimals: int = 1) -> str:

@@ -31,6 +31,8 @@ class Refusal(Enum):
     NOT_NUMBER = "Không phải là số."
     NEGATIVE = "Không nhận số âm."
     NOT_WHOLE = "Số đếm phải là số nguyên (dấu chấm chỉ dùng để ngăn cách hàng nghìn, ví dụ 1.234)."
+    # A spreadsheet's number cell holding a fraction: nobody typed a dot there.
+    FRACTION = "Ô số có phần thập phân: số đếm phải là số nguyên."
     AMBIGUOUS = ("Không rõ dấu phẩy ngăn cách hàng nghìn hay là dấu thập phân: hãy viết 1234 hoặc 1.234.")
     PERCENT = "Không nhập phần trăm: tỷ lệ được nhập bằng hai số đếm (tử số và mẫu số)."
     TOO_LARGE = "Số quá lớn (quá 1.000.000.000.000)."

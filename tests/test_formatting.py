@@ -94,3 +94,8 @@ def test_displayed_percents_of_arrays_are_those_of_each_figure():
     numerators = np.array([9_999, 10_000, 0, 2, 7, 40, 19, 1, 45], dtype=np.int64)
     expected = [fmt.displayed_percent(int(n), int(d)) for n, d in zip(numerators, denominators)]
     assert fmt.displayed_percents(numerators, denominators).tolist() == expected
+
+
+def test_an_exact_number_keeps_every_digit_the_vietnamese_way():
+    assert [fmt.format_exact(n) for n in (12.5, 1.234, 1234.25, -0.125, 2025.0, 1e20)] == [
+        "12,5", "1,234", "1.234,25", "-0,125", "2.025", "1e+20"]

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from kpi.files.sheets import Sheet, header_key, read_sheet, uncalculated_problems
-from kpi.formatting import format_integer
+from kpi.formatting import format_exact, format_integer
 from kpi.numbers import LARGEST, Refusal, parse_whole_column
 from kpi.problems import Problem, Rejected
 from kpi.store.accounts import Account
@@ -175,11 +175,12 @@ def _parse(session, sheet: Sheet, positions: dict[str, int], cells: pd.DataFrame
     expected = {"year": f"một năm từ {FIRST_YEAR} đến {this_year}, ví dụ {this_year - 1}",
                 "numerator": "một số nguyên không âm, ví dụ 12 hoặc 1.234"}
     for column in ("year", "numerator", "denominator"):
-        values, refusal = _whole_numbers(cells[column], numbers(column))
+        values, refusal, shown = _whole_numbers(cells[column], numbers(column))
         frame[column] = values.astype("Int64")
-        problems += _refusal_problems(cells, refusal, column, labels, expected.get(column, expected["numerator"]))
+        problems += _refusal_problems(cells.assign(**{column: shown}), refusal, column, labels,
+                                      expected.get(column, expected["numerator"]))
 
-    values, refusal = _whole_numbers(cells["value"], numbers("value"))
+    values, refusal, shown = _whole_numbers(cells["value"], numbers("value"))
     given = cells["value"] != ""
     boolean, ratio = (kind == Kind.BOOLEAN), (kind == Kind.RATIO)
     words = pd.Series(np.nan, index=cells.index)
@@ -190,7 +191,7 @@ def _parse(session, sheet: Sheet, positions: dict[str, int], cells: pd.DataFrame
     values = values.mask(ratio & given & values.isna(), 0)
     refusal = refusal.mask(boolean | ratio | kind.isna(), None)
     frame["value"] = values.astype("Int64")
-    problems += _refusal_problems(cells, refusal, "value", labels, expected["numerator"])
+    problems += _refusal_problems(cells.assign(value=shown), refusal, "value", labels, expected["numerator"])
     problems += _problems(cells, not_boolean, "value", labels, BOOLEAN_MESSAGE)
 
     frame["note"] = cells["note"].astype(object).where(cells["note"] != "", None)
@@ -225,19 +226,23 @@ def _resolve_localities(text: pd.Series, localities: pd.DataFrame) -> tuple[pd.S
     return code, ambiguous
 
 
-def _whole_numbers(text: pd.Series, numbers: pd.Series | None) -> tuple[pd.Series, pd.Series]:
-    """Whole numbers (as floats, NaN when blank or refused) by the one rule for typed numbers, and per
-    cell the Refusal or None."""
+def _whole_numbers(text: pd.Series, numbers: pd.Series | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Whole numbers (as floats, NaN when blank or refused) by the one rule for typed numbers, per
+    cell the Refusal or None, and the cells as a problem shows them (a spreadsheet's number cell as
+    a Vietnamese Excel shows it, 12,5)."""
     number, refusal = parse_whole_column(text)
+    shown = text
     if numbers is not None:
         # A spreadsheet number is exact: 1.234 typed into a number cell is not one thousand.
         typed = numbers.notna()
         number = number.mask(typed, numbers)
         refusal = refusal.mask(typed, None)
-        refusal[typed & (number % 1 != 0)] = Refusal.NOT_WHOLE
+        refusal[typed & (number % 1 != 0)] = Refusal.FRACTION
         refusal[typed & (number < 0)] = Refusal.NEGATIVE
         refusal[typed & (number > LARGEST)] = Refusal.TOO_LARGE
-    return number.where(refusal.isna()), refusal
+        refused = typed & refusal.notna()
+        shown = text.mask(refused, number[refused].map(format_exact))
+    return number.where(refusal.isna()), refusal, shown
 
 
 BOOLEAN_MESSAGE = "Giá trị phải là «có» hoặc «không» (cũng nhận x, 1, 0, yes, no, true, false, chữ hoa hay thường đều được)."

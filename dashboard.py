@@ -29,23 +29,32 @@ sections = {
     ],
 }
 reporting_page = st.Page("pages/reporting.py", title="Tình hình báo cáo", icon=":material/event_available:")
+ENTRY_PAGES = [("pages/entry.py", "Nhập số liệu", ":material/edit_note:"),
+               ("pages/upload.py", "Tải tệp lên", ":material/upload_file:")]
+ADMIN_PAGES = [("pages/approvals.py", "Phê duyệt số liệu", ":material/verified:"),
+               ("pages/users.py", "Tài khoản", ":material/manage_accounts:"),
+               ("pages/localities.py", "Địa phương và kế hoạch", ":material/account_tree:")]
+
+
+def pages(entries: list[tuple[str, str, str]], shown: bool) -> list:
+    """Pages of the menu, or (not shown) pages an account may not use: still there, so that opened by
+    their address they say so in Vietnamese (kpi.app.session.page_header) where Streamlit would say an
+    English "Page not found"; the write path refuses whatever reaches it anyway."""
+    return [st.Page(path, title=title, icon=icon, visibility="visible" if shown else "hidden")
+            for path, title, icon in entries]
+
+
 # Who submitted and who is late: the city office's page. An admin finds it beside the approvals, a
 # viewer (the leadership) among the pages to read; an editor sees its own deadline where it enters figures.
 if not rights.may_write:
     sections["Xem số liệu"].append(reporting_page)
-# A viewer is not shown the pages it may not use; the pages refuse it too, and the write path refuses
-# whatever reaches it.
 if rights.may_write:
-    sections["Nhập số liệu"] = [
-        st.Page("pages/entry.py", title="Nhập số liệu", icon=":material/edit_note:"),
-        st.Page("pages/upload.py", title="Tải tệp lên", icon=":material/upload_file:"),
-    ]
+    sections["Nhập số liệu"] = pages(ENTRY_PAGES, shown=True)
+else:
+    sections[""] += pages(ENTRY_PAGES, shown=False)
 # One menu for the admin pages keeps the top bar on one line beside the sidebar.
 if rights.may_administer:
-    sections["Quản trị"] = [
-        reporting_page,
-        st.Page("pages/approvals.py", title="Phê duyệt số liệu", icon=":material/verified:"),
-        st.Page("pages/users.py", title="Tài khoản", icon=":material/manage_accounts:"),
-        st.Page("pages/localities.py", title="Địa phương và kế hoạch", icon=":material/account_tree:"),
-    ]
+    sections["Quản trị"] = [reporting_page, *pages(ADMIN_PAGES, shown=True)]
+else:
+    sections[""] += pages(ADMIN_PAGES, shown=False)
 guard.run_page(st.navigation(sections, position="top"))

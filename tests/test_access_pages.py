@@ -166,15 +166,27 @@ def test_a_page_opened_without_a_login_shows_nothing(accounts):
     assert not app.title and not app.dataframe
 
 
-def test_navigation_follows_the_role(accounts):
-    viewer = run_app(accounts["viewer"])
-    assert not any(in_navigation(viewer, page) for page in WRITING_PAGES + ADMIN_PAGES)
-    assert in_navigation(viewer, "pages/data.py")
-    editor = run_app(accounts["editor"])
-    assert all(in_navigation(editor, page) for page in WRITING_PAGES)
-    assert not any(in_navigation(editor, page) for page in ADMIN_PAGES)
-    admin = run_app(accounts["admin"])
-    assert all(in_navigation(admin, page) for page in WRITING_PAGES + ADMIN_PAGES)
+def refusal(account, page: str) -> str | None:
+    """What the page says when `account` opens it through the app's navigation (by its address)."""
+    app = run_app(account, page)
+    refused = [e.value for e in app.error if "chỉ có quyền xem" in e.value or "chỉ dành cho quản trị viên" in e.value]
+    return refused[0] if refused else None
+
+
+def test_every_page_answers_its_address_and_refuses_an_account_that_may_not_use_it(accounts):
+    """Every page is in the navigation, the ones an account may not use hidden from its menus (checked in
+    a browser: tests/test_browser.py), so that opened by address they refuse in Vietnamese rather than
+    Streamlit saying an English «Page not found»."""
+    for page in WRITING_PAGES:
+        assert "chỉ có quyền xem" in (refusal(accounts["viewer"], page) or "")
+    for page in WRITING_PAGES + ADMIN_PAGES:
+        assert refusal(accounts["admin"], page) is None
+    for page in WRITING_PAGES:
+        assert refusal(accounts["editor"], page) is None
+    for page in ADMIN_PAGES:
+        assert refusal(accounts["editor"], page) == refusal(accounts["viewer"], page) == (
+            "Trang này chỉ dành cho quản trị viên.")
+    assert in_navigation(run_app(accounts["viewer"]), "pages/data.py")
 
 
 @pytest.mark.parametrize("page", WRITING_PAGES + ADMIN_PAGES)

@@ -240,3 +240,43 @@ def test_a_task_report_entered_in_the_form_shows_in_a_new_session(server, page):
     expect(again.get_by_test_id("stMetric").filter(has_text="Hoàn thành")).to_contain_text("1")
     expect(again.get_by_text(evidence).first).to_be_attached()
     screenshot(again, "tasks-locality")
+
+
+def test_a_page_opened_by_an_address_it_may_not_use_or_that_names_none_says_so_in_vietnamese(server, page):
+    """An editor opening /users got Streamlit's English «Page not found» (the page was not in its
+    navigation); now the page itself refuses it. An address naming no page says so in Vietnamese."""
+    from kpi.files.catalogue import load_catalog
+    from kpi.store.accounts import create_user
+
+    base, database_url = server
+    engine = make_engine(database_url)
+    load_catalog(engine)
+    create_user(engine, EDITOR, EDITOR_PASSWORD, "editor", ["LAC_PHUONG"])
+    create_user(engine, "lanhdao", EDITOR_PASSWORD, "viewer")
+    engine.dispose()
+    open_page(page, base, "")
+    log_in(page, "lanhdao", EDITOR_PASSWORD)
+    open_page(page, base, "entry")
+    expect(page.get_by_text("chỉ có quyền xem: trang này dành cho cán bộ nhập liệu")).to_be_visible()
+    for menu in ("Nhập số liệu", "Quản trị"):
+        expect(page.get_by_test_id("stTopNavSection").filter(has_text=menu)).to_have_count(0)
+    log_out(page)
+    log_in(page, EDITOR, EDITOR_PASSWORD)
+    for path in ("users", "approvals", "localities"):
+        open_page(page, base, path)
+        expect(page.get_by_text("Trang này chỉ dành cho quản trị viên.")).to_be_visible()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+    # Still not in its menus.
+    expect(page.get_by_test_id("stTopNavSection").filter(has_text="Quản trị")).to_have_count(0)
+
+    open_page(page, base, "khong-co-trang-nay")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    shown = dialog.evaluate("d => [...d.querySelectorAll('*')].map(e => getComputedStyle(e, '::after').content)"
+                            ".filter(c => c !== 'none' && c !== 'normal').join(' ')")
+    assert "Không có trang này" in shown and "Đang mở trang Tổng quan" in shown, shown
+    # Streamlit's English title and text are still in the page, at size 0: not read.
+    english = dialog.evaluate("d => [...d.querySelectorAll('h2, h2 + div > div')].map(e => "
+                              "[e.textContent, getComputedStyle(e).fontSize])")
+    assert len(english) == 2 and all(size == "0px" for _, size in english), english
+    expect(page.get_by_text("Tổng quan tiến độ đến năm 2030")).to_be_visible()

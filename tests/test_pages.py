@@ -5,6 +5,7 @@ import io
 import json
 import re
 import tomllib
+from datetime import date
 
 import pytest
 from conftest import PROJECT_DIR
@@ -29,7 +30,7 @@ from kpi.store.demo import load_demo
 from kpi.store.readings import apply_readings, input_frame
 from kpi.store.tasks import apply_task_reports, task_reports
 from kpi.vocabulary import NOTE_TOO_LONG
-from kpi.years import current_year
+from kpi.years import current_year, today
 
 DASHBOARD = str(PROJECT_DIR / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/locality.py", "pages/indicator.py", "pages/entry.py", "pages/upload.py",
@@ -358,6 +359,27 @@ def test_a_note_longer_than_the_limit_is_kept_in_its_field_and_refused_there(dem
     assert queries.readings(demo_db, full=True).equals(before)
     # Said once under the field after the press, not once more for the save.
     assert after_field(app, entry_key("HOA_GIAI_THANH", "note")).count(refusal) == 1
+
+
+def test_the_entry_form_says_when_last_years_report_is_overdue(demo_db):
+    """The demo's figures of last year were never submitted: an editor on this year's form was not told."""
+    last = THIS_YEAR - 1
+    due = date(THIS_YEAR, 1, 15)  # the demo plans' deadline, 15/01
+    overdue = (today() - due).days
+    app = open_entry()
+    said = [w for w in read(app.warning) if w.startswith(f"Báo cáo năm {last} của xã Lạc Phượng chưa nộp")]
+    if overdue <= 0:  # the first half of January: not overdue yet
+        assert said == []
+        return
+    assert said == [f"Báo cáo năm {last} của xã Lạc Phượng chưa nộp, đã quá hạn {fmt.format_integer(overdue)} ngày "
+                    f"(hạn nộp 15/01/{THIS_YEAR}). Chọn năm {last} ở ô «Năm» để hoàn thiện số liệu và nộp."]
+    app.selectbox(key="entry_year").set_value(last).run()
+    assert not [w for w in read(app.warning) if w.startswith(f"Báo cáo năm {last} của")]
+    assert any(w.startswith(f"Báo cáo năm {last} chưa nộp, đã **quá hạn {fmt.format_integer(overdue)} ngày**")
+               for w in read(app.warning))
+    cycle.approve(demo_db, "LAC_PHUONG", last, ADMIN)
+    app = open_entry()
+    assert not [w for w in read(app.warning) if w.startswith(f"Báo cáo năm {last} của")]
 
 
 def flat_values(app: AppTest) -> list:

@@ -7,13 +7,14 @@ Part of kpi.app, the only Streamlit-aware code.
 import streamlit as st
 
 from kpi.app import cache, session, widgets
-from kpi.formatting import format_timestamp
+from kpi.engine.timeliness import OVERDUE, judge_state
+from kpi.formatting import format_integer, format_timestamp
 from kpi.problems import Rejected
 from kpi.store import cycle
 from kpi.store.accounts import Account
 from kpi.store.models import CycleState
 from kpi.store.rights import rights_of
-from kpi.years import report_due_date
+from kpi.years import current_year, report_due_date, today
 
 FEEDBACK_KEY = "cycle_feedback"
 
@@ -41,6 +42,7 @@ def entry_block(account: Account, locality_code: str, locality_name: str, year: 
     state = cache.year_state(locality_code, year)
     is_admin = rights_of(account).may_administer
     due = report_due_date(report_due, year)
+    _last_years_report(locality_name, locality_code, year, report_due)
     held = st.session_state.get(FEEDBACK_KEY)
     if held is not None and held[:2] == (locality_code, year):
         st.session_state.pop(FEEDBACK_KEY)
@@ -65,8 +67,28 @@ def entry_block(account: Account, locality_code: str, locality_name: str, year: 
         st.info(widgets.plain(f"Số liệu năm {year} đã được «{state.changed_by}» mở lại lúc "
                               f"{format_timestamp(state.changed_at)}. Lý do: {state.reason}"), icon=":material/lock_open:")
     columns = st.columns([3, 1], vertical_alignment="center")
-    columns[0].caption(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y}. Nộp khi mọi chỉ tiêu đã có số liệu; "
-                       "sau khi nộp, cán bộ nhập liệu không sửa được nữa.")
+    timeliness, days = judge_state(state, due, today())
+    if timeliness == OVERDUE:
+        columns[0].warning(f"Báo cáo năm {year} chưa nộp, đã **quá hạn {format_integer(days)} ngày** (hạn nộp "
+                           f"{due:%d/%m/%Y}). Nộp khi mọi chỉ tiêu đã có số liệu; sau khi nộp, cán bộ nhập liệu không "
+                           "sửa được nữa.", icon=":material/schedule:")
+    else:
+        columns[0].caption(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y}. Nộp khi mọi chỉ tiêu đã có số liệu; "
+                           "sau khi nộp, cán bộ nhập liệu không sửa được nữa.")
     columns[1].button(f"Nộp báo cáo năm {year}", icon=":material/send:", key="cycle_submit", on_click=submit,
                       args=(locality_code, year), width="stretch")
     return False
+
+
+def _last_years_report(locality_name: str, locality_code: str, year_shown: int, report_due: str | None) -> None:
+    """Whatever year the form shows (it opens on the year under way), last year's report overdue is said
+    where the figures are entered: otherwise an editor learnt it only from the city's reporting page."""
+    last = current_year() - 1
+    if year_shown == last:
+        return
+    due = report_due_date(report_due, last)
+    timeliness, days = judge_state(cache.year_state(locality_code, last), due, today())
+    if timeliness == OVERDUE:
+        st.warning(widgets.plain(f"Báo cáo năm {last} của {locality_name} chưa nộp, đã quá hạn "
+                                 f"{format_integer(days)} ngày (hạn nộp {due:%d/%m/%Y}). Chọn năm {last} ở ô «Năm» để "
+                                 "hoàn thiện số liệu và nộp."), icon=":material/schedule:")

@@ -42,6 +42,11 @@ def judge(state: str, due: date, submitted_at: datetime | None, approved_at: dat
     return NOT_DUE, 0
 
 
+def judge_state(state: cycle.YearState, due: date, on: date) -> tuple[str, int]:
+    """judge() of a locality's year as kpi.store.cycle reads it."""
+    return judge(state.state, due, _moment(state.submitted_at), _moment(state.approved_at), on)
+
+
 def timeliness_text(timeliness: str, days: int) -> str:
     """"Đúng hạn", "Trễ hạn 3 ngày", "Quá hạn 12 ngày", "Chưa đến hạn"."""
     label = TIMELINESS_LABELS[timeliness]

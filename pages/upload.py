@@ -109,6 +109,12 @@ if uploaded is not None:
         else:
             st.caption("Các số liệu sẽ tạo mới hoặc thay đổi (cũ → mới):")
             st.dataframe(upload.changes_table(preview.changes, localities, cache.indicators()), hide_index=True)
+        if check.unlike_last_year:
+            st.warning(f"{format_integer(len(check.unlike_last_year))} số liệu khác nhiều so với năm trước (như biểu mẫu "
+                       "cảnh báo khi gõ). Hãy kiểm tra lại trước khi áp dụng; đây chỉ là cảnh báo, không chặn.",
+                       icon=":material/warning:")
+            st.dataframe(upload.unlike_last_year_table(check.unlike_last_year, preview.changes, localities,
+                                                       cache.indicators()), hide_index=True)
         st.button("Áp dụng tệp này", type="primary", on_click=apply, args=(check,), key="upload_apply")
 
 st.header("3. Các lần nhập số liệu trước", divider="gray")

@@ -579,6 +579,12 @@ def test_upload_previews_then_applies_a_file(demo_db):
         fmt.format_integer(old.loc[("VU_VIEC_VPPL", 2025), "value"]), fmt.NO_VALUE]
     assert preview["Ghi chú mới"].tolist() == ["", "giảm 1 vụ", ""]
     assert before[before["year"] == THIS_YEAR].empty
+    # As the form warns when the figure is typed: against the file's own figure of the year before (47/50,
+    # row 2) for row 4, against the stored one (2024) for the others, which are near it.
+    assert any(w.startswith("1 số liệu khác nhiều so với năm trước") for w in read(app.warning))
+    warned = shown_table(app, "Dòng trong tệp", "Cảnh báo")
+    assert warned.values.tolist() == [["4", "xã Lạc Phượng", "Tỷ lệ hòa giải thành",
+                                       f"Mẫu số khác nhiều so với năm {THIS_YEAR - 1} (50 → 1.250). Hãy kiểm tra lại số liệu."]]
 
     button(app, "Áp dụng tệp này").click().run()
     assert not app.exception

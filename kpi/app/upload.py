@@ -9,12 +9,15 @@ import streamlit as st
 
 from kpi import formatting as fmt
 from kpi.app import cache
+from kpi.app.entry import far_from_last_year
 from kpi.files import importer
 from kpi.files.importer import ParsedFile
 from kpi.problems import Problem, Rejected
+from kpi.store import queries
 from kpi.store.accounts import Account
+from kpi.store.db import IN_LIST_LIMIT
 from kpi.store.readings import WriteResult, checksum
-from kpi.vocabulary import ROW_COLUMN, Kind
+from kpi.vocabulary import FIGURES, KEY, ROW_COLUMN, Kind
 
 CHECK_KEY = "upload_check"
 # What st.file_uploader accepts: every file, so that a wrong one is refused by the reader in Vietnamese
@@ -34,6 +37,8 @@ class UploadCheck:
     parsed: ParsedFile | None
     preview: WriteResult | None
     problems: list[Problem]
+    unlike_last_year: tuple[tuple[int, str], ...] = ()
+    """(row in the file, warning) for each figure it would write that is far from the year before's."""
 
 
 def check_upload(data: bytes, file_name: str, account: Account) -> UploadCheck:
@@ -46,7 +51,9 @@ def check_upload(data: bytes, file_name: str, account: Account) -> UploadCheck:
     try:
         parsed = importer.parse_file(cache.engine(), data, file_name, account)
         preview = importer.apply_parsed(cache.engine(), parsed, user=account, dry_run=True)
-        check = UploadCheck(digest, file_name, account.name, parsed, preview, [])
+        warnings = tuple(unlike_last_year(preview.changes, parsed.frame, _stored_years_before(preview.changes),
+                                          cache.indicators()))
+        check = UploadCheck(digest, file_name, account.name, parsed, preview, [], warnings)
     except Rejected as rejected:
         check = UploadCheck(digest, file_name, account.name, None, None, rejected.problems)
     st.session_state[CHECK_KEY] = check
@@ -56,6 +63,53 @@ def check_upload(data: bytes, file_name: str, account: Account) -> UploadCheck:
 def forget_check() -> None:
     """After applying: the next run checks again against what is now stored."""
     st.session_state.pop(CHECK_KEY, None)
+
+
+def unlike_last_year(changes: pd.DataFrame, file_frame: pd.DataFrame, stored: pd.DataFrame,
+                     indicators: pd.DataFrame) -> list[tuple[int, str]]:
+    """The form's soft check (kpi.app.entry.far_from_last_year) of every figure a file would write,
+    against the same figure a year earlier: the file's own when it has that year, else the stored one.
+    A jump from 12 tổ to 1.200 was warned of when typed, not when uploaded."""
+    earlier = {(r.locality_code, r.indicator_code, int(r.year)): _figures(r) for r in stored.itertuples()}
+    earlier |= {(r.locality_code, r.indicator_code, int(r.year)): _figures(r) for r in file_frame.itertuples()}
+    kinds = dict(zip(indicators["code"], indicators["kind"]))
+    found = []
+    for row in changes.itertuples():
+        year = int(row.year)
+        previous = earlier.get((row.locality_code, row.indicator_code, year - 1))
+        warning = far_from_last_year(kinds.get(row.indicator_code), _figures(row), previous, year)
+        if warning:
+            found.append((int(getattr(row, ROW_COLUMN)), warning))
+    return found
+
+
+def _figures(row) -> dict[str, int | None]:
+    return {name: _whole(getattr(row, name)) for name in FIGURES}
+
+
+def _stored_years_before(changes: pd.DataFrame) -> pd.DataFrame:
+    """The stored readings of the years before those a file writes, of its localities."""
+    if changes.empty:
+        return pd.DataFrame(columns=[*KEY, *FIGURES])
+    codes = changes["locality_code"].unique().tolist()
+    before = set(changes["year"].astype(int) - 1)
+    stored = queries.readings(cache.engine(), localities=codes if len(codes) <= IN_LIST_LIMIT else None,
+                              up_to=max(before), ordered=False)
+    return stored[stored["year"].isin(before)]
+
+
+def unlike_last_year_table(warnings: list[tuple[int, str]], changes: pd.DataFrame, localities: pd.DataFrame,
+                           indicators: pd.DataFrame) -> pd.DataFrame:
+    """The warnings beside the rows they are about, as the preview names them."""
+    rows = changes.set_index(ROW_COLUMN)
+    locality_names = dict(zip(localities["code"], localities["name"]))
+    indicator_names = dict(zip(indicators["code"], indicators["name"]))
+    return pd.DataFrame({
+        "Dòng trong tệp": [str(row) for row, _ in warnings],
+        "Địa phương": [locality_names.get(rows.at[row, "locality_code"]) for row, _ in warnings],
+        "Chỉ tiêu": [indicator_names.get(rows.at[row, "indicator_code"]) for row, _ in warnings],
+        "Cảnh báo": [text for _, text in warnings],
+    })
 
 
 def changes_table(changes: pd.DataFrame, localities: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:

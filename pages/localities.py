@@ -5,7 +5,6 @@ import streamlit as st
 
 from kpi.app import cache, session, widgets
 from kpi.app import localities as model
-from kpi.app import tables as views
 from kpi.files.catalogue import REMOVE, add_localities, assign_plan
 from kpi.formatting import format_integer
 from kpi.problems import Rejected
@@ -50,7 +49,7 @@ def feedback(section: str) -> None:
         st.success(widgets.plain(outcome), icon=":material/check_circle:")
     else:
         st.error("Không thực hiện được, chưa ghi gì:", icon=":material/error:")
-        st.dataframe(views.problems_table(outcome), hide_index=True)
+        widgets.problems_list(outcome)
 
 
 session.page_header("Quản lý địa phương", requires=session.ADMINISTER)
@@ -100,7 +99,7 @@ if upload is not None:
     if isinstance(preview, list):
         st.error(f"Tệp {widgets.plain(upload.name)} có {format_integer(len(preview))} lỗi, chưa ghi gì. Sửa rồi tải lại:",
                  icon=":material/error:")
-        st.dataframe(views.problems_table(preview), hide_index=True)
+        widgets.problems_list(preview)
     else:
         st.info(f"Nếu áp dụng: {widgets.plain(preview.summary())}", icon=":material/preview:")
         changed = model.changes_table(preview)

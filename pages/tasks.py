@@ -1,7 +1,6 @@
 import streamlit as st
 
 from kpi.app import cache, session, widgets
-from kpi.app import tables as views
 from kpi.app import tasks as model
 from kpi.app.year_picker import pick_year
 from kpi.engine.tasks import counts as task_counts
@@ -126,7 +125,7 @@ def file_section(year: int, code: str, signed_in) -> None:
     except Rejected as rejected:
         st.error(f"Tệp «{widgets.plain(uploaded.name)}» có {format_integer(len(rejected.problems))} lỗi, chưa ghi gì. "
                  "Sửa các lỗi dưới đây (theo dòng và cột trong tệp) rồi tải lên lại.", icon=":material/error:")
-        st.dataframe(views.problems_table(rejected.problems), hide_index=True)
+        widgets.problems_list(rejected.problems)
         return
     applied = st.session_state.get(APPLIED_KEY, {})
     if applied.get("checksum") == parsed.checksum and "result" in applied:
@@ -134,7 +133,7 @@ def file_section(year: int, code: str, signed_in) -> None:
         return
     if applied.get("checksum") == parsed.checksum and "problems" in applied:
         st.error("Không ghi được tệp, chưa ghi gì:", icon=":material/error:")
-        st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
+        widgets.problems_list(applied["problems"])
     st.info(f"Xem trước: {counts_text(preview)}.", icon=":material/preview:")
     if parsed.notice:
         st.caption(widgets.plain(parsed.notice))

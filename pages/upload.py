@@ -87,12 +87,12 @@ if uploaded is not None:
         st.error(f"Tệp «{widgets.plain(uploaded.name)}» có {format_integer(len(check.problems))} lỗi, chưa ghi gì vào cơ sở dữ liệu. "
                  "Sửa các lỗi dưới đây (theo dòng và cột trong tệp, kể cả quyền ghi và số liệu đã phê duyệt) rồi "
                  "tải lên lại.", icon=":material/error:")
-        st.dataframe(views.problems_table(check.problems), hide_index=True)
+        widgets.problems_list(check.problems)
     else:
         parsed, preview = check.parsed, check.preview
         if applied.get("checksum") == check.digest and "problems" in applied:
             st.error("Không áp dụng được tệp, chưa ghi gì vào cơ sở dữ liệu:", icon=":material/error:")
-            st.dataframe(views.problems_table(applied["problems"]), hide_index=True)
+            widgets.problems_list(applied["problems"])
         if applied.get("checksum") == check.digest and applied.get("logged_out"):
             st.error("Phiên đăng nhập đã kết thúc, chưa ghi gì. Hãy đăng nhập lại.", icon=":material/error:")
         st.info(f"Xem trước tệp «{widgets.plain(uploaded.name)}»: {format_integer(preview.total)} dòng hợp lệ.", icon=":material/preview:")

@@ -125,7 +125,7 @@ DETAIL_HEADERS = {
     "counts_text": "Số liệu", "projection_text": "Dự báo 2030", "completeness_text": "Báo cáo",
     "indicator_name": "Tên đầy đủ của chỉ tiêu",
 }
-DETAIL_WIDTHS = {"Địa phương": 160, "Chỉ tiêu": 140, "Giá trị": 75, "Năm": 50, "Mục tiêu 2030": 155,
+DETAIL_WIDTHS = {"Địa phương": 160, "Chỉ tiêu": 140, "Giá trị": 105, "Năm": 50, "Mục tiêu 2030": 155,
                  "Đánh giá": 115, "Số liệu": 150, "Dự báo 2030": 90, "Báo cáo": 130}
 
 

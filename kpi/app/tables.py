@@ -19,6 +19,11 @@ def problems_table(problems: list[Problem]) -> pd.DataFrame:
     })
 
 
+# At 1366 px the reason of a problem (the last column) is the text to read: the other columns only as wide
+# as they need, the reason the rest of the width (a data grid does not wrap a cell's text).
+PROBLEM_WIDTHS = {"Dòng": 60, "Cột": 150, "Giá trị": 170, "Lỗi": 800}
+
+
 def batches_table(batches: pd.DataFrame, people: dict[str, str] | None = None) -> pd.DataFrame:
     """Import batches; people named as kpi.store.accounts.people gives."""
     people = people or {}

@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from kpi import formatting as fmt
+from kpi.app import tables
 
 # Streamlit draws a few English texts no option turns off or translates (1.67). Our stylesheet
 # (vietnamese_chrome.css, a file of ours: never user text; it also sets the space above every page) hides
@@ -127,3 +128,10 @@ MEETING_CSS = """<style>
 
 def meeting_layout() -> None:
     st.html(MEETING_CSS)
+
+
+def problems_list(problems: list) -> None:
+    """Every problem of a file or a form by row and column (kpi.app.tables.problems_table), the reason
+    given the width."""
+    st.dataframe(tables.problems_table(problems), hide_index=True, column_config={
+        header: st.column_config.TextColumn(header, width=width) for header, width in tables.PROBLEM_WIDTHS.items()})

@@ -162,10 +162,12 @@ if scoped.empty:
 
 counts = task_counts(scoped, on)
 st.caption(f"Các nhiệm vụ của kế hoạch đến hạn trong năm {year}, xét quá hạn theo ngày hôm nay "
-           f"({on.strftime('%d/%m/%Y')}): quá hạn là đã qua hạn mà chưa hoàn thành.")
-metrics = st.columns(4)
+           f"({on.strftime('%d/%m/%Y')}): quá hạn là đã qua hạn mà chưa hoàn thành (nằm trong số đang thực hiện "
+           "và chưa thực hiện).")
+metrics = st.columns(5)
 for column, (label, value) in zip(metrics, [("Đến hạn trong năm", counts.due), ("Hoàn thành", counts.done),
-                                            ("Đang thực hiện", counts.in_progress), ("Quá hạn", counts.overdue)]):
+                                            ("Đang thực hiện", counts.in_progress),
+                                            ("Chưa thực hiện", counts.not_started), ("Quá hạn", counts.overdue)]):
     column.metric(label, format_integer(value))
 
 is_locality = scoped["locality_code"].nunique() == 1 and scoped["locality_code"].iloc[0] == code

@@ -717,6 +717,9 @@ def test_tasks_page_for_the_city_ranks_localities_and_lead_agencies(app_db):
     assert [t.label for t in app.tabs] == ["Địa phương nhiều nhiệm vụ quá hạn", "Theo cơ quan chủ trì", "Nhiệm vụ quá hạn"]
     metrics = {m.label: m.value for m in app.metric}
     assert (metrics["Đến hạn trong năm"], metrics["Hoàn thành"]) == ("67", "1")
+    # The three states add up to the tasks due; the overdue are among those not done.
+    states = int(metrics["Hoàn thành"]) + int(metrics["Đang thực hiện"]) + int(metrics["Chưa thực hiện"])
+    assert states == 67 and int(metrics["Quá hạn"]) <= 67 - int(metrics["Hoàn thành"])
     localities = shown_table(app, "Địa phương", "Quá hạn", "Đến hạn trong năm")
     assert localities.set_index("Địa phương").loc["phường Nhị Chiểu", ["Đến hạn trong năm", "Hoàn thành"]].tolist() == [32, 1]
     leads = shown_table(app, "Cơ quan chủ trì", "Quá hạn")

@@ -35,6 +35,11 @@ class TaskCounts:
     fallen_due: int
     fallen_due_done: int
 
+    @property
+    def not_started(self) -> int:
+        """Neither done nor in progress: with those two, every task due in the year."""
+        return self.due - self.done - self.in_progress
+
 
 def scope_localities(localities: pd.DataFrame, scope: str | None) -> pd.DataFrame:
     """The localities with a plan that a scope's tasks are about: the locality itself when it has a

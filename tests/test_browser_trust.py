@@ -72,7 +72,9 @@ def test_a_write_through_one_process_or_the_cli_shows_in_the_other_at_its_next_r
     settle(writer)
     screenshot(writer, "localities")
     writer.get_by_text("Mọi địa phương đang hiện trong danh sách trên").click()
-    writer.get_by_role("button", name="Gán kế hoạch").click()
+    writer.get_by_role("button", name="Xem trước").click()
+    settle(writer)
+    writer.get_by_role("button", name="Gán kế hoạch cho 112 địa phương").click()
     settle(writer)
     expect(writer.get_by_text("Đã gán kế hoạch: 0 thêm mới, 112 cập nhật, 0 không đổi.")).to_be_visible()
     assert queries.localities(make_engine(database_url))["plan_code"].notna().sum() == 114

@@ -847,7 +847,16 @@ def test_localities_page_lists_filters_and_gives_a_plan_to_many_at_once(demo_db)
     assert len(shown_table(app, "Mã", "Kế hoạch")) == 112
     app.checkbox(key="localities_assign_all_shown").check()
     app.selectbox(key="localities_assign_plan").set_value("KH_171_NHI_CHIEU")
-    button(app, "Gán kế hoạch").click().run()
+    button(app, "Xem trước").click().run()
+    # A look first: nothing written until the assignment previewed is confirmed.
+    assert any("cho 112 địa phương: 0 thêm mới, 112 cập nhật, 0 không đổi." in i for i in read(app.info))
+    assert len(shown_table(app, "Mã", "Thay đổi", "Chi tiết")) == 112
+    assert queries.localities(demo_db)["plan_code"].notna().sum() == 2
+    button(app, "Hủy").click().run()
+    assert not [i for i in read(app.info) if "cho 112 địa phương" in i]
+    assert queries.localities(demo_db)["plan_code"].notna().sum() == 2
+    button(app, "Xem trước").click().run()
+    button(app, "Gán kế hoạch cho 112 địa phương").click().run()
     assert not app.exception
     assert any("Đã gán kế hoạch: 0 thêm mới, 112 cập nhật, 0 không đổi." in s for s in read(app.success))
     plans = queries.localities(demo_db).set_index("code")["plan_code"]
@@ -861,7 +870,7 @@ def test_localities_page_refuses_a_plan_change_that_would_hide_figures(demo_db):
     app = open_page("pages/localities.py")
     app.multiselect(key="localities_assign_codes").set_value(["LAC_PHUONG"])
     app.selectbox(key="localities_assign_plan").set_value("-")
-    button(app, "Gán kế hoạch").click().run()
+    button(app, "Xem trước").click().run()
     assert any("chưa ghi gì" in e for e in texts(app.error))
     problems = shown_table(app, "Dòng", "Lỗi")
     assert "HOA_GIAI_THANH" in problems["Lỗi"].iloc[0]

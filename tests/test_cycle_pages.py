@@ -33,7 +33,8 @@ def entry_page(account, year: int = 2025, locality: str = "LAC_PHUONG"):
 
 def test_an_editor_submits_from_the_entry_page_and_the_year_becomes_read_only(accounts, app_db):
     app = entry_page(accounts["editor"])
-    assert any("Hạn nộp báo cáo năm 2025: 15/01/2026" in c for c in texts(app.caption))
+    # Past its deadline: said as a warning, with the days.
+    assert any("Hạn nộp báo cáo năm 2025: 15/01/2026 — chưa nộp, đã **quá hạn" in w for w in texts(app.warning))
     button(app, "Nộp báo cáo năm 2025").click().run()
     assert not app.exception
     assert any("Đã nộp báo cáo năm 2025 lúc" in s for s in texts(app.success))

@@ -375,8 +375,8 @@ def test_the_entry_form_says_when_last_years_report_is_overdue(demo_db):
                     f"(hạn nộp 15/01/{THIS_YEAR}). Chọn năm {last} ở ô «Năm» để hoàn thiện số liệu và nộp."]
     app.selectbox(key="entry_year").set_value(last).run()
     assert not [w for w in read(app.warning) if w.startswith(f"Báo cáo năm {last} của")]
-    assert any(w.startswith(f"Báo cáo năm {last} chưa nộp, đã **quá hạn {fmt.format_integer(overdue)} ngày**")
-               for w in read(app.warning))
+    assert any(w.startswith(f"Hạn nộp báo cáo năm {last}: 15/01/{THIS_YEAR} — chưa nộp, đã **quá hạn "
+                            f"{fmt.format_integer(overdue)} ngày**") for w in read(app.warning))
     cycle.approve(demo_db, "LAC_PHUONG", last, ADMIN)
     app = open_entry()
     assert not [w for w in read(app.warning) if w.startswith(f"Báo cáo năm {last} của")]

@@ -69,9 +69,9 @@ def entry_block(account: Account, locality_code: str, locality_name: str, year: 
     columns = st.columns([3, 1], vertical_alignment="center")
     timeliness, days = judge_state(state, due, today())
     if timeliness == OVERDUE:
-        columns[0].warning(f"Báo cáo năm {year} chưa nộp, đã **quá hạn {format_integer(days)} ngày** (hạn nộp "
-                           f"{due:%d/%m/%Y}). Nộp khi mọi chỉ tiêu đã có số liệu; sau khi nộp, cán bộ nhập liệu không "
-                           "sửa được nữa.", icon=":material/schedule:")
+        columns[0].warning(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y} — chưa nộp, đã **quá hạn "
+                           f"{format_integer(days)} ngày**. Nộp khi mọi chỉ tiêu đã có số liệu; sau khi nộp, cán bộ nhập "
+                           "liệu không sửa được nữa.", icon=":material/schedule:")
     else:
         columns[0].caption(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y}. Nộp khi mọi chỉ tiêu đã có số liệu; "
                            "sau khi nộp, cán bộ nhập liệu không sửa được nữa.")

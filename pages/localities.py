@@ -107,7 +107,7 @@ if pending is not None:
     changed = model.changes_table(preview)
     if not changed.empty:
         st.dataframe(changed, hide_index=True)
-    choices = st.columns([1, 1, 3])
+    choices = st.columns([2, 1, 3])
     choices[0].button(f"Gán kế hoạch cho {format_integer(len(changed))} địa phương", type="primary",
                       disabled=changed.empty, on_click=assign, key="localities_assign_apply")
     choices[1].button("Hủy", on_click=cancel_assignment, key="localities_assign_cancel")

@@ -143,8 +143,7 @@ with ranking_tab:
     st.dataframe(ranking_shown, hide_index=True)
 with table_tab:
     detail = overview.detail_table(overview.in_group(cache.described(year, parent_code, codes), group))
-    st.dataframe(detail, hide_index=True, column_config={
-        header: st.column_config.TextColumn(header, width=width) for header, width in overview.DETAIL_WIDTHS.items()})
+    st.dataframe(detail, hide_index=True, column_config=widgets.text_widths(overview.DETAIL_WIDTHS))
 
 # The page to take away: the browser's print (the layout below drops the navigation, the tabs and
 # the chart, and prints the matrix as a table that fits A4 landscape) or the PDF of the scope.

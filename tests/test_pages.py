@@ -5,6 +5,8 @@ import io
 import json
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -303,10 +305,9 @@ def test_entry_form_saves_through_the_write_path_and_the_overview_changes(demo_d
     assert any(f"năm {THIS_YEAR}: 1/2 địa phương đã báo cáo" in h for h in texts(app.subheader))
 
 
-def test_the_entry_and_approval_pages_read_only_the_readings_of_the_locality_shown(demo_db):
-    """Every reading of the store with who entered it and when, read for one form, took 5 s and 800 MB
-    at 3,300 localities, again after every save. (The approvals page also judges the whole scope, from
-    the figures alone, as the overview does.)"""
+@contextmanager
+def full_reads() -> Iterator[list[str]]:
+    """The statements the app sends for readings with who entered them and when, while in the block."""
     sent = []
 
     def remember(connection, cursor, statement, parameters, context, executemany):
@@ -315,10 +316,18 @@ def test_the_entry_and_approval_pages_read_only_the_readings_of_the_locality_sho
 
     event.listen(cache.engine(), "before_cursor_execute", remember)
     try:
-        open_entry("NHI_CHIEU")
-        open_page("pages/approvals.py").selectbox(key="approvals_locality").set_value("LAC_PHUONG").run()
+        yield sent
     finally:
         event.remove(cache.engine(), "before_cursor_execute", remember)
+
+
+def test_the_entry_and_approval_pages_read_only_the_readings_of_the_locality_shown(demo_db):
+    """Every reading of the store with who entered it and when, read for one form, took 5 s and 800 MB
+    at 3,300 localities, again after every save. (The approvals page also judges the whole scope, from
+    the figures alone, as the overview does.)"""
+    with full_reads() as sent:
+        open_entry("NHI_CHIEU")
+        open_page("pages/approvals.py").selectbox(key="approvals_locality").set_value("LAC_PHUONG").run()
     assert len(sent) >= 2
     assert all("WHERE reading.locality_code IN" in statement for statement in sent), sent
 
@@ -512,18 +521,9 @@ def test_data_page_filters_and_tells_demo_from_real(demo_db):
 
 def test_data_page_lists_the_first_readings_without_reading_every_one(demo_db):
     """Every reading of 3,300 localities with who and when, read to open the page, took 6 s and 830 MB."""
-    sent = []
-
-    def remember(connection, cursor, statement, parameters, context, executemany):
-        if re.search(r"\bFROM reading\b", statement) and "reading.entered_by" in statement:
-            sent.append(" ".join(statement.split()))
-
-    event.listen(cache.engine(), "before_cursor_execute", remember)
-    try:
+    with full_reads() as sent:
         app = open_page("pages/data.py")
         app.multiselect(key="data_localities").set_value(["NHI_CHIEU"]).run()
-    finally:
-        event.remove(cache.engine(), "before_cursor_execute", remember)
     assert len(sent) == 2 and all(" LIMIT " in statement for statement in sent), sent
     assert set(shown_table(app, "Địa phương", "Cách nhập")["Địa phương"]) == {"phường Nhị Chiểu"}
     count = len(queries.readings(demo_db, localities=["NHI_CHIEU"]))

@@ -133,5 +133,9 @@ def meeting_layout() -> None:
 def problems_list(problems: list) -> None:
     """Every problem of a file or a form by row and column (kpi.app.tables.problems_table), the reason
     given the width."""
-    st.dataframe(tables.problems_table(problems), hide_index=True, column_config={
-        header: st.column_config.TextColumn(header, width=width) for header, width in tables.PROBLEM_WIDTHS.items()})
+    st.dataframe(tables.problems_table(problems), hide_index=True, column_config=text_widths(tables.PROBLEM_WIDTHS))
+
+
+def text_widths(widths: dict[str, int]) -> dict:
+    """st.dataframe's column_config giving these text columns these widths in pixels."""
+    return {header: st.column_config.TextColumn(header, width=width) for header, width in widths.items()}

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi.files.formulas import neutralise_frame
-from kpi.files.xlsx_tables import Column, Style, Table, workbook
+from kpi.files.xlsx_tables import Column, Style, Table, fitted_width, workbook
 from kpi.store import queries
 from kpi.vocabulary import INPUT_COLUMNS, YES_NO_TEXT
 
@@ -36,7 +36,7 @@ def table_bytes(frame: pd.DataFrame, file_format: str, sheet_name: str = "Số l
     # A column at a time (kpi.files.xlsx_tables, which neutralises every text): openpyxl took 11 s and
     # 300 MB for 50,000 readings, so an export of every reading of 3,300 localities would have taken
     # minutes and gigabytes of the app's memory.
-    columns = [Column(str(name), values, _width(str(name), values), number=_number_kind(values))
+    columns = [Column(str(name), values, fitted_width(values, len(str(name))), number=_number_kind(values))
                for name, values in _without_timezones(frame).reset_index(drop=True).items()]
     return workbook([Table(sheet_name, columns, Style(bold=True))])
 
@@ -46,14 +46,6 @@ def _number_kind(values: pd.Series) -> bool | None:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return True
     return None if values.dtype == object else False
-
-
-def _width(header: str, values: pd.Series) -> float:
-    first = values.iloc[:WIDTH_SAMPLE]
-    return min(max([len(header), *(len(str(v)) for v in first[first.notna()])]) + 2, 60)
-
-
-WIDTH_SAMPLE = 200
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

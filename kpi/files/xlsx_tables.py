@@ -85,6 +85,16 @@ class Lines:
     lines: list[tuple[str, Style]]
 
 
+# Rows looked at to size a column: the first ones tell the width well enough.
+WIDTH_SAMPLE = 200
+
+
+def fitted_width(values: pd.Series, least: float) -> float:
+    """A column wide enough for the longest of its first values (and at least `least`), within 60."""
+    first = values.iloc[:WIDTH_SAMPLE]
+    return min(max([len(str(v)) for v in first[first.notna()]] + [least]) + 2, 60)
+
+
 class _Strings:
     """The shared string table: each distinct text once, cells point to it by position."""
 

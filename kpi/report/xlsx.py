@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from kpi import formatting as fmt
 from kpi.files import xlsx_tables
-from kpi.files.xlsx_tables import Column, Lines, Style, Table
+from kpi.files.xlsx_tables import Column, Lines, Style, Table, fitted_width
 from kpi.report import content as report
 from kpi.report.content import ReportContent
 from kpi.vocabulary import FIGURES, YES_NO_TEXT, Kind
@@ -22,8 +22,6 @@ INFO_SHEET, STATUS_SHEET, READINGS_SHEET, TASKS_SHEET = "Thông tin", "Đánh gi
 HEADER = Style(bold=True, fill="E7EAEE")
 TITLE, SUBTITLE, PLAIN = Style(bold=True, size=14), Style(bold=True, size=12), Style()
 DEMO = Style(bold=True, colour="CF222E")
-# Column widths follow the longest text of this many first rows.
-WIDTH_SAMPLE = 200
 # What a column holds: text from data (neutralised), numbers, or text typed by people, written as
 # typed (see xlsx_tables.Column.neutralised).
 TEXT, NUMBER, TYPED = "text", "number", "typed"
@@ -167,6 +165,4 @@ def _table(name: str, headers: list[str], columns: list[tuple[pd.Series, str]]) 
 
 def _width(header: str, values: pd.Series) -> float:
     """Wide enough for the longest of the first rows (and half the header, which wraps), within 6 to 60."""
-    first = values.iloc[:WIDTH_SAMPLE]
-    longest = max([len(str(v)) for v in first[first.notna()]] + [len(header) // 2, 6])
-    return min(longest + 2, 60)
+    return fitted_width(values, max(len(header) // 2, 6))

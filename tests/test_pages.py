@@ -721,8 +721,13 @@ def test_tasks_page_for_the_city_ranks_localities_and_lead_agencies(app_db):
     states = int(metrics["Hoàn thành"]) + int(metrics["Đang thực hiện"]) + int(metrics["Chưa thực hiện"])
     assert states == 67 and int(metrics["Quá hạn"]) <= 67 - int(metrics["Hoàn thành"])
     localities = shown_table(app, "Địa phương", "Quá hạn", "Đến hạn trong năm")
-    assert localities.set_index("Địa phương").loc["phường Nhị Chiểu", ["Đến hạn trong năm", "Hoàn thành"]].tolist() == [32, 1]
-    leads = shown_table(app, "Cơ quan chủ trì", "Quá hạn")
+    nhi_chieu = localities.set_index("Địa phương").loc["phường Nhị Chiểu"]
+    assert nhi_chieu[["Đến hạn trong năm", "Hoàn thành", "Đang thực hiện", "Chưa thực hiện"]].tolist() == [32, 1, 0, 31]
+    # Each row's states add up to its tasks due, as the cards above do.
+    for table in (localities, leads := shown_table(app, "Cơ quan chủ trì", "Quá hạn")):
+        states = table["Hoàn thành"] + table["Đang thực hiện"] + table["Chưa thực hiện"]
+        assert (states == table["Đến hạn trong năm"]).all()
+    assert leads["Chưa thực hiện"].sum() == int(metrics["Chưa thực hiện"])
     assert "Văn phòng HĐND và UBND phường" in set(leads["Cơ quan chủ trì"])
     overdue = shown_table(app, "Địa phương", "Mã", "Hạn")
     assert overdue.columns[0] == "Địa phương" and overdue["Tình trạng"].str.startswith("Quá hạn").all()

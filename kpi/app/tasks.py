@@ -19,7 +19,7 @@ TASK_HEADERS = {"task_code": "Mã", "period_label": "Kỳ", "due_text": "Hạn",
                 "evidence": "Sản phẩm", "title": "Nhiệm vụ", "lead": "Cơ quan chủ trì", "note": "Ghi chú",
                 "group": "Nhóm nhiệm vụ"}
 COUNT_HEADERS = {"due": "Đến hạn trong năm", "done": "Hoàn thành", "in_progress": "Đang thực hiện",
-                 "overdue": "Quá hạn"}
+                 "not_started": "Chưa thực hiện", "overdue": "Quá hạn"}
 
 
 def today() -> date:
@@ -91,7 +91,7 @@ def locality_table(scoped: pd.DataFrame) -> pd.DataFrame:
 def lead_table(scoped: pd.DataFrame) -> pd.DataFrame:
     # The agency last: its long names would push the counts off a laptop screen.
     table = engine_tasks.by_lead(scoped)
-    return table[["overdue", "due", "done", "in_progress", "lead"]].rename(columns={"lead": "Cơ quan chủ trì", **COUNT_HEADERS})
+    return table[["overdue", "due", "done", "in_progress", "not_started", "lead"]].rename(columns={"lead": "Cơ quan chủ trì", **COUNT_HEADERS})
 
 
 def widget_key(locality_code: str, task_code: str, period: str, field: str) -> str:

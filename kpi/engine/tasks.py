@@ -22,7 +22,7 @@ ITEM_COLUMNS = ["locality_code", "locality_name", "plan_code", "task_code", "gro
                 "timing", "position", "period", "period_label", "due", "status", "status_label", "evidence", "note",
                 "entered_by", "entered_at", "overdue"]
 JSON_FIELDS = ["locality_code", "task_code", "title", "lead", "output", "period", "due", "status", "evidence", "overdue"]
-COUNT_COLUMNS = ["due", "done", "in_progress", "overdue"]
+COUNT_COLUMNS = ["due", "done", "in_progress", "not_started", "overdue"]
 
 
 @dataclass(frozen=True)
@@ -96,18 +96,20 @@ def counts(items: pd.DataFrame, on: date) -> TaskCounts:
 
 def _tally(items: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     tallied = items.assign(due=1, done=items["status"] == TaskStatus.DONE,
-                           in_progress=items["status"] == TaskStatus.IN_PROGRESS, overdue=items["overdue"])
+                           in_progress=items["status"] == TaskStatus.IN_PROGRESS,
+                           not_started=items["status"] == TaskStatus.NOT_STARTED, overdue=items["overdue"])
     return tallied.groupby(by, sort=False)[COUNT_COLUMNS].sum().astype(int).reset_index()
 
 
 def by_locality(items: pd.DataFrame) -> pd.DataFrame:
-    """Per locality: tasks due, done, in progress, overdue; the most overdue first."""
+    """Per locality: tasks due, done, in progress, not started, overdue; the most overdue first."""
     table = _tally(items, ["locality_code", "locality_name"])
     return table.sort_values(["overdue", "locality_name"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def by_lead(items: pd.DataFrame) -> pd.DataFrame:
-    """Per lead agency (as the plans word it): tasks due, done, in progress, overdue; the most overdue first."""
+    """Per lead agency (as the plans word it): tasks due, done, in progress, not started, overdue; the most
+    overdue first."""
     table = _tally(items, ["lead"])
     return table.sort_values(["overdue", "due", "lead"], ascending=[False, False, True], kind="stable").reset_index(drop=True)
 

@@ -217,17 +217,18 @@ def _tasks_section(document, content: ReportContent) -> None:
     if content.tasks.empty:
         return
     if content.has_children:
-        headers = ["Địa phương", "Đến hạn", "Hoàn thành", "Đang thực hiện", "Quá hạn"]
-        widths = [7.0, 2.5, 2.5, 3.0, 2.5]
+        headers = ["Địa phương", "Đến hạn", "Hoàn thành", "Đang thực hiện", "Chưa thực hiện", "Quá hạn"]
+        widths = [6.2, 2.0, 2.3, 2.5, 2.5, 2.0]
+        aligns = [WD_ALIGN_PARAGRAPH.LEFT, *[WD_ALIGN_PARAGRAPH.CENTER] * len(COUNTS)]
         _paragraph(document, "Theo địa phương, địa phương có nhiều nhiệm vụ quá hạn trước:")
         table = _table(document, headers, widths)
         rows = [[row.locality_name, *(fmt.format_integer(getattr(row, c)) for c in COUNTS)]
                 for row in by_locality(content.tasks).itertuples()]
-        _add_uniform_rows(table, rows, [WD_ALIGN_PARAGRAPH.LEFT, *[WD_ALIGN_PARAGRAPH.CENTER] * 4], widths)
+        _add_uniform_rows(table, rows, aligns, widths)
         _paragraph(document, "Theo cơ quan chủ trì (như kế hoạch ghi):")
         table = _table(document, ["Cơ quan chủ trì", *headers[1:]], widths)
         rows = [[row.lead, *(fmt.format_integer(getattr(row, c)) for c in COUNTS)] for row in by_lead(content.tasks).itertuples()]
-        _add_uniform_rows(table, rows, [WD_ALIGN_PARAGRAPH.LEFT, *[WD_ALIGN_PARAGRAPH.CENTER] * 4], widths)
+        _add_uniform_rows(table, rows, aligns, widths)
         return
     headers = ["Mã", "Nhiệm vụ", "Cơ quan chủ trì", "Kỳ, hạn", TASK_STATE_HEADER, "Sản phẩm"]
     widths = [1.3, 6.2, 3.0, 2.0, 2.2, 2.8]

@@ -64,7 +64,7 @@ def test_a_locality_year_counts_and_the_city_sums_its_localities(engine):
     assert (city.due, city.done) == (lac.due + 32, 2)
     localities = by_locality(city_items)
     assert localities["locality_code"].tolist() == ["LAC_PHUONG", "NHI_CHIEU"]
-    assert localities.iloc[0][["due", "done", "in_progress", "overdue"]].tolist() == [35, 1, 1, 3]
+    assert localities.iloc[0][["due", "done", "in_progress", "not_started", "overdue"]].tolist() == [35, 1, 1, 33, 3]
     leads = by_lead(city_items).set_index("lead")
     assert leads.loc["Văn phòng HĐND và UBND", ["due", "done", "overdue"]].tolist() == [5, 1, 2]
     assert leads.loc["Văn phòng HĐND và UBND phường", "done"] == 1

@@ -362,3 +362,14 @@ def test_reports_have_a_section_on_tasks_done_in_progress_and_overdue_with_evide
     city_text = "\n".join(p.text for p in city.paragraphs)
     assert "của 2 địa phương: 67 lượt nhiệm vụ; 1 hoàn thành" in city_text
     assert "Theo cơ quan chủ trì (như kế hoạch ghi):" in city_text
+    # The city's tables per locality and per lead agency: each row's states add up to its tasks due.
+    by_locality, by_lead = city.tables[-2:]
+    headers = [c.text for c in by_locality.rows[0].cells]
+    assert headers == ["Địa phương", "Đến hạn", "Hoàn thành", "Đang thực hiện", "Chưa thực hiện", "Quá hạn"]
+    assert [c.text for c in by_lead.rows[0].cells] == ["Cơ quan chủ trì", *headers[1:]]
+    lac = next([c.text for c in row.cells] for row in by_locality.rows if row.cells[0].text == "xã Lạc Phượng")
+    assert lac[1:5] == ["35", "1", "1", "33"]
+    for table in (by_locality, by_lead):
+        for row in table.rows[1:]:
+            due, done, in_progress, not_started = (int(c.text) for c in row.cells[1:5])
+            assert done + in_progress + not_started == due

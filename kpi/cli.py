@@ -17,7 +17,7 @@ from kpi.engine.describe import describe_statuses
 from kpi.errors import file_error_text, log_to_file, log_unexpected
 from kpi.problems import Problem, Rejected
 from kpi.store import queries
-from kpi.store.db import is_initialised, make_engine
+from kpi.store.db import SCHEMA_HEAD, make_engine, schema_revision
 from kpi.vocabulary import NOTE_MAX_LENGTH, Role
 from kpi.years import FIRST_YEAR, current_year
 
@@ -238,10 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     # command creates many of its own (a tenth of an import of 100,000 rows).
     gc.freeze()
     try:
-        if args.command not in WITHOUT_SCHEMA and not is_initialised(engine):
-            print("Cơ sở dữ liệu của KPI_DATABASE_URL chưa được khởi tạo (chưa có bảng nào). Chạy "
-                  "`python -m kpi init` trước: lệnh này tạo các bảng và nạp danh mục chỉ tiêu, kế hoạch, địa phương.",
-                  file=sys.stderr)
+        if args.command not in WITHOUT_SCHEMA and (schema := schema_problem(engine)):
+            print(schema, file=sys.stderr)
             return EXIT_USAGE
         return COMMANDS[args.command](engine, args)
     except Rejected as rejected:
@@ -331,6 +329,19 @@ def run_import(engine: Engine, args) -> int:
     if parsed.notice:
         print(parsed.notice)
     return EXIT_OK
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the database cannot serve commands as it is (no schema yet, or one of another version)."""
+    revision = schema_revision(engine)
+    if revision is None:
+        return ("Cơ sở dữ liệu của KPI_DATABASE_URL chưa được khởi tạo (chưa có bảng nào). Chạy `python -m kpi init` "
+                "trước: lệnh này tạo các bảng và nạp danh mục chỉ tiêu, kế hoạch, địa phương.")
+    if revision != SCHEMA_HEAD:
+        return (f"Lược đồ của cơ sở dữ liệu (phiên bản {revision}) khác phiên bản ứng dụng này cần ({SCHEMA_HEAD}). "
+                "Chạy `python -m kpi init` để nâng cấp lược đồ (số liệu giữ nguyên), hoặc mở ứng dụng một lần, rồi chạy "
+                "lại lệnh; nếu cơ sở dữ liệu mới hơn ứng dụng, hãy cập nhật ứng dụng.")
+    return None
 
 
 def _account(engine: Engine, name: str):

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from kpi.engine import progress
 from kpi.engine.progress import Catalog
-from kpi.store import queries
+from kpi.store import queries, snapshot
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,11 @@ def evaluate_scope(engine: Engine, locality_code: str | None = None, *, up_to: i
     """The scope's readings (up to a year, if given: its assessments are then exact up to that year)."""
     catalog = read_catalog(engine)
     scope = None if locality_code is None else scope_codes(catalog.localities, locality_code)
-    readings = queries.readings(engine, localities=localities_read(catalog, scope), up_to=up_to, ordered=False)
+    codes = localities_read(catalog, scope)
+    if codes is None:
+        readings = snapshot.whole_store(engine, up_to)
+    else:
+        readings = queries.readings(engine, localities=codes, up_to=up_to, ordered=False)
     return Evaluated(catalog, scope, progress.Evaluation.of(readings, catalog))
 
 

@@ -32,6 +32,8 @@ LOCK_TIMEOUT_S = 30.0
 # A PostgreSQL transaction left idle this long is ended by the server: an app machine that died mid-write
 # (no TCP reset) would otherwise hold the write lock for hours. Longer than the pauses of a large import.
 IDLE_IN_TRANSACTION_TIMEOUT_S = 300.0
+# The newest migration in MIGRATIONS_DIR (tests/store/test_migrations.py holds the two together).
+SCHEMA_HEAD = "0008"
 # Any fixed bigint shared by every process of the app; "KPIW" in ASCII.
 POSTGRES_WRITE_LOCK_KEY = 0x4B504957
 # serialization_failure, deadlock_detected, lock_not_available: PostgreSQL asks to run the transaction again.
@@ -186,6 +188,15 @@ def is_initialised(engine: Engine) -> bool:
     from sqlalchemy import inspect
 
     return inspect(engine).has_table("alembic_version")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The migration the database is at; None before its schema was created. Compared with SCHEMA_HEAD
+    by the command line, which (unlike the app) does not upgrade a database by itself."""
+    if not is_initialised(engine):
+        return None
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
 
 
 def upgrade_schema(engine: Engine) -> None:

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 from kpi.vocabulary import Comparator, Kind, Role, Source
@@ -207,6 +207,17 @@ class DataVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+class ReadingSnapshot(SQLModel, table=True):
+    """One row: the engine's columns of every reading as one Arrow file, as they were when the history
+    ended at `revision_id` and the store held `reading_count` readings (kpi.store.snapshot). A cache,
+    never the data: deleting the row at any time only costs the next reader a full read."""
+
+    id: int = Field(default=1, primary_key=True)
+    revision_id: int = Field(sa_type=BigInteger)
+    reading_count: int = Field(sa_type=BigInteger)
+    data: bytes = Field(sa_type=LargeBinary)
+
+
 class PlanTask(SQLModel, table=True):
     """A task a plan assigns (data/tasks.csv): who leads it, what it delivers, and when it is due.
     `schedule` is a kpi.vocabulary.Schedule; `due` is a DD/MM/YYYY date (once), a DD/MM day of each

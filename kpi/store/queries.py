@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Engine, Select, case, func, select
+from sqlalchemy import Connection, Engine, Select, case, func, select
 
 from kpi.store.db import without_index
 from kpi.store.models import ImportBatch, Indicator, Locality, Plan, PlanTarget, Reading, ReadingRevision
@@ -60,20 +60,25 @@ def readings(engine: Engine, *, full: bool = False, localities: Sequence[str] | 
         statement = statement.where(without_index(Reading.year) <= up_to)
     if full:
         return _frame(engine, statement).astype(NULLABLE_INTEGERS)
+    with engine.connect() as connection:
+        return engine_columns(connection, statement)
+
+
+def engine_columns(connection: Connection, statement: Select) -> pd.DataFrame:
+    """The rows of a SELECT of the READING_COLUMNS as a frame, read in the caller's transaction."""
     # Straight from the driver's cursor into columns (a Row object per reading took most of the time
     # at 600,000 readings). Small fetches: the garbage collector walks every row tuple still alive,
     # which cost half a second in fetches of 50,000. Columns become arrays every FRAME_ROWS rows:
     # the Python objects of every row at once peaked at 400 MB.
-    with engine.connect() as connection:
-        result = connection.execute(statement)
-        frames, columns = [], _empty_columns()
-        while rows := result.cursor.fetchmany(FETCH_ROWS):
-            for column, values in zip(columns, zip(*rows)):
-                column.extend(values)
-            if len(columns[0]) >= FRAME_ROWS:
-                frames.append(_readings_frame(columns))
-                columns = _empty_columns()
-        result.close()
+    result = connection.execute(statement)
+    frames, columns = [], _empty_columns()
+    while rows := result.cursor.fetchmany(FETCH_ROWS):
+        for column, values in zip(columns, zip(*rows)):
+            column.extend(values)
+        if len(columns[0]) >= FRAME_ROWS:
+            frames.append(_readings_frame(columns))
+            columns = _empty_columns()
+    result.close()
     if columns[0] or not frames:
         frames.append(_readings_frame(columns))
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -8,7 +8,7 @@ from sqlmodel import SQLModel
 
 from kpi.files.catalogue import load_catalog
 from kpi.store import queries
-from kpi.store.db import alembic_config, make_engine
+from kpi.store.db import SCHEMA_HEAD, alembic_config, make_engine, schema_revision
 
 
 def test_models_and_migrations_agree(engine):
@@ -38,3 +38,23 @@ def test_a_database_made_at_the_first_revision_upgrades_with_its_data(database_u
         current = MigrationContext.configure(connection).get_current_revision()
     assert current == ScriptDirectory.from_config(config).get_current_head()
     engine.dispose()
+
+
+def test_the_schema_head_the_command_line_expects_is_the_newest_migration(engine):
+    config = alembic_config(engine)
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+    assert schema_revision(engine) == SCHEMA_HEAD
+
+
+def test_a_command_on_a_database_of_an_older_schema_says_to_upgrade_it_and_then_works(database_url, run_cli):
+    engine = make_engine(database_url)
+    config = alembic_config(engine)
+    previous = ScriptDirectory.from_config(config).get_revision(SCHEMA_HEAD).down_revision
+    command.upgrade(config, previous)
+    engine.dispose()
+    refused = run_cli("progress", "--year", "2025")
+    assert refused.returncode == 2
+    assert f"Lược đồ của cơ sở dữ liệu (phiên bản {previous}) khác phiên bản ứng dụng này cần ({SCHEMA_HEAD})" in refused.stderr
+    assert "python -m kpi init" in refused.stderr and "Traceback" not in refused.stderr
+    assert run_cli("init").returncode == 0
+    assert run_cli("progress", "--year", "2025").returncode == 0

@@ -13,6 +13,11 @@ with engine.connect() as connection:
         connection=connection,
         target_metadata=SQLModel.metadata,
         render_as_batch=engine.dialect.name == "sqlite",
+        # Every migration in the one transaction begun (as a writer) before the database's revision is
+        # read. Alembic's SQLite default commits after each migration: a second process that had waited
+        # for the lock then read the revision in between and ran the next migration too ("table
+        # loginattempt already exists" with four processes starting at once on a busy machine).
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         lock_writes(connection)

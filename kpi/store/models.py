@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import AutoString, Field, SQLModel
 
 from kpi.vocabulary import Comparator, Kind, Role, Source
@@ -68,6 +68,9 @@ class Reading(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("locality_code", "indicator_code", "year", name="uq_reading_triple"),
         Index("ix_reading_indicator_year", "indicator_code", "year"),
+        # Only the demo readings: every page counts them (the demo banner) after every write, which read
+        # the whole table; a real store has none, so writing real readings never touches this index.
+        Index("ix_reading_demo", "is_demo", sqlite_where=text("is_demo = 1"), postgresql_where=text("is_demo")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -70,16 +70,32 @@ def judged_pairs(catalog: Catalog, expected: pd.DataFrame | None = None) -> pd.D
 
 
 def ancestor_links(localities: pd.DataFrame) -> pd.DataFrame:
-    """(ancestor_code, descendant_code) for every ancestor of every locality."""
-    parent_of = dict(zip(localities["code"], localities["parent_code"]))
-    pairs = []
-    for code in localities["code"]:
-        parent, seen = parent_of.get(code), {code}
-        while isinstance(parent, str) and parent and parent not in seen:
-            pairs.append((parent, code))
-            seen.add(parent)
-            parent = parent_of.get(parent)
-    return pd.DataFrame(pairs, columns=["ancestor_code", "descendant_code"])
+    """(ancestor_code, descendant_code) for every ancestor of every locality, each locality's nearest
+    first. Found one level up at a time for every locality at once (a walk per locality took 18 ms at
+    3,300 localities, several times per page). A parent chain that loops ends where it repeats."""
+    codes = localities["code"].tolist()
+    parent_of = {code: parent for code, parent in zip(codes, localities["parent_code"])
+                 if isinstance(parent, str) and parent}
+    descendant = np.arange(len(codes))
+    ancestor = [None if (parent := parent_of.get(code)) == code else parent for code in codes]
+    levels = []
+    for _ in range(len(codes)):
+        found = np.array([a is not None for a in ancestor], dtype=bool)
+        if not found.any():
+            break
+        descendant, ancestor = descendant[found], [a for a, f in zip(ancestor, found) if f]
+        levels.append((descendant, ancestor))
+        # Up one level; a chain back at its own locality has gone round a loop.
+        ancestor = [None if (up := parent_of.get(a)) == codes[d] else up for a, d in zip(ancestor, descendant)]
+    if not levels:
+        return pd.DataFrame({"ancestor_code": pd.Series([], dtype=object), "descendant_code": pd.Series([], dtype=object)})
+    positions = np.concatenate([d for d, _ in levels])
+    ancestors = np.array([a for _, level in levels for a in level], dtype=object)
+    depth = np.concatenate([np.full(len(d), n) for n, (d, _) in enumerate(levels)])
+    order = np.lexsort((depth, positions))
+    links = pd.DataFrame({"ancestor_code": ancestors[order], "descendant_code": np.array(codes, dtype=object)[positions[order]]})
+    # A loop not through the locality itself repeats its ancestors until the level cap.
+    return links.drop_duplicates(ignore_index=True)
 
 
 def _expected_descendants(catalog: Catalog) -> pd.DataFrame:

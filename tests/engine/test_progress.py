@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from kpi.engine import progress
-from kpi.engine.progress import Catalog
+from kpi.engine.progress import Catalog, ancestor_links
 
 INDICATORS = pd.DataFrame(
     [
@@ -222,3 +222,20 @@ def test_statuses_have_the_json_fields():
     frame = judge(ratio("A", "R_MIN", (2025, 9, 10))).reset_index()
     assert list(frame.columns[: len(progress.STATUS_COLUMNS)]) == progress.STATUS_COLUMNS
     assert set(frame["as_of"]) == {2025}
+
+
+@pytest.mark.parametrize(("parents", "links"), [
+    # A district between the city and its communes: every commune has both, nearest first.
+    ({"HP": None, "Q1": "HP", "X1": "Q1", "X2": "Q1", "X3": "HP"},
+     [("HP", "Q1"), ("Q1", "X1"), ("HP", "X1"), ("Q1", "X2"), ("HP", "X2"), ("HP", "X3")]),
+    # No parent, an empty one, and one that is not in the list.
+    ({"A": None, "B": "", "C": "KHONG_CO"}, [("KHONG_CO", "C")]),
+    # Loops end where they repeat: through the locality itself, into a loop above it, onto itself.
+    ({"A": "B", "B": "A", "D": "A", "S": "S"}, [("B", "A"), ("A", "B"), ("A", "D"), ("B", "D")]),
+    ({}, []),
+])
+def test_ancestor_links(parents, links):
+    localities = pd.DataFrame({"code": list(parents), "parent_code": list(parents.values())}, dtype=object)
+    found = ancestor_links(localities)
+    assert list(found.columns) == ["ancestor_code", "descendant_code"]
+    assert list(map(tuple, found.to_numpy().tolist())) == links

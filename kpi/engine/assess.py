@@ -1,5 +1,6 @@
 """Progress of a scope as of a year: the store read once, the engine run once."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,14 +41,20 @@ class Evaluated:
     scope: list[str] | None
     evaluation: progress.Evaluation
 
-    def assessment(self, as_of: int, *, with_series: bool = False) -> Assessment:
+    def assessment(self, as_of: int, *, with_series: bool = False, years: Sequence[int] | None = None) -> Assessment:
+        """The statuses as of a year, and with_series the yearly series (of some years only, if given)."""
         statuses = self.evaluation.statuses(as_of)
-        series = self.evaluation.series() if with_series else None
+        series = self.evaluation.series(years) if with_series else None
         if self.scope is not None:
             statuses = statuses[statuses["locality_code"].isin(self.scope)]
             series = None if series is None else series[series["locality_code"].isin(self.scope)]
         return Assessment(as_of, self.catalog, None if series is None else series.reset_index(drop=True),
                           statuses.reset_index(drop=True))
+
+
+    def years(self) -> list[int]:
+        """The years the scope's series has rows in."""
+        return self.evaluation.years(self.scope)
 
 
 def evaluate_scope(engine: Engine, locality_code: str | None = None, *, up_to: int | None = None) -> Evaluated:

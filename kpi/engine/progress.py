@@ -4,6 +4,7 @@ Pure pandas, DataFrame in and DataFrame out; no database and no Streamlit. Every
 vectorised pass, so the cost grows with the number of readings, never with localities squared.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,8 +147,19 @@ class Evaluation:
     def statuses(self, as_of: int) -> pd.DataFrame:
         return _statuses(self.rows, self.pairs, as_of)
 
-    def series(self) -> pd.DataFrame:
-        return _series_frame(self.rows)
+    def series(self, years: Sequence[int] | None = None) -> pd.DataFrame:
+        """The yearly series, or only its rows of some years (the labels of every row of 3,300
+        localities were most of a report's memory)."""
+        rows = self.rows if years is None else self.rows.where(np.isin(self.rows.columns["year"], list(years)))
+        return _series_frame(rows)
+
+    def years(self, localities: Sequence[str] | None = None) -> list[int]:
+        """The years with a row in the series (of these localities' rows, if given)."""
+        year = self.rows.columns["year"]
+        if localities is not None:
+            positions = self.rows.localities.codes.get_indexer(list(localities))
+            year = year[np.isin(self.rows.columns["locality"], positions[positions >= 0])]
+        return np.unique(year).astype(int).tolist()
 
     def reported_years(self) -> pd.DataFrame:
         """(locality_code, year) of every locality's own readings, one row per pair."""
@@ -203,6 +215,9 @@ class _Rows:
     localities: _CodeSpace
     indicators: _CodeSpace
     columns: dict[str, np.ndarray]
+
+    def where(self, mask: np.ndarray) -> "_Rows":
+        return _Rows(self.localities, self.indicators, {name: values[mask] for name, values in self.columns.items()})
 
 
 def _series_rows(readings: pd.DataFrame, catalog: Catalog, expected: pd.DataFrame) -> _Rows:

@@ -4,7 +4,6 @@ The Word and Excel writers (report_docx, report_xlsx) only lay this content out,
 the Báo cáo page and `python -m kpi report` tell the same story as the other pages.
 """
 
-from dataclasses import replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -64,12 +63,11 @@ class ReportContent:
         self.localities = queries.localities(engine)
         self.locality_code = code = subject_code(self.localities, locality_code)
         evaluated = evaluate_scope(engine, code)
-        assessment = evaluated.assessment(year, with_series=True)
-        self.years = years_shown(assessment, year)
-        # Only what the parts read is kept while a file is written: the series of the years shown (the
-        # whole series of 3,300 localities is 64 MB), and last year's statuses judged now (0.1 s),
-        # rather than the evaluation of every reading (26 MB).
-        self._assessment = replace(assessment, series=assessment.series[assessment.series["year"].isin(self.years)])
+        self.years = years_shown(evaluated.years(), year)
+        # Only what the parts read is kept while a file is written: the series of the years shown, built
+        # alone (the whole series of 3,300 localities is 64 MB), and last year's statuses judged now
+        # (0.1 s), rather than the evaluation of every reading (26 MB).
+        self._assessment = evaluated.assessment(year, with_series=True, years=self.years)
         self._previous = evaluated.assessment(year - 1).statuses
         locality = self.localities.set_index("code").loc[code]
         self.locality_name: str = locality["name"]
@@ -231,10 +229,10 @@ def file_name(locality_code: str, year: int, suffix: str) -> str:
     return f"bao-cao-{locality_code.lower().replace('_', '-')}-{year}{suffix}"
 
 
-def years_shown(assessment: Assessment, year: int) -> list[int]:
+def years_shown(years_with_rows: list[int], year: int) -> list[int]:
     """Up to YEARS_SHOWN years ending at the report's year, without leading years before any figure."""
-    known = assessment.series.loc[assessment.series["year"] <= year, "year"]
-    first = max(year - YEARS_SHOWN + 1, int(known.min()) if not known.empty else year)
+    known = [known_year for known_year in years_with_rows if known_year <= year]
+    first = max(year - YEARS_SHOWN + 1, min(known) if known else year)
     return list(range(first, year + 1))
 
 

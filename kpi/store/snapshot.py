@@ -100,12 +100,11 @@ def _patched(connection: Connection, kept, latest: int, count: int) -> pd.DataFr
 
 def _replaced(readings: pd.DataFrame, triples: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """readings without the rows of triples, with the current rows of those triples (none if deleted)."""
-    readings = readings.copy()
     for code in CODES:
         # A code new to the snapshot joins its categories (the positions of the others stay).
         new = pd.Index(current[code].unique()).difference(readings[code].cat.categories)
         if len(new):
-            readings[code] = readings[code].cat.add_categories(new)
+            readings = readings.assign(**{code: readings[code].cat.add_categories(new)})
     stale = np.isin(_triple_keys(readings, readings), _triple_keys(readings, triples))
     current = current.astype({code: readings[code].dtype for code in CODES})
     return pd.concat([readings[~stale], current], ignore_index=True)

@@ -144,8 +144,14 @@ class Evaluation:
         expected = _expected_descendants(catalog)
         return cls(_compact(_series_rows(readings, catalog, expected)), judged_pairs(catalog, expected))
 
-    def statuses(self, as_of: int) -> pd.DataFrame:
-        return _statuses(self.rows, self.pairs, as_of)
+    def statuses(self, as_of: int, localities: Sequence[str] | None = None) -> pd.DataFrame:
+        """Statuses as of a year, of every judged pair or of some localities' only (judged from their
+        own rows alone, aggregates included: 49,002 pairs take 0.08 s, one locality's almost nothing)."""
+        if localities is None:
+            return _statuses(self.rows, self.pairs, as_of)
+        positions = self.rows.localities.codes.get_indexer(list(localities))
+        rows = self.rows.where(np.isin(self.rows.columns["locality"], positions[positions >= 0]))
+        return _statuses(rows, self.pairs[self.pairs["locality_code"].isin(list(localities))], as_of)
 
     def series(self, years: Sequence[int] | None = None) -> pd.DataFrame:
         """The yearly series, or only its rows of some years (the labels of every row of 3,300

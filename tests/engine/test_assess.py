@@ -88,4 +88,13 @@ def test_one_evaluation_serves_every_year_exactly(hierarchy, locality_code):
         series, statuses = _reference(hierarchy, as_of, locality_code)
         pd.testing.assert_frame_equal(evaluated.assessment(as_of).statuses, statuses)
         pd.testing.assert_frame_equal(evaluated.assessment(as_of, with_series=True).series, series)
+        # Some years of the series, and one locality's statuses judged alone (a parent's aggregate
+        # included), are exactly those rows of the whole.
+        some_years = evaluated.assessment(as_of, with_series=True, years=[2019, as_of]).series
+        pd.testing.assert_frame_equal(some_years, series[series["year"].isin([2019, as_of])].reset_index(drop=True))
+        for code in ("HAI_PHONG", "HUYEN_A", "XA_A1", "KHONG_CO"):
+            alone = evaluated.evaluation.statuses(as_of, [code]).reset_index(drop=True)
+            whole = evaluated.evaluation.statuses(as_of)
+            pd.testing.assert_frame_equal(alone, whole[whole["locality_code"] == code].reset_index(drop=True))
+    assert evaluated.years() == sorted(set(series["year"]))
     assert evaluated_reporting_year(evaluated, locality_code) == reporting_year_of(hierarchy, locality_code)

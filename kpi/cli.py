@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     # command creates many of its own (a tenth of an import of 100,000 rows).
     gc.freeze()
     try:
-        if args.command not in WITHOUT_SCHEMA and (schema := schema_problem(engine)):
+        if args.command not in WITHOUT_SCHEMA and (schema := schema_problem(engine, args.command in ANY_SCHEMA)):
             print(schema, file=sys.stderr)
             return EXIT_USAGE
         return COMMANDS[args.command](engine, args)
@@ -331,13 +331,14 @@ def run_import(engine: Engine, args) -> int:
     return EXIT_OK
 
 
-def schema_problem(engine: Engine) -> str | None:
-    """Why the database cannot serve commands as it is (no schema yet, or one of another version)."""
+def schema_problem(engine: Engine, any_version: bool = False) -> str | None:
+    """Why the database cannot serve a command as it is: no schema yet, or (unless any_version) the
+    schema of another version of the app."""
     revision = schema_revision(engine)
     if revision is None:
         return ("Cơ sở dữ liệu của KPI_DATABASE_URL chưa được khởi tạo (chưa có bảng nào). Chạy `python -m kpi init` "
                 "trước: lệnh này tạo các bảng và nạp danh mục chỉ tiêu, kế hoạch, địa phương.")
-    if revision != SCHEMA_HEAD:
+    if revision != SCHEMA_HEAD and not any_version:
         return (f"Lược đồ của cơ sở dữ liệu (phiên bản {revision}) khác phiên bản ứng dụng này cần ({SCHEMA_HEAD}). "
                 "Chạy `python -m kpi init` để nâng cấp lược đồ (số liệu giữ nguyên), hoặc mở ứng dụng một lần, rồi chạy "
                 "lại lệnh; nếu cơ sở dữ liệu mới hơn ứng dụng, hãy cập nhật ứng dụng.")
@@ -632,6 +633,8 @@ def run_task_report(engine: Engine, args) -> int:
 
 # init creates the schema; restore refuses any database that has tables.
 WITHOUT_SCHEMA = {"init", "restore"}
+# A backup copies the database as it is: the copy to keep before an upgrade.
+ANY_SCHEMA = {"backup"}
 COMMANDS = {
     "init": run_init,
     "localities": run_localities,

@@ -46,7 +46,7 @@ def test_the_schema_head_the_command_line_expects_is_the_newest_migration(engine
     assert schema_revision(engine) == SCHEMA_HEAD
 
 
-def test_a_command_on_a_database_of_an_older_schema_says_to_upgrade_it_and_then_works(database_url, run_cli):
+def test_a_command_on_a_database_of_an_older_schema_says_to_upgrade_it_and_then_works(database_url, run_cli, tmp_path):
     engine = make_engine(database_url)
     config = alembic_config(engine)
     previous = ScriptDirectory.from_config(config).get_revision(SCHEMA_HEAD).down_revision
@@ -56,5 +56,9 @@ def test_a_command_on_a_database_of_an_older_schema_says_to_upgrade_it_and_then_
     assert refused.returncode == 2
     assert f"Lược đồ của cơ sở dữ liệu (phiên bản {previous}) khác phiên bản ứng dụng này cần ({SCHEMA_HEAD})" in refused.stderr
     assert "python -m kpi init" in refused.stderr and "Traceback" not in refused.stderr
+    # The copy an administrator keeps before upgrading is made as the database is.
+    backup = run_cli("backup", tmp_path / "truoc-nang-cap.bak")
+    assert backup.returncode == 0, backup.stderr
+    assert (tmp_path / "truoc-nang-cap.bak").stat().st_size > 0
     assert run_cli("init").returncode == 0
     assert run_cli("progress", "--year", "2025").returncode == 0

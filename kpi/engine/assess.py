@@ -51,7 +51,6 @@ class Evaluated:
         return Assessment(as_of, self.catalog, None if series is None else series.reset_index(drop=True),
                           statuses.reset_index(drop=True))
 
-
     def years(self) -> list[int]:
         """The years the scope's series has rows in."""
         return self.evaluation.years(self.scope)

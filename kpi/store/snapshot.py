@@ -15,8 +15,9 @@ Why the result is exact:
   they were deleted (kpi.store.readings.delete_demo deletes without history).
 - A deletion leaves the patched readings more numerous than the store's, so a patch whose count differs
   from the store's is thrown away and everything is read.
-A write made around the app (SQL typed by hand) is not seen by this, as it is not seen by the app's
-caches (kpi.store.version): deleting the snapshot's row makes the next reader read everything.
+A reading changed around the app (SQL typed by hand, no history row) is not seen by this, not even after
+later writes (the app's caches would see it at the next write): deleting the snapshot's row makes the
+next reader read everything, as operations.md tells administrators.
 """
 
 from collections.abc import Iterator

@@ -165,10 +165,8 @@ st.caption(f"Các nhiệm vụ của kế hoạch đến hạn trong năm {year}
            f"({on.strftime('%d/%m/%Y')}): quá hạn là đã qua hạn mà chưa hoàn thành (nằm trong số đang thực hiện "
            "và chưa thực hiện).")
 metrics = st.columns(5)
-for column, (label, value) in zip(metrics, [("Đến hạn trong năm", counts.due), ("Hoàn thành", counts.done),
-                                            ("Đang thực hiện", counts.in_progress),
-                                            ("Chưa thực hiện", counts.not_started), ("Quá hạn", counts.overdue)]):
-    column.metric(label, format_integer(value))
+for column, (name, label) in zip(metrics, model.COUNT_HEADERS.items()):
+    column.metric(label, format_integer(getattr(counts, name)))
 
 is_locality = scoped["locality_code"].nunique() == 1 and scoped["locality_code"].iloc[0] == code
 if is_locality:

@@ -68,13 +68,12 @@ def entry_block(account: Account, locality_code: str, locality_name: str, year: 
                               f"{format_timestamp(state.changed_at)}. Lý do: {state.reason}"), icon=":material/lock_open:")
     columns = st.columns([3, 1], vertical_alignment="center")
     timeliness, days = judge_state(state, due, today())
+    how = "Nộp khi mọi chỉ tiêu đã có số liệu; sau khi nộp, cán bộ nhập liệu không sửa được nữa."
     if timeliness == OVERDUE:
         columns[0].warning(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y} — chưa nộp, đã **quá hạn "
-                           f"{format_integer(days)} ngày**. Nộp khi mọi chỉ tiêu đã có số liệu; sau khi nộp, cán bộ nhập "
-                           "liệu không sửa được nữa.", icon=":material/schedule:")
+                           f"{format_integer(days)} ngày**. {how}", icon=":material/schedule:")
     else:
-        columns[0].caption(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y}. Nộp khi mọi chỉ tiêu đã có số liệu; "
-                           "sau khi nộp, cán bộ nhập liệu không sửa được nữa.")
+        columns[0].caption(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y}. {how}")
     columns[1].button(f"Nộp báo cáo năm {year}", icon=":material/send:", key="cycle_submit", on_click=submit,
                       args=(locality_code, year), width="stretch")
     return False

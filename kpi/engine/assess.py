@@ -43,11 +43,11 @@ class Evaluated:
 
     def assessment(self, as_of: int, *, with_series: bool = False, years: Sequence[int] | None = None) -> Assessment:
         """The statuses as of a year, and with_series the yearly series (of some years only, if given)."""
-        statuses = self.evaluation.statuses(as_of)
+        # Only the scope's pairs are judged (the evaluation also holds the readings of its descendants).
+        statuses = self.evaluation.statuses(as_of, self.scope)
         series = self.evaluation.series(years) if with_series else None
-        if self.scope is not None:
-            statuses = statuses[statuses["locality_code"].isin(self.scope)]
-            series = None if series is None else series[series["locality_code"].isin(self.scope)]
+        if self.scope is not None and series is not None:
+            series = series[series["locality_code"].isin(self.scope)]
         return Assessment(as_of, self.catalog, None if series is None else series.reset_index(drop=True),
                           statuses.reset_index(drop=True))
 

@@ -30,6 +30,7 @@ import pyarrow.ipc as ipc
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
+from kpi.store.db import is_sqlite
 from kpi.store.models import Reading, ReadingRevision, ReadingSnapshot
 from kpi.store.queries import READING_COLUMNS, engine_columns
 from kpi.vocabulary import KEY
@@ -138,7 +139,7 @@ def _decoded(data: bytes) -> pd.DataFrame:
 def _read_transaction(engine: Engine) -> Iterator[Connection]:
     """One view of the store for every statement (SQLite: one read transaction in WAL; PostgreSQL:
     REPEATABLE READ), so that the history's last id, the count and the readings agree."""
-    options = {} if engine.dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
+    options = {} if is_sqlite(engine) else {"isolation_level": "REPEATABLE READ"}
     with engine.connect().execution_options(**options) as connection, connection.begin():
         yield connection
 
@@ -146,7 +147,7 @@ def _read_transaction(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def _write_transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect().execution_options(write=True) as connection:
-        if engine.dialect.name == "sqlite":
+        if is_sqlite(engine):
             # On the driver's connection, outside any transaction; a pooled connection, so its usual
             # wait is put back before it goes back to the pool.
             driver = connection.connection.driver_connection

@@ -464,14 +464,14 @@ def _print_users(users: pd.DataFrame) -> None:
 
 
 def run_submit(engine: Engine, args) -> int:
-    from kpi.engine.timeliness import judge, timeliness_text
+    from kpi.engine.timeliness import judge_state, timeliness_text
     from kpi.store import cycle
     from kpi.years import report_due_date, today
 
     state = cycle.submit(engine, args.locality, args.year, args.user)
     due = report_due_date(queries.plans(engine).set_index("code")["report_due"].get(_plan_of(engine, args.locality)),
                           args.year)
-    timeliness, days = judge(state.state, due, state.submitted_at, None, today())
+    timeliness, days = judge_state(state, due, today())
     print(f"Đã nộp báo cáo năm {state.year} của {state.locality_code} («{state.submitted_by}», "
           f"{fmt.format_timestamp(state.submitted_at)}); hạn nộp {due:%d/%m/%Y}: {timeliness_text(timeliness, days)}. "
           "Cán bộ nhập liệu không sửa được số liệu năm này nữa, trừ khi quản trị viên trả lại.")

@@ -55,6 +55,15 @@ def apply_file(data: bytes, file_name: str) -> None:
     st.session_state[UPLOAD_ROUND_KEY] = st.session_state.get(UPLOAD_ROUND_KEY, 0) + 1
 
 
+def show_preview(intro: str, preview) -> int:
+    """What a change would do: its summary and the table of the localities it changes; how many."""
+    st.info(f"{intro}: {widgets.plain(preview.summary())}", icon=":material/preview:")
+    changed = model.changes_table(preview)
+    if not changed.empty:
+        st.dataframe(changed, hide_index=True)
+    return len(changed)
+
+
 def feedback(section: str) -> None:
     """The outcome of the last change, where its button is, once."""
     held = st.session_state.get(FEEDBACK_KEY)
@@ -102,14 +111,11 @@ with st.form("localities_assign"):
 pending = st.session_state.get(PENDING_KEY)
 if pending is not None:
     codes, plan_code, preview = pending
-    st.info(f"Nếu gán kế hoạch «{widgets.plain(model.plan_label(plans, plan_code or REMOVE))}» cho "
-            f"{format_integer(len(codes))} địa phương: {widgets.plain(preview.summary())}", icon=":material/preview:")
-    changed = model.changes_table(preview)
-    if not changed.empty:
-        st.dataframe(changed, hide_index=True)
+    changed = show_preview(f"Nếu gán kế hoạch «{widgets.plain(model.plan_label(plans, plan_code or REMOVE))}» cho "
+                           f"{format_integer(len(codes))} địa phương", preview)
     choices = st.columns([2, 1, 3])
-    choices[0].button(f"Gán kế hoạch cho {format_integer(len(changed))} địa phương", type="primary",
-                      disabled=changed.empty, on_click=assign, key="localities_assign_apply")
+    choices[0].button(f"Gán kế hoạch cho {format_integer(changed)} địa phương", type="primary",
+                      disabled=not changed, on_click=assign, key="localities_assign_apply")
     choices[1].button("Hủy", on_click=cancel_assignment, key="localities_assign_cancel")
 feedback("assign")
 
@@ -130,9 +136,6 @@ if upload is not None:
                  icon=":material/error:")
         widgets.problems_list(preview)
     else:
-        st.info(f"Nếu áp dụng: {widgets.plain(preview.summary())}", icon=":material/preview:")
-        changed = model.changes_table(preview)
-        if not changed.empty:
-            st.dataframe(changed, hide_index=True)
-        st.button("Áp dụng các thay đổi", type="primary", disabled=changed.empty, on_click=apply_file,
+        changed = show_preview("Nếu áp dụng", preview)
+        st.button("Áp dụng các thay đổi", type="primary", disabled=not changed, on_click=apply_file,
                   args=(data, upload.name), key="localities_apply")

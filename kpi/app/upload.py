@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 
 from kpi import formatting as fmt
 from kpi.app import cache
@@ -13,7 +14,7 @@ from kpi.app.entry import far_from_last_year
 from kpi.files import importer
 from kpi.files.importer import ParsedFile
 from kpi.problems import Problem, Rejected
-from kpi.store import queries
+from kpi.store import queries, snapshot
 from kpi.store.accounts import Account
 from kpi.store.db import IN_LIST_LIMIT
 from kpi.store.readings import WriteResult, checksum
@@ -51,7 +52,7 @@ def check_upload(data: bytes, file_name: str, account: Account) -> UploadCheck:
     try:
         parsed = importer.parse_file(cache.engine(), data, file_name, account)
         preview = importer.apply_parsed(cache.engine(), parsed, user=account, dry_run=True)
-        warnings = tuple(unlike_last_year(preview.changes, parsed.frame, _stored_years_before(preview.changes),
+        warnings = tuple(unlike_last_year(preview.changes, parsed.frame, stored_years_before(cache.engine(), preview.changes),
                                           cache.indicators()))
         check = UploadCheck(digest, file_name, account.name, parsed, preview, [], warnings)
     except Rejected as rejected:
@@ -87,14 +88,15 @@ def _figures(row) -> dict[str, int | None]:
     return {name: _whole(getattr(row, name)) for name in FIGURES}
 
 
-def _stored_years_before(changes: pd.DataFrame) -> pd.DataFrame:
+def stored_years_before(engine: Engine, changes: pd.DataFrame) -> pd.DataFrame:
     """The stored readings of the years before those a file writes, of its localities."""
     if changes.empty:
         return pd.DataFrame(columns=[*KEY, *FIGURES])
     codes = changes["locality_code"].unique().tolist()
     before = set(changes["year"].astype(int) - 1)
-    stored = queries.readings(cache.engine(), localities=codes if len(codes) <= IN_LIST_LIMIT else None,
-                              up_to=max(before), ordered=False)
+    # A file naming most localities reads the whole store's kept copy, not every reading again.
+    stored = (queries.readings(engine, localities=codes, up_to=max(before), ordered=False)
+              if len(codes) <= IN_LIST_LIMIT else snapshot.whole_store(engine, max(before)))
     return stored[stored["year"].isin(before)]
 
 

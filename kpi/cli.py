@@ -381,14 +381,13 @@ def run_progress(engine: Engine, args) -> int:
 
 
 def run_export(engine: Engine, args) -> int:
-    from kpi.files.export import readings_export, write_table
+    from kpi.files.export import write_readings
 
     if args.file.suffix.lower() not in (".csv", ".xlsx"):
         print("Tệp xuất phải có đuôi .csv hoặc .xlsx.", file=sys.stderr)
         return EXIT_USAGE
-    frame = readings_export(engine)
-    write_table(frame, args.file)
-    print(f"Đã xuất {fmt.format_integer(len(frame))} số liệu ra {args.file}.")
+    written = write_readings(engine, args.file)
+    print(f"Đã xuất {fmt.format_integer(written)} số liệu ra {args.file}.")
     return EXIT_OK
 
 

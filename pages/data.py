@@ -2,7 +2,7 @@ import streamlit as st
 
 from kpi.app import cache, session
 from kpi.app import tables as views
-from kpi.files.export import readings_export, table_bytes
+from kpi.files.export import readings_file
 from kpi.formatting import format_integer, name_sort_key
 from kpi.store.queries import ReadingFilter
 from kpi.store.rights import rights_of
@@ -53,7 +53,7 @@ downloads = st.columns(4)
 for column, file_format in zip(downloads, ("xlsx", "csv")):
     # Read when pressed: the file holds every reading the filter covers, the table below only the first ones.
     column.download_button(f"Tải {file_format.upper()}",
-                           lambda f=file_format: table_bytes(readings_export(cache.engine(), chosen), f),
+                           lambda f=file_format: readings_file(cache.engine(), f, chosen),
                            file_name=f"so_lieu.{file_format}", mime=MIME_TYPES[file_format], icon=":material/download:",
                            key=f"data_download_{file_format}", disabled=not matched)
 if matched > SHOWN_ROWS:

@@ -1,6 +1,6 @@
 """The read side: catalogue and readings as DataFrames, for the engine, the pages and the exports."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,10 +21,16 @@ FRAME_ROWS = 50_000
 def _frame(engine: Engine, statement, chunk_rows: int | None = None) -> pd.DataFrame:
     """The rows as a frame; with chunk_rows, read that many at a time, so that only one chunk's Python
     objects live at once (every reading of 3,300 localities read at once peaked at 830 MB; 320 MB so)."""
-    with engine.connect() as connection:
-        if chunk_rows is None:
+    if chunk_rows is None:
+        with engine.connect() as connection:
             return pd.read_sql(statement, connection)
-        return pd.concat(pd.read_sql(statement, connection, chunksize=chunk_rows), ignore_index=True)
+    return pd.concat(_chunks(engine, statement, chunk_rows), ignore_index=True)
+
+
+def _chunks(engine: Engine, statement, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The rows as frames of chunk_rows rows (the last one shorter; one empty frame when there are none)."""
+    with engine.connect() as connection:
+        yield from pd.read_sql(statement, connection, chunksize=chunk_rows)
 
 
 def indicators(engine: Engine) -> pd.DataFrame:
@@ -180,8 +186,14 @@ def stored_readings(engine: Engine) -> StoredReadings:
 def chosen_readings(engine: Engine, chosen: ReadingFilter, limit: int | None = None) -> pd.DataFrame:
     """The readings a filter covers with who, when, how, note and the demo flag, in key order (the
     first `limit` of them): a page lists a few thousand of hundreds of thousands."""
+    return pd.concat(chosen_reading_chunks(engine, chosen, limit), ignore_index=True)
+
+
+def chosen_reading_chunks(engine: Engine, chosen: ReadingFilter, limit: int | None = None) -> Iterator[pd.DataFrame]:
+    """chosen_readings() a chunk of FRAME_ROWS at a time, for a file written as it is read."""
     statement = chosen.narrow(select(Reading)).order_by(Reading.locality_code, Reading.indicator_code, Reading.year)
-    return _frame(engine, statement.limit(limit), FRAME_ROWS).astype(NULLABLE_INTEGERS)
+    for chunk in _chunks(engine, statement.limit(limit), FRAME_ROWS):
+        yield chunk.astype(NULLABLE_INTEGERS)
 
 
 def reading_count(engine: Engine, chosen: ReadingFilter) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from kpi.engine.assess import assess
 from kpi.files.catalogue import DATA_DIR, add_localities, assign_plan, load_catalog
-from kpi.files.export import readings_export, write_table
+from kpi.files.export import write_readings
 from kpi.files.importer import apply_parsed, parse_file
 from kpi.problems import Rejected
 from kpi.store import cycle, queries
@@ -157,7 +157,7 @@ def test_export_then_import_round_trips_after_locality_and_plan_changes(engine, 
         assign_plan(engine, ["AN_LAO"], None)
     add_localities(engine, (HEADER + "NHI_CHIEU,phường Nhị Chiểu (mới),phường,HAI_PHONG,,\n").encode(), "rename.csv")
     path = tmp_path / f"export{suffix}"
-    write_table(readings_export(engine), path)
+    write_readings(engine, path)
 
     again = apply_parsed(engine, parse_file(engine, path.read_bytes(), path.name), user_name="dòng lệnh")
     assert (again.created, again.updated, again.unchanged) == (0, 0, len(queries.readings(engine)))

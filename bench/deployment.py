@@ -88,15 +88,16 @@ def _stop(process: subprocess.Popen) -> None:
 
 @contextmanager
 def app_process(database_url: str, port: int, log: Path, env: dict | None = None,
-                args: tuple[str, ...] = ()) -> Iterator[subprocess.Popen]:
+                args: tuple[str, ...] = (), code: Path = PROJECT_DIR) -> Iterator[subprocess.Popen]:
     """`python3 -m streamlit run serve.py` on 127.0.0.1:port, as the guide's systemd unit runs it; more
-    settings in `env`, Streamlit options in `args` (the tests')."""
+    settings in `env`, Streamlit options in `args` (the tests'), the app's code from another folder
+    than this project's if given."""
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              *args],
-            cwd=PROJECT_DIR, env={**os.environ, "KPI_DATABASE_URL": database_url, **(env or {})},
+            cwd=code, env={**os.environ, "KPI_DATABASE_URL": database_url, **(env or {})},
             stdout=output, stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/_stcore/health", process, log)

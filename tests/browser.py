@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from bench.deployment import app_process, free_port
+from bench.deployment import PROJECT_DIR, app_process, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,12 +30,12 @@ needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 @contextmanager
 def streamlit_server(folder: Path, database_url: str, env: dict | None = None, args: tuple[str, ...] = (),
-                     port: int | None = None) -> Iterator[str]:
+                     port: int | None = None, code: Path = PROJECT_DIR) -> Iterator[str]:
     """`streamlit run serve.py` on the database, as in production (with the route that sets the login
     cookie), answering on 127.0.0.1; yields its base URL. Its log is folder/streamlit-<port>.log, shown
-    if it fails to start."""
+    if it fails to start. The app's code is this project's, or a copy of it in `code`."""
     port = port or free_port()
-    with app_process(database_url, port, folder / f"streamlit-{port}.log", env, args):
+    with app_process(database_url, port, folder / f"streamlit-{port}.log", env, args, code):
         yield f"http://127.0.0.1:{port}"
 
 

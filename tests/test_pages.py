@@ -537,6 +537,8 @@ def test_config_gives_each_status_badge_its_chart_colour_caps_uploads_and_skips_
     assert config["server"]["enableXsrfProtection"] is True
     assert 1 <= config["server"]["maxUploadSize"] <= 50
     assert config["server"]["headless"] is True
+    # Code changed on disk is never imported again into a running app (docs/operations.md: restart).
+    assert config["server"]["fileWatcherType"] == "none"
     # A full garbage collection after every run cost half the server's CPU per click (bench.load). The
     # option is hidden (undocumented): get_option raises if this Streamlit no longer knows it.
     assert config["runner"]["postScriptGC"] is False

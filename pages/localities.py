@@ -6,7 +6,7 @@ import streamlit as st
 from kpi.app import cache, session, widgets
 from kpi.app import localities as model
 from kpi.files.catalogue import REMOVE, add_localities, assign_plan
-from kpi.formatting import format_integer
+from kpi.formatting import by_name, format_integer
 from kpi.problems import Rejected
 
 FEEDBACK_KEY = "localities_feedback"
@@ -102,7 +102,7 @@ names = dict(zip(localities["code"], localities["name"]))
 with st.form("localities_assign"):
     st.checkbox(f"Mọi địa phương đang hiện trong danh sách trên ({format_integer(len(shown_codes))})",
                 key="localities_assign_all_shown")
-    st.multiselect("Hoặc chọn địa phương", localities.sort_values("name")["code"].tolist(),
+    st.multiselect("Hoặc chọn địa phương", localities.sort_values("name", key=by_name("name"))["code"].tolist(),
                    format_func=lambda code: f"{names[code]} ({code})", placeholder="Chọn địa phương",
                    key="localities_assign_codes")
     st.selectbox("Kế hoạch", model.plan_choices(plans), format_func=lambda code: model.plan_label(plans, code),

@@ -722,17 +722,26 @@ def test_tasks_page_for_the_city_ranks_localities_and_lead_agencies(app_db):
     # The three states add up to the tasks due; the overdue are among those not done.
     states = int(metrics["Hoàn thành"]) + int(metrics["Đang thực hiện"]) + int(metrics["Chưa thực hiện"])
     assert states == 67 and int(metrics["Quá hạn"]) <= 67 - int(metrics["Hoàn thành"])
-    localities = shown_table(app, "Địa phương", "Quá hạn", "Đến hạn trong năm")
-    nhi_chieu = localities.set_index("Địa phương").loc["phường Nhị Chiểu"]
+    localities = shown_counts(shown_table(app, "Địa phương", "Quá hạn", "Đến hạn trong năm"), "Địa phương")
+    nhi_chieu = localities.loc["phường Nhị Chiểu"]
     assert nhi_chieu[["Đến hạn trong năm", "Hoàn thành", "Đang thực hiện", "Chưa thực hiện"]].tolist() == [32, 1, 0, 31]
     # Each row's states add up to its tasks due, as the cards above do.
-    for table in (localities, leads := shown_table(app, "Cơ quan chủ trì", "Quá hạn")):
+    leads = shown_counts(shown_table(app, "Cơ quan chủ trì", "Quá hạn"), "Cơ quan chủ trì")
+    for table in (localities, leads):
         states = table["Hoàn thành"] + table["Đang thực hiện"] + table["Chưa thực hiện"]
         assert (states == table["Đến hạn trong năm"]).all()
     assert leads["Chưa thực hiện"].sum() == int(metrics["Chưa thực hiện"])
-    assert "Văn phòng HĐND và UBND phường" in set(leads["Cơ quan chủ trì"])
+    assert "Văn phòng HĐND và UBND phường" in set(leads.index)
     overdue = shown_table(app, "Địa phương", "Mã", "Hạn")
     assert overdue.columns[0] == "Địa phương" and overdue["Tình trạng"].str.startswith("Quá hạn").all()
+
+
+def shown_counts(table, by: str):
+    """A tasks table's counts, shown as Vietnamese write them (1.072, as text), back as numbers."""
+    counts = table.set_index(by)
+    assert all(isinstance(cell, str) and cell == fmt.format_integer(int(cell.replace(".", "")))
+               for cell in counts.to_numpy().ravel())
+    return counts.map(lambda shown: int(shown.replace(".", "")))
 
 
 def test_overview_says_how_many_tasks_fallen_due_are_done_and_overdue(demo_db):

@@ -8,7 +8,7 @@ import pandas as pd
 
 from kpi.app import cache
 from kpi.engine import tasks as engine_tasks
-from kpi.formatting import SOURCE_LABELS, format_integer, format_timestamp
+from kpi.formatting import SOURCE_LABELS, by_name, format_integer, format_timestamp
 from kpi.periods import PLAN_FIRST_YEAR, PLAN_LAST_YEAR, TASK_STATUS_LABELS, TaskStatus
 from kpi.store.tasks import task_report_history
 from kpi.years import LOCAL_TIME
@@ -37,7 +37,7 @@ def default_year() -> int:
 def scope_options(localities: pd.DataFrame) -> list[str]:
     """Parents first (the city), then every locality with a plan, by name."""
     parents = set(localities["parent_code"].dropna())
-    ordered = localities.sort_values("name")
+    ordered = localities.sort_values("name", key=by_name("name"))
     tops = ordered[ordered["code"].isin(parents)]["code"].tolist()
     return tops + ordered[ordered["plan_code"].notna() & ~ordered["code"].isin(parents)]["code"].tolist()
 
@@ -84,14 +84,19 @@ def overdue_table(scoped: pd.DataFrame) -> pd.DataFrame:
 
 
 def locality_table(scoped: pd.DataFrame) -> pd.DataFrame:
-    table = engine_tasks.by_locality(scoped)
+    table = _counts_as_text(engine_tasks.by_locality(scoped))
     return table[["locality_name", *COUNT_HEADERS]].rename(columns={"locality_name": "Địa phương", **COUNT_HEADERS})
 
 
 def lead_table(scoped: pd.DataFrame) -> pd.DataFrame:
     # The agency last: its long names would push the counts off a laptop screen.
-    table = engine_tasks.by_lead(scoped)
+    table = _counts_as_text(engine_tasks.by_lead(scoped))
     return table[["overdue", "due", "done", "in_progress", "not_started", "lead"]].rename(columns={"lead": "Cơ quan chủ trì", **COUNT_HEADERS})
+
+
+def _counts_as_text(table: pd.DataFrame) -> pd.DataFrame:
+    # As Vietnamese write them (1.072): the grid shows a number column in the browser's own format.
+    return table.assign(**{column: table[column].map(format_integer) for column in COUNT_HEADERS})
 
 
 def widget_key(locality_code: str, task_code: str, period: str, field: str) -> str:

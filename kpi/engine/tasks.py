@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi.engine.progress import ancestor_links
+from kpi.formatting import by_name
 from kpi.periods import OVERDUE_LABEL, TASK_STATUS_LABELS, TaskStatus, period_label, periods
 from kpi.store import queries
 from kpi.store.tasks import plan_tasks, task_reports
@@ -75,7 +76,8 @@ def due_items(tasks: pd.DataFrame, reports: pd.DataFrame, localities: pd.DataFra
     items["status_label"] = items["status"].map(TASK_STATUS_LABELS)
     items["period_label"] = items["period"].map(period_label)
     items["overdue"] = (items["due"] < on) & (items["status"] != TaskStatus.DONE)
-    items = items.sort_values(["locality_name", "locality_code", "position", "period"], kind="stable")
+    items = items.sort_values(["locality_name", "locality_code", "position", "period"], kind="stable",
+                               key=by_name("locality_name"))
     return items.reindex(columns=ITEM_COLUMNS).reset_index(drop=True)
 
 
@@ -104,14 +106,16 @@ def _tally(items: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def by_locality(items: pd.DataFrame) -> pd.DataFrame:
     """Per locality: tasks due, done, in progress, not started, overdue; the most overdue first."""
     table = _tally(items, ["locality_code", "locality_name"])
-    return table.sort_values(["overdue", "locality_name"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return table.sort_values(["overdue", "locality_name"], ascending=[False, True], kind="stable",
+                             key=by_name("locality_name")).reset_index(drop=True)
 
 
 def by_lead(items: pd.DataFrame) -> pd.DataFrame:
     """Per lead agency (as the plans word it): tasks due, done, in progress, not started, overdue; the most
     overdue first."""
     table = _tally(items, ["lead"])
-    return table.sort_values(["overdue", "due", "lead"], ascending=[False, False, True], kind="stable").reset_index(drop=True)
+    return table.sort_values(["overdue", "due", "lead"], ascending=[False, False, True], kind="stable",
+                             key=by_name("lead")).reset_index(drop=True)
 
 
 def overdue_items(items: pd.DataFrame) -> pd.DataFrame:

@@ -107,7 +107,7 @@ def reporting(engine: Engine, year: int, locality_code: str | None = None, on: d
         "state": table["state"].map(STATE_ORDER),
         "name": table["locality_name"],
     })
-    return table.loc[order.sort_values(["overdue", "days", "state", "name"]).index].reset_index(drop=True)
+    return table.loc[order.sort_values(["overdue", "days", "state", "name"], key=fmt.by_name("name")).index].reset_index(drop=True)
 
 
 def reporting_json(table: pd.DataFrame) -> list[dict]:

@@ -3,9 +3,13 @@
 from datetime import date
 
 import pytest
+from shared_data import HAI_PHONG_UNITS
 
 from kpi.engine.tasks import by_lead, by_locality, counts, scope_items
+from kpi.files.catalogue import add_localities, assign_plan
+from kpi.formatting import name_sort_key
 from kpi.periods import due_problem, periods
+from kpi.store import queries
 from kpi.store.tasks import apply_task_reports
 from kpi.vocabulary import Source
 
@@ -68,3 +72,21 @@ def test_a_locality_year_counts_and_the_city_sums_its_localities(engine):
     leads = by_lead(city_items).set_index("lead")
     assert leads.loc["Văn phòng HĐND và UBND", ["due", "done", "overdue"]].tolist() == [5, 1, 2]
     assert leads.loc["Văn phòng HĐND và UBND phường", "done"] == 1
+
+
+def test_localities_and_agencies_with_as_many_overdue_come_in_vietnamese_order(engine):
+    add_localities(engine, HAI_PHONG_UNITS.read_bytes(), HAI_PHONG_UNITS.name)
+    communes = queries.localities(engine).query("parent_code == 'HAI_PHONG'")["code"].tolist()
+    assign_plan(engine, communes, "KH_LAC_PHUONG_2026")
+    on = date(2026, 7, 1)
+    city_items = scope_items(engine, 2026, "HAI_PHONG", on)
+    localities = by_locality(city_items)
+    # Every commune has the same plan and no report: as many overdue, so the order is the names'.
+    assert localities["overdue"].nunique() == 1
+    names = localities["locality_name"].tolist()
+    assert names == sorted(names, key=name_sort_key)
+    assert names.index("phường Chí Linh") < names.index("phường Chu Văn An") < names.index("phường Đông Hải")
+    assert city_items.drop_duplicates("locality_code")["locality_name"].tolist() == names
+    leads = by_lead(city_items)
+    for _, same in leads.groupby(["overdue", "due"], sort=False):
+        assert same["lead"].tolist() == sorted(same["lead"], key=name_sort_key)

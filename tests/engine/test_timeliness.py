@@ -6,11 +6,13 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 from conftest import PROJECT_DIR
+from shared_data import HAI_PHONG_UNITS
 
 from kpi.engine import timeliness
 from kpi.engine.scope import reporting_cycle
-from kpi.files.catalogue import load_catalog
-from kpi.store import cycle
+from kpi.files.catalogue import add_localities, assign_plan, load_catalog
+from kpi.formatting import name_sort_key
+from kpi.store import cycle, queries
 from kpi.store.accounts import create_user
 from kpi.years import report_due_date, report_due_day
 
@@ -105,3 +107,15 @@ def test_counts_of_a_scope_and_the_overdue_first(demo_engine):
     assert reporting_cycle(engine, 2025, "LAC_PHUONG", on).expected == 1
     assert timeliness.counts_text(2025, reporting_cycle(engine, 2025, None, on)) == (
         "Báo cáo năm 2025: 1/2 địa phương đã nộp (0 đúng hạn, 1 trễ hạn), 1 quá hạn chưa nộp, 1 đã phê duyệt.")
+
+
+def test_localities_in_the_same_state_come_in_vietnamese_order(engine):
+    add_localities(engine, HAI_PHONG_UNITS.read_bytes(), HAI_PHONG_UNITS.name)
+    communes = queries.localities(engine).query("parent_code == 'HAI_PHONG'")["code"].tolist()
+    assign_plan(engine, communes, "KH_LAC_PHUONG_2026")
+    # Nobody submitted 2025: every one overdue by as many days, so the order is the names'.
+    table = timeliness.reporting(engine, 2025, "HAI_PHONG", date(2026, 3, 1))
+    assert table["days_late"].nunique() == 1
+    names = table["locality_name"].tolist()
+    assert names == sorted(names, key=name_sort_key)
+    assert names.index("phường Chí Linh") < names.index("phường Chu Văn An") < names.index("phường Đông Hải")

@@ -31,6 +31,8 @@ class Refusal(Enum):
     NOT_NUMBER = "Không phải là số."
     NEGATIVE = "Không nhận số âm."
     NOT_WHOLE = "Số đếm phải là số nguyên (dấu chấm chỉ dùng để ngăn cách hàng nghìn, ví dụ 1.234)."
+    # 12,5: the comma is the decimal comma a Vietnamese writes; told in its own terms, not the dot's.
+    DECIMAL_COMMA = "Số đếm phải là số nguyên: không có phần thập phân sau dấu phẩy."
     # A spreadsheet's number cell holding a fraction: nobody typed a dot there.
     FRACTION = "Ô số có phần thập phân: số đếm phải là số nguyên."
     AMBIGUOUS = ("Không rõ dấu phẩy ngăn cách hàng nghìn hay là dấu thập phân: hãy viết 1234 hoặc 1.234.")
@@ -65,7 +67,7 @@ def _refusal(typed: str) -> Refusal:
     if _AMBIGUOUS.fullmatch(typed):
         return Refusal.AMBIGUOUS
     if _DECIMAL.fullmatch(typed):
-        return Refusal.NOT_WHOLE
+        return Refusal.DECIMAL_COMMA if "," in typed else Refusal.NOT_WHOLE
     return Refusal.NOT_NUMBER
 
 

@@ -20,7 +20,7 @@ def test_an_empty_field_is_no_figure(typed):
 
 
 @pytest.mark.parametrize(("typed", "refusal"), [
-    ("12,5", Refusal.NOT_WHOLE), ("1.23", Refusal.NOT_WHOLE), ("12.5", Refusal.NOT_WHOLE),
+    ("12,5", Refusal.DECIMAL_COMMA), ("1.234,5", Refusal.DECIMAL_COMMA), ("1.23", Refusal.NOT_WHOLE), ("12.5", Refusal.NOT_WHOLE),
     ("1,234", Refusal.AMBIGUOUS), ("-3", Refusal.NEGATIVE), ("\u22123", Refusal.NEGATIVE),
     ("85%", Refusal.PERCENT), ("85 %", Refusal.PERCENT), ("abc", Refusal.NOT_NUMBER),
     ("1.234 567", Refusal.NOT_NUMBER), ("١٢٣", Refusal.NOT_NUMBER), ("１２３", Refusal.NOT_NUMBER),
@@ -39,4 +39,4 @@ def test_a_column_follows_the_same_rule_cell_by_cell():
     assert numbers.tolist()[:2] == [12.0, 1180.0]
     assert numbers[2:].isna().all()
     assert refusals.isna().tolist() == [True, True, True, False, False]
-    assert refusals.tolist()[3:] == [Refusal.NOT_WHOLE, Refusal.TOO_LARGE]
+    assert refusals.tolist()[3:] == [Refusal.DECIMAL_COMMA, Refusal.TOO_LARGE]

@@ -421,7 +421,7 @@ def test_entry_form_stores_figures_typed_the_vietnamese_way_and_shows_them_befor
     assert app.text_input(key=numerator).value == "1.180"
 
 
-@pytest.mark.parametrize(("typed", "reason"), [("12,5", Refusal.NOT_WHOLE), ("-3", Refusal.NEGATIVE),
+@pytest.mark.parametrize(("typed", "reason"), [("12,5", Refusal.DECIMAL_COMMA), ("-3", Refusal.NEGATIVE),
                                                ("95%", Refusal.PERCENT), ("1,234", Refusal.AMBIGUOUS)])
 def test_entry_form_refuses_a_figure_at_its_field_and_writes_nothing(demo_db, typed, reason):
     before = queries.readings(demo_db, full=True)

@@ -20,8 +20,22 @@ def problems_table(problems: list[Problem]) -> pd.DataFrame:
 
 
 # At 1366 px the reason of a problem (the last column) is the text to read: the other columns only as wide
-# as they need, the reason the rest of the width (a data grid does not wrap a cell's text).
+# as they need, the reason the rest of the width.
 PROBLEM_WIDTHS = {"Dòng": 60, "Cột": 150, "Giá trị": 170, "Lỗi": 800}
+# A data grid wraps a cell's text only in rows taller than 4rem: a reason of 800 px holds about this many
+# characters a line at 1366×768; rows are made as tall as the longest reason needs, up to REASON_MOST_LINES
+# (a longer one is read whole in the cell's pop-up).
+REASON_CHARS_PER_LINE = 100
+REASON_MOST_LINES = 4
+LINE_PX, ROW_PADDING_PX = 20, 16
+
+
+def problem_row_height(problems: pd.DataFrame, wrapping_above_px: int) -> int | None:
+    """The height of the problems table's rows in pixels, taller than wrapping_above_px (4rem) where a
+    reason needs more than one line; None (the grid's own) otherwise."""
+    longest = int(problems["Lỗi"].str.len().max()) if len(problems) else 0
+    lines = min(-(-longest // REASON_CHARS_PER_LINE), REASON_MOST_LINES)
+    return None if lines <= 1 else max(ROW_PADDING_PX + LINE_PX * lines, wrapping_above_px + 1)
 
 
 def batches_table(batches: pd.DataFrame, people: dict[str, str] | None = None) -> pd.DataFrame:

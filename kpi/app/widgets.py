@@ -132,8 +132,12 @@ def meeting_layout() -> None:
 
 def problems_list(problems: list) -> None:
     """Every problem of a file or a form by row and column (kpi.app.tables.problems_table), the reason
-    given the width."""
-    st.dataframe(tables.problems_table(problems), hide_index=True, column_config=text_widths(tables.PROBLEM_WIDTHS))
+    given the width and its rows the height to show it whole."""
+    table = tables.problems_table(problems)
+    # Streamlit wraps a cell's text in rows taller than 4rem (of the theme's base font size).
+    wrapping_above_px = 4 * (st.get_option("theme.baseFontSize") or 16)
+    st.dataframe(table, hide_index=True, column_config=text_widths(tables.PROBLEM_WIDTHS),
+                 row_height=tables.problem_row_height(table, wrapping_above_px))
 
 
 def text_widths(widths: dict[str, int]) -> dict:

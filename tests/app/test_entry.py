@@ -146,7 +146,7 @@ def test_typed_figures_are_read_the_vietnamese_way_or_refused_at_their_field(eng
     form = entry.read_form(fields, values, "NHI_CHIEU", 2025)
     assert form.figures["HO_TICH_DUNG_HAN"] == {"numerator": 1180, "denominator": 1234, "value": None, "note": None}
     assert form.refused == {
-        ("QPPL_TRINH_TU", "numerator"): Refusal.NOT_WHOLE.value,
+        ("QPPL_TRINH_TU", "numerator"): Refusal.DECIMAL_COMMA.value,
         ("QPPL_TRINH_TU", "denominator"): Refusal.NEGATIVE.value,
         ("PBGDPL_CBCC", "numerator"): Refusal.PERCENT.value,
         ("CONG_TTDT_TIN_BAI", "numerator"): Refusal.AMBIGUOUS.value,

@@ -56,3 +56,15 @@ def test_a_list_of_readings_is_the_first_ones_of_the_filter_and_its_count_is_the
     assert set(stored.locality_codes) == {"LAC_PHUONG", "NHI_CHIEU"}
     every = queries.readings(demo_engine)
     assert (stored.first_year, stored.last_year) == (every["year"].min(), every["year"].max())
+
+
+def test_the_problems_rows_are_as_tall_as_the_longest_reason_needs():
+    short = views.problems_table([Problem(2, "value", "x", "Không phải là số.")])
+    assert views.problem_row_height(short, 68) is None
+    reason = "Số đếm phải là số nguyên: không có phần thập phân sau dấu phẩy. Cần một số nguyên không âm, ví dụ 12 hoặc 1.234."
+    two_lines = views.problems_table([Problem(4, "numerator", "12,5", reason), Problem(5, "value", "", "Thiếu.")])
+    # Two lines' height would not be taller than 4rem: the grid would not wrap them.
+    assert views.problem_row_height(two_lines, 68) == 69
+    assert views.problem_row_height(two_lines, 40) == views.ROW_PADDING_PX + 2 * views.LINE_PX
+    very_long = views.problems_table([Problem(None, None, "", "rất dài " * 200)])
+    assert views.problem_row_height(very_long, 68) == views.ROW_PADDING_PX + views.REASON_MOST_LINES * views.LINE_PX

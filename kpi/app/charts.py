@@ -256,6 +256,9 @@ def ranking_figure(ranking: pd.DataFrame) -> go.Figure:
     return figure
 
 
+COMPARISON_LABEL_STANDOFF_PX = 40
+
+
 def comparison_figure(rows: pd.DataFrame, kind: str, comparator: str, target) -> go.Figure:
     """One indicator across localities: latest value of each against the target, sorted.
 
@@ -283,5 +286,7 @@ def comparison_figure(rows: pd.DataFrame, kind: str, comparator: str, target) ->
     else:
         highest = max([float(v) for v in rows["value"]] + ([float(target)] if _present(target) else []), default=0)
         figure.update_xaxes(rangemode="tozero", **count_axis(highest))
-    figure.update_yaxes(autorange="reversed")
+    # Room between a name and its bar: the text of a bar of 0 (0, «Không») sits at the axis and ran into
+    # the name («xã Lạc Phượng0»).
+    figure.update_yaxes(autorange="reversed", ticklabelstandoff=COMPARISON_LABEL_STANDOFF_PX)
     return _style(figure, 110 + 44 * len(rows))

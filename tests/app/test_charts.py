@@ -168,6 +168,14 @@ def test_comparison_figure_leaves_out_localities_without_a_value():
     assert figure.layout.shapes[0].x0 == 100.0
 
 
+def test_a_bar_of_zero_keeps_its_text_clear_of_the_name():
+    rows = pd.DataFrame({"label": ["xã Lạc Phượng"], "value": [0.0], "value_text": ["Không"], "status": ["off_track"]})
+    figure = charts.comparison_figure(rows, "boolean", ">=", 1)
+    # The bar's text sits at the axis; the name ends this far left of it (in pixels).
+    assert figure.data[0].textposition == "outside"
+    assert figure.layout.yaxis.ticklabelstandoff >= 20
+
+
 @pytest.mark.parametrize("background, expected", [
     ("#1a7f37", charts.LIGHT_TEXT), ("#cf222e", charts.LIGHT_TEXT), ("#e8a33d", charts.DARK_TEXT),
     ("#9aa4ae", charts.DARK_TEXT), ("#ffffff", charts.DARK_TEXT),

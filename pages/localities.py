@@ -82,12 +82,15 @@ session.page_header("Quản lý địa phương", requires=session.ADMINISTER)
 localities = cache.localities()
 plans = cache.plans()
 lacking = int(model.lacks_plan(localities).sum())
+parents = model.is_parent(localities)
 
 st.caption("Mỗi địa phương theo dõi các chỉ tiêu trong kế hoạch của mình; địa phương chưa có kế hoạch không có chỉ tiêu "
-           "nào trên các trang khác. Địa phương cấp trên được tổng hợp từ các địa phương cấp dưới.")
+           f"nào trên các trang khác. Địa phương cấp trên ({format_integer(int(parents.sum()))}, không tính dưới đây) được "
+           "tổng hợp từ các địa phương cấp dưới.")
+# The counts add up: localities that report, those of them with a plan and those without.
 counts = st.columns(3)
-counts[0].metric("Địa phương", format_integer(len(localities)))
-counts[1].metric("Có kế hoạch", format_integer(int(localities["plan_code"].notna().sum())))
+counts[0].metric("Địa phương báo cáo", format_integer(int((~parents).sum())))
+counts[1].metric("Có kế hoạch", format_integer(int((~parents & localities["plan_code"].notna()).sum())))
 counts[2].metric("Chưa có kế hoạch", format_integer(lacking))
 
 st.header("Danh sách địa phương", divider="gray")

@@ -16,7 +16,12 @@ NONE_SHOWN = "(không có)"
 
 def lacks_plan(localities: pd.DataFrame) -> pd.Series:
     """Localities with no plan that no other locality reports through: they track no indicator."""
-    return localities["plan_code"].isna() & ~localities["code"].isin(localities["parent_code"].dropna())
+    return localities["plan_code"].isna() & ~is_parent(localities)
+
+
+def is_parent(localities: pd.DataFrame) -> pd.Series:
+    """Localities others report through (the city): their figures are the sums of their children's."""
+    return localities["code"].isin(localities["parent_code"].dropna())
 
 
 def localities_table(localities: pd.DataFrame, plans: pd.DataFrame, *, only_without_plan: bool = False) -> pd.DataFrame:

@@ -52,8 +52,8 @@ def check_upload(data: bytes, file_name: str, account: Account) -> UploadCheck:
     try:
         parsed = importer.parse_file(cache.engine(), data, file_name, account)
         preview = importer.apply_parsed(cache.engine(), parsed, user=account, dry_run=True)
-        warnings = tuple(unlike_last_year(preview.changes, parsed.frame, stored_years_before(cache.engine(), preview.changes),
-                                          cache.indicators()))
+        stored = stored_years_before(cache.engine(), preview.changes)
+        warnings = tuple(unlike_last_year(preview.changes, parsed.frame, stored, cache.indicators()))
         check = UploadCheck(digest, file_name, account.name, parsed, preview, [], warnings)
     except Rejected as rejected:
         check = UploadCheck(digest, file_name, account.name, None, None, rejected.problems)

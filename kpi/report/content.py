@@ -267,9 +267,11 @@ def completeness_sentence(content: ReportContent) -> str:
     reported = fmt.format_integer(content.reported_localities)
     expected = fmt.format_integer(content.expected_localities)
     if content.has_children:
+        # The mark of a partial aggregate says the counts itself: once, not twice in a row.
         partial = partial_warning(content.reported_localities, content.expected_localities)
-        warning = f" Lưu ý: {partial}." if partial else ""
-        return f"Năm {content.year}: {reported}/{expected} địa phương đã báo cáo số liệu.{warning}"
+        if partial:
+            return f"Năm {content.year}: {partial}."
+        return f"Năm {content.year}: {reported}/{expected} địa phương đã báo cáo số liệu."
     return f"Năm {content.year}: đã báo cáo số liệu {reported}/{expected} chỉ tiêu."
 
 

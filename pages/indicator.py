@@ -68,7 +68,7 @@ if parent_code is not None:
         figure = charts.progress_figure(pair, status)
         left, right = st.columns([3, 2])
         if figure is None:
-            left.info("Chưa có số liệu tổng hợp.")
+            left.info(charts.no_figure_text(pair, "Chưa có số liệu tổng hợp."))
         else:
             left.plotly_chart(figure, config=widgets.PLOT_CONFIG, theme=None, key="indicator_aggregate_chart")
         right.dataframe(comparison.aggregate_years(pair, parent_code, code), hide_index=True)

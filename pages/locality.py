@@ -66,7 +66,7 @@ for group, indicators in rows.sort_values("position").groupby("group", sort=Fals
             with chart:
                 figure = charts.progress_figure(pair, status)
                 if figure is None:
-                    st.info(f"{NOT_APPLICABLE} trong mọi năm đã báo cáo." if quiet else "Chưa có số liệu.")
+                    st.info(charts.no_figure_text(pair, "Chưa có số liệu."))
                 else:
                     st.plotly_chart(figure, config=widgets.PLOT_CONFIG, theme=None, key=f"locality_chart_{status['indicator_code']}")
             # Across the card: who, when and how need more room than the text column has at 1366 px.

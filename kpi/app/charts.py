@@ -146,6 +146,11 @@ def count_axis(highest: float, ticks: int = 5) -> dict:
         magnitude *= 10
 
 
+def no_figure_text(series: pd.DataFrame, nothing: str) -> str:
+    """Said where progress_figure has nothing to draw: every year reported «Không phát sinh», or nothing."""
+    return f"{fmt.NOT_APPLICABLE} trong mọi năm đã báo cáo." if not_applicable_years(series) else nothing
+
+
 def not_applicable_years(series: pd.DataFrame) -> list[int]:
     """Years of a ratio reported with denominator 0: "không phát sinh"."""
     ratio = series["kind"] == Kind.RATIO

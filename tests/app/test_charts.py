@@ -67,6 +67,9 @@ def test_no_chart_when_every_year_is_khong_phat_sinh(lac_phuong):
     assert len(series) == 7
     assert charts.progress_figure(series, described.loc["TGPL_DUOC_TRO_GIUP"]) is None
     assert charts.not_applicable_years(series) == list(range(2019, 2026))
+    # Said where the chart would be, rather than «no figures» beside seven years of them.
+    assert charts.no_figure_text(series, "Chưa có số liệu.") == "Không phát sinh trong mọi năm đã báo cáo."
+    assert charts.no_figure_text(series.iloc[:0], "Chưa có số liệu.") == "Chưa có số liệu."
 
 
 def test_boolean_chart_reads_co_khong_and_decrease_target_has_no_line(lac_phuong):

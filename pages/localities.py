@@ -97,7 +97,7 @@ st.header("Danh sách địa phương", divider="gray")
 only_without_plan = st.toggle(f"Chỉ hiện địa phương chưa có kế hoạch ({format_integer(lacking)})",
                               key="localities_only_without_plan")
 table = model.localities_table(localities, plans, only_without_plan=only_without_plan)
-st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 420))
+st.dataframe(table, hide_index=True, height=widgets.table_height(len(table), 10))
 shown_codes = table["Mã"].tolist()
 
 st.header("Gán kế hoạch cho nhiều địa phương", divider="gray")

@@ -3,7 +3,7 @@ submission, timeliness, readings and the editors answering for it; the overdue f
 
 import streamlit as st
 
-from kpi.app import cache, overview, reporting, session
+from kpi.app import cache, overview, reporting, session, widgets
 from kpi.engine.timeliness import counts
 from kpi.formatting import format_integer
 from kpi.vocabulary import MIME_TYPES
@@ -48,7 +48,7 @@ view = reporting.table_view(shown)
 scope_name = names.get(scope, "mọi địa phương")
 st.caption(f"Xét đến ngày {today():%d/%m/%Y}. Đang hiển thị {format_integer(len(shown))}/{format_integer(len(table))} "
            "địa phương, địa phương quá hạn lâu nhất ở trên cùng.")
-st.dataframe(view, hide_index=True, height=min(38 + 35 * len(view), 560), column_order=reporting.SCREEN_COLUMNS,
+st.dataframe(view, hide_index=True, height=widgets.table_height(len(view), 14), column_order=reporting.SCREEN_COLUMNS,
              column_config=reporting.COLUMN_WIDTHS)
 st.download_button("Tải bảng này (Excel)", reporting.xlsx_bytes(view, f"Tình hình báo cáo số liệu năm {year} — "
                                                                f"{scope_name}, xét đến ngày {today():%d/%m/%Y}"),

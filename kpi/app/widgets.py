@@ -140,6 +140,18 @@ def problems_list(problems: list) -> None:
                  row_height=tables.problem_row_height(table, wrapping_above_px))
 
 
+def table_height(rows: int, shown: int) -> int:
+    """The height in pixels of an st.dataframe that shows `shown` of its `rows` whole, the header and
+    no cut row: Streamlit draws rows and header 2.1875rem high (37 px at the theme's 17 px), so a
+    height counted at 35 px a row cut the last row of a table in two."""
+    row = round(2.1875 * (st.get_option("theme.baseFontSize") or 16))
+    return row * (min(rows, shown) + 1) + TABLE_BORDERS_PX
+
+
+# The grid's frame, above and below.
+TABLE_BORDERS_PX = 2
+
+
 def text_widths(widths: dict[str, int]) -> dict:
     """st.dataframe's column_config giving these text columns these widths in pixels."""
     return {header: st.column_config.TextColumn(header, width=width) for header, width in widths.items()}

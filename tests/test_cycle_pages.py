@@ -49,14 +49,25 @@ def test_an_editor_submits_from_the_entry_page_and_the_year_becomes_read_only(ac
     assert not admin.text_input(key=entry_key("HOA_GIAI_THANH", "numerator", 2025)).disabled
 
 
-def test_a_submission_with_missing_figures_names_them_and_changes_nothing(accounts, app_db):
+def test_a_year_with_missing_figures_names_them_before_any_click_and_cannot_be_submitted(accounts, app_db):
     app = run_app(accounts["admin"], "pages/entry.py")
     app.selectbox(key="entry_locality").set_value("NHI_CHIEU")
     app.selectbox(key="entry_year").set_value(2025).run()
-    button(app, "Nộp báo cáo năm 2025").click().run()
-    [error] = [e for e in texts(app.error) if "Chưa nộp được" in e]
-    assert "«Người thuộc diện trợ giúp pháp lý được trợ giúp khi có yêu cầu»" in error
+    assert button(app, "Nộp báo cáo năm 2025").disabled
+    [said] = [t for t in texts(app.warning) + texts(app.caption) if "chưa có số liệu" in t]
+    assert "Còn 1 chỉ tiêu chưa có số liệu: «Người thuộc diện trợ giúp pháp lý được trợ giúp khi có yêu cầu»;" in said
     assert cycle.state_of(app_db, "NHI_CHIEU", 2025).state == "draft"
+
+    # The last figure saved: the button opens.
+    apply_readings(app_db, input_frame([NC_MISSING_2025]), user=accounts["admin"], source=Source.FORM)
+    app.run()
+    assert not button(app, "Nộp báo cáo năm 2025").disabled
+    assert not [t for t in texts(app.warning) + texts(app.caption) if "chưa có số liệu" in t]
+
+    # Many missing: their count, the empty fields below show which.
+    app.selectbox(key="entry_year").set_value(2026).run()
+    assert button(app, "Nộp báo cáo năm 2026").disabled
+    assert any("Còn 7 chỉ tiêu chưa có số liệu (các ô còn trống bên dưới)" in t for t in texts(app.warning) + texts(app.caption))
 
 
 def test_a_returned_year_shows_its_reason_to_the_editor_and_opens_the_form_again(accounts, app_db):

@@ -301,6 +301,11 @@ def year_state(locality_code: str, year: int) -> cycle.YearState:
     return cycle.state_of(engine(), locality_code, year)
 
 
+@cached_data(64)
+def missing_indicators(locality_code: str, year: int) -> list[str]:
+    return cycle.missing_indicators(engine(), locality_code, year)
+
+
 @cached_data(16)
 def approvals(year: int) -> pd.DataFrame:
     return cycle.approvals(engine(), year)

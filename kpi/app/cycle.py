@@ -36,6 +36,10 @@ def submit(locality_code: str, year: int) -> None:
     cache.invalidate()
 
 
+# Missing indicators named beside the submit button up to this many.
+NAMED_MISSING = 3
+
+
 def entry_block(account: Account, locality_code: str, locality_name: str, year: int, report_due: str | None) -> bool:
     """Draw where the year stands in the cycle and the submit button; True when this account may not
     change the figures now (kpi.store.cycle.write_refusals says the same inside the write path)."""
@@ -68,14 +72,22 @@ def entry_block(account: Account, locality_code: str, locality_name: str, year: 
                               f"{format_timestamp(state.changed_at)}. Lý do: {state.reason}"), icon=":material/lock_open:")
     columns = st.columns([3, 1], vertical_alignment="center")
     timeliness, days = judge_state(state, due, today())
+    missing = cache.missing_indicators(locality_code, year)
     how = "Nộp khi mọi chỉ tiêu đã có số liệu; sau khi nộp, cán bộ nhập liệu không sửa được nữa."
+    if missing:
+        # Said before the click (kpi.store.cycle.submit refuses for the same list); a few by name, many by
+        # their count (the form below shows which are empty).
+        named = (": " + "; ".join(f"«{widgets.plain(name)}»" for name in missing) if len(missing) <= NAMED_MISSING
+                 else " (các ô còn trống bên dưới)")
+        how += (f" Còn {format_integer(len(missing))} chỉ tiêu chưa có số liệu{named}; chỉ tiêu không phát sinh thì "
+                "nhập mẫu số 0.")
     if timeliness == OVERDUE:
         columns[0].warning(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y} — chưa nộp, đã **quá hạn "
                            f"{format_integer(days)} ngày**. {how}", icon=":material/schedule:")
     else:
         columns[0].caption(f"Hạn nộp báo cáo năm {year}: {due:%d/%m/%Y}. {how}")
     columns[1].button(f"Nộp báo cáo năm {year}", icon=":material/send:", key="cycle_submit", on_click=submit,
-                      args=(locality_code, year), width="stretch")
+                      args=(locality_code, year), width="stretch", disabled=bool(missing))
     return False
 
 

@@ -323,6 +323,14 @@ def state_of(engine: Engine, locality_code: str, year: int) -> YearState:
         return _state(session.get(YearReport, (locality_code, year)), locality_code, year)
 
 
+def missing_indicators(engine: Engine, locality_code: str, year: int) -> list[str]:
+    """The names of the indicators of the locality's plan with no reading for the year: what submit()
+    would refuse for, in catalogue order."""
+    with read_session(engine) as session:
+        locality = session.get(Locality, locality_code)
+        return [] if locality is None else _missing_indicators(session, locality, year)
+
+
 def is_locked(engine: Engine, locality_code: str, year: int) -> bool:
     return state_of(engine, locality_code, year).state == CycleState.APPROVED
 

@@ -92,7 +92,8 @@ if parent_code is not None:
     if behind.empty:
         st.success("Mọi chỉ tiêu có số liệu đều đã đạt mục tiêu.")
     else:
-        st.dataframe(overview.behind_table(behind), hide_index=True, height=widgets.table_height(len(behind), 4),
+        st.dataframe(overview.behind_table(behind), hide_index=True, row_height=widgets.COMPACT_ROW_PX,
+                     height=widgets.table_height(len(behind), 4, widgets.COMPACT_ROW_PX),
                      column_config=overview.BEHIND_COLUMNS, key="overview_behind")
         widgets.printed_only(overview.table_html(overview.behind_frame(behind), behind["status"].tolist()))
 missing = cache.not_reported(year, parent_code)

@@ -140,16 +140,19 @@ def problems_list(problems: list) -> None:
                  row_height=tables.problem_row_height(table, wrapping_above_px))
 
 
-def table_height(rows: int, shown: int) -> int:
+def table_height(rows: int, shown: int, row_px: int | None = None) -> int:
     """The height in pixels of an st.dataframe that shows `shown` of its `rows` whole, the header and
-    no cut row: Streamlit draws rows and header 2.1875rem high (37 px at the theme's 17 px), so a
-    height counted at 35 px a row cut the last row of a table in two."""
-    row = round(2.1875 * (st.get_option("theme.baseFontSize") or 16))
-    return row * (min(rows, shown) + 1) + TABLE_BORDERS_PX
+    no cut row: Streamlit draws the header, and rows unless given their own row_height (row_px), 2.1875rem
+    high (37 px at the theme's 17 px), so a height counted at 35 px a row cut the last row of a table in two."""
+    default = round(2.1875 * (st.get_option("theme.baseFontSize") or 16))
+    return default + (row_px or default) * min(rows, shown) + TABLE_BORDERS_PX
 
 
 # The grid's frame, above and below.
 TABLE_BORDERS_PX = 2
+# Rows a little lower than Streamlit's, still one line of its text: the overview's first screen at 1366×768
+# holds four whole rows of «còn xa mục tiêu» and the lines under them.
+COMPACT_ROW_PX = 33
 
 
 def text_widths(widths: dict[str, int]) -> dict:

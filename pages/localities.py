@@ -81,20 +81,18 @@ def feedback(section: str) -> None:
 session.page_header("Quản lý địa phương", requires=session.ADMINISTER)
 localities = cache.localities()
 plans = cache.plans()
-lacking = int(model.lacks_plan(localities).sum())
-parents = model.is_parent(localities)
+counted = model.plan_counts(localities)
 
 st.caption("Mỗi địa phương theo dõi các chỉ tiêu trong kế hoạch của mình; địa phương chưa có kế hoạch không có chỉ tiêu "
-           f"nào trên các trang khác. Địa phương cấp trên ({format_integer(int(parents.sum()))}, không tính dưới đây) được "
+           f"nào trên các trang khác. Địa phương cấp trên ({format_integer(counted.parents)}, không tính dưới đây) được "
            "tổng hợp từ các địa phương cấp dưới.")
-# The counts add up: localities that report, those of them with a plan and those without.
 counts = st.columns(3)
-counts[0].metric("Địa phương báo cáo", format_integer(int((~parents).sum())))
-counts[1].metric("Có kế hoạch", format_integer(int((~parents & localities["plan_code"].notna()).sum())))
-counts[2].metric("Chưa có kế hoạch", format_integer(lacking))
+counts[0].metric("Địa phương báo cáo", format_integer(counted.reporting))
+counts[1].metric("Có kế hoạch", format_integer(counted.with_plan))
+counts[2].metric("Chưa có kế hoạch", format_integer(counted.without_plan))
 
 st.header("Danh sách địa phương", divider="gray")
-only_without_plan = st.toggle(f"Chỉ hiện địa phương chưa có kế hoạch ({format_integer(lacking)})",
+only_without_plan = st.toggle(f"Chỉ hiện địa phương chưa có kế hoạch ({format_integer(counted.without_plan)})",
                               key="localities_only_without_plan")
 table = model.localities_table(localities, plans, only_without_plan=only_without_plan)
 st.dataframe(table, hide_index=True, height=widgets.table_height(len(table), 10))

@@ -2,6 +2,8 @@
 and the changes a localities file or a plan assignment would make, with Vietnamese headers.
 """
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from kpi import formatting as fmt
@@ -17,6 +19,23 @@ NONE_SHOWN = "(không có)"
 def lacks_plan(localities: pd.DataFrame) -> pd.Series:
     """Localities with no plan that no other locality reports through: they track no indicator."""
     return localities["plan_code"].isna() & ~is_parent(localities)
+
+
+@dataclass(frozen=True)
+class PlanCounts:
+    """The localities that report (every one but the parents, which are aggregated from them), with and
+    without a plan: reporting = with_plan + without_plan."""
+
+    parents: int
+    reporting: int
+    with_plan: int
+    without_plan: int
+
+
+def plan_counts(localities: pd.DataFrame) -> PlanCounts:
+    parents = is_parent(localities)
+    with_plan = ~parents & localities["plan_code"].notna()
+    return PlanCounts(int(parents.sum()), int((~parents).sum()), int(with_plan.sum()), int(lacks_plan(localities).sum()))
 
 
 def is_parent(localities: pd.DataFrame) -> pd.Series:

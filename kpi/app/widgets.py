@@ -134,18 +134,22 @@ def problems_list(problems: list) -> None:
     """Every problem of a file or a form by row and column (kpi.app.tables.problems_table), the reason
     given the width and its rows the height to show it whole."""
     table = tables.problems_table(problems)
-    # Streamlit wraps a cell's text in rows taller than 4rem (of the theme's base font size).
-    wrapping_above_px = 4 * (st.get_option("theme.baseFontSize") or 16)
+    # Streamlit wraps a cell's text in rows taller than 4rem.
     st.dataframe(table, hide_index=True, column_config=text_widths(tables.PROBLEM_WIDTHS),
-                 row_height=tables.problem_row_height(table, wrapping_above_px))
+                 row_height=tables.problem_row_height(table, round(4 * _rem_px())))
 
 
 def table_height(rows: int, shown: int, row_px: int | None = None) -> int:
     """The height in pixels of an st.dataframe that shows `shown` of its `rows` whole, the header and
     no cut row: Streamlit draws the header, and rows unless given their own row_height (row_px), 2.1875rem
     high (37 px at the theme's 17 px), so a height counted at 35 px a row cut the last row of a table in two."""
-    default = round(2.1875 * (st.get_option("theme.baseFontSize") or 16))
+    default = round(2.1875 * _rem_px())
     return default + (row_px or default) * min(rows, shown) + TABLE_BORDERS_PX
+
+
+def _rem_px() -> float:
+    """1rem in pixels: the theme's base font size (.streamlit/config.toml), Streamlit's 16 without one."""
+    return st.get_option("theme.baseFontSize") or 16
 
 
 # The grid's frame, above and below.

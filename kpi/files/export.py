@@ -36,24 +36,26 @@ def _export_chunks(engine: Engine, chosen: queries.ReadingFilter, limit: int | N
 
 
 def readings_file(engine: Engine, file_format: str, chosen: queries.ReadingFilter = queries.ReadingFilter()) -> bytes:
-    """The export file of the readings chosen. A CSV is written a chunk of readings at a time: every
-    reading of 3,300 localities as one frame and one text peaked at 1 GB."""
-    if file_format != "csv":
-        return table_bytes(readings_export(engine, chosen), file_format)
+    """The export file of the readings chosen, as bytes (the Dữ liệu page's download)."""
     buffer = io.BytesIO()
-    _write_csv(_export_chunks(engine, chosen), buffer)
+    _write_readings(engine, file_format, chosen, buffer)
     return buffer.getvalue()
 
 
 def write_readings(engine: Engine, path: Path) -> int:
     """Every reading into the export file at path (.csv or .xlsx); how many were written."""
-    file_format = path.suffix.lower().lstrip(".")
-    if file_format != "csv":
-        frame = readings_export(engine)
-        path.write_bytes(table_bytes(frame, file_format))
-        return len(frame)
     with path.open("wb") as stream:
-        return _write_csv(_export_chunks(engine, queries.ReadingFilter()), stream)
+        return _write_readings(engine, path.suffix.lower().lstrip("."), queries.ReadingFilter(), stream)
+
+
+def _write_readings(engine: Engine, file_format: str, chosen: queries.ReadingFilter, stream: BinaryIO) -> int:
+    """The export file into stream; how many readings. A CSV is written a chunk of readings at a time:
+    every reading of 3,300 localities as one frame and one text peaked at 1 GB."""
+    if file_format == "csv":
+        return _write_csv(_export_chunks(engine, chosen), stream)
+    frame = readings_export(engine, chosen)
+    stream.write(table_bytes(frame, file_format))
+    return len(frame)
 
 
 def _write_csv(frames: Iterable[pd.DataFrame], stream: BinaryIO) -> int:

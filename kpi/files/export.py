@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi.files.formulas import neutralise_frame
-from kpi.files.xlsx_tables import Column, Style, Table, fitted_width, workbook
+from kpi.files.xlsx_tables import Column, Style, Table, fitted_width, workbook, write_workbook
 from kpi.store import queries
 from kpi.vocabulary import INPUT_COLUMNS, YES_NO_TEXT
 
@@ -49,13 +49,11 @@ def write_readings(engine: Engine, path: Path) -> int:
 
 
 def _write_readings(engine: Engine, file_format: str, chosen: queries.ReadingFilter, stream: BinaryIO) -> int:
-    """The export file into stream; how many readings. A CSV is written a chunk of readings at a time:
-    every reading of 3,300 localities as one frame and one text peaked at 1 GB."""
+    """The export file into stream; how many readings. Either file is written a chunk of readings at a
+    time: every reading of 3,300 localities as one frame peaked at 1 GB for a CSV, 600 MB for a workbook."""
     if file_format == "csv":
         return _write_csv(_export_chunks(engine, chosen), stream)
-    frame = readings_export(engine, chosen)
-    stream.write(table_bytes(frame, file_format))
-    return len(frame)
+    return write_workbook([_xlsx_table(_export_chunks(engine, chosen), "Số liệu")], stream)[0]
 
 
 def _write_csv(frames: Iterable[pd.DataFrame], stream: BinaryIO) -> int:
@@ -78,12 +76,18 @@ def table_bytes(frame: pd.DataFrame, file_format: str, sheet_name: str = "Số l
         raise ValueError(f"Định dạng không hỗ trợ: {file_format}")
     if file_format == "csv":
         return _csv_bytes(frame)
-    # A column at a time (kpi.files.xlsx_tables, which neutralises every text): openpyxl took 11 s and
-    # 300 MB for 50,000 readings, so an export of every reading of 3,300 localities would have taken
-    # minutes and gigabytes of the app's memory.
+    return workbook([_xlsx_table(iter([frame]), sheet_name)])
+
+
+def _xlsx_table(frames: Iterator[pd.DataFrame], sheet_name: str) -> Table:
+    """The frames (the same columns, at least one frame) as one sheet, sized and typed by the first.
+    A column at a time (kpi.files.xlsx_tables, which neutralises every text): openpyxl took 11 s and
+    300 MB for 50,000 readings, so an export of every reading of 3,300 localities would have taken
+    minutes and gigabytes of the app's memory."""
+    first = _without_timezones(next(frames)).reset_index(drop=True)
     columns = [Column(str(name), values, fitted_width(values, len(str(name))), number=_number_kind(values))
-               for name, values in _without_timezones(frame).reset_index(drop=True).items()]
-    return workbook([Table(sheet_name, columns, Style(bold=True))])
+               for name, values in first.items()]
+    return Table(sheet_name, columns, Style(bold=True), more_rows=map(_without_timezones, frames))
 
 
 def _number_kind(values: pd.Series) -> bool | None:

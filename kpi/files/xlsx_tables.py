@@ -16,6 +16,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -74,6 +76,9 @@ class Table:
     name: str
     columns: list[Column]
     header_style: Style
+    # Rows after the columns' values, a frame at a time (the same columns in the same order): a table
+    # too large to hold at once (every reading of a country) is written as it is read.
+    more_rows: Iterable[pd.DataFrame] = ()
 
 
 @dataclass(frozen=True)
@@ -156,29 +161,38 @@ class _Styles:
 
 def workbook(sheets: list[Table | Lines]) -> bytes:
     """The .xlsx file of the sheets, in this order."""
-    strings, styles = _Strings(), _Styles()
-    # Each part as pieces of bytes; a sheet's rows are joined into XML as the archive takes them.
-    parts = {f"xl/worksheets/sheet{n}.xml": _table(sheet, strings, styles) if isinstance(sheet, Table)
-             else _lines(sheet, strings, styles) for n, sheet in enumerate(sheets, start=1)}
-    parts["xl/sharedStrings.xml"] = [strings.xml()]
-    parts["xl/styles.xml"] = [styles.xml()]
-    parts["xl/theme/theme1.xml"] = [theme_xml.encode()]
-    parts["xl/workbook.xml"] = [_workbook_xml(sheets)]
-    parts["xl/_rels/workbook.xml.rels"] = [_relationships(
-        [(f"worksheets/sheet{n}.xml", f"{RELATIONSHIPS}/worksheet") for n in range(1, len(sheets) + 1)]
-        + [("sharedStrings.xml", f"{RELATIONSHIPS}/sharedStrings"), ("styles.xml", f"{RELATIONSHIPS}/styles"),
-           ("theme/theme1.xml", f"{RELATIONSHIPS}/theme")])]
-    parts["_rels/.rels"] = [_relationships([("xl/workbook.xml", f"{RELATIONSHIPS}/officeDocument")])]
-    parts["[Content_Types].xml"] = [_content_types(len(sheets))]
-    first = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-             "xl/theme/theme1.xml", "xl/sharedStrings.xml"]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
-        for name in [*first, *(name for name in parts if name not in first)]:
-            with archive.open(name, "w", force_zip64=True) as stream:
-                for piece in _ahead(parts[name]):
-                    stream.write(piece)
+    write_workbook(sheets, buffer)
     return buffer.getvalue()
+
+
+def write_workbook(sheets: list[Table | Lines], stream: BinaryIO) -> list[int]:
+    """The .xlsx file of the sheets, in this order, into stream; how many rows each sheet has below
+    its header. Parts come in Excel's own order: the shared strings, the styles and the workbook
+    (whose autofilter names count the rows) after the sheets, once every row has been written."""
+    strings, styles = _Strings(), _Styles()
+    rows: list[int] = []
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
+        def write(name: str, pieces: Iterable) -> None:
+            with archive.open(name, "w", force_zip64=True) as part:
+                for piece in _ahead(pieces):
+                    part.write(piece)
+
+        write("[Content_Types].xml", [_content_types(len(sheets))])
+        write("_rels/.rels", [_relationships([("xl/workbook.xml", f"{RELATIONSHIPS}/officeDocument")])])
+        for n, sheet in enumerate(sheets, start=1):
+            # A sheet's rows are joined into XML as the archive takes them.
+            write(f"xl/worksheets/sheet{n}.xml", _table(sheet, strings, styles, rows) if isinstance(sheet, Table)
+                  else _lines(sheet, strings, styles, rows))
+        write("xl/workbook.xml", [_workbook_xml(sheets, rows)])
+        write("xl/_rels/workbook.xml.rels", [_relationships(
+            [(f"worksheets/sheet{n}.xml", f"{RELATIONSHIPS}/worksheet") for n in range(1, len(sheets) + 1)]
+            + [("sharedStrings.xml", f"{RELATIONSHIPS}/sharedStrings"), ("styles.xml", f"{RELATIONSHIPS}/styles"),
+               ("theme/theme1.xml", f"{RELATIONSHIPS}/theme")])])
+        write("xl/theme/theme1.xml", [theme_xml.encode()])
+        write("xl/styles.xml", [styles.xml()])
+        write("xl/sharedStrings.xml", [strings.xml()])
+    return rows
 
 
 def _ahead(pieces: Iterable) -> Iterator:
@@ -192,71 +206,82 @@ def _ahead(pieces: Iterable) -> Iterator:
             yield piece
 
 
-def _table(sheet: Table, strings: _Strings, styles: _Styles) -> Iterator:
-    count = len(sheet.columns[0].values)
-    last = get_column_letter(len(sheet.columns))
+def _table(sheet: Table, strings: _Strings, styles: _Styles, rows: list[int]) -> Iterator:
+    """A table's XML; its number of rows is appended to rows once they are all written."""
     header = styles.id(sheet.header_style)
     head = "".join(f'<c r="{get_column_letter(n)}1" s="{header}" t="s"><v>{strings.add(c.header)}</v></c>'
                    for n, c in enumerate(sheet.columns, start=1))
     view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
             'state="frozen"/><selection pane="bottomLeft" activeCell="A1" sqref="A1"/></sheetView></sheetViews>')
-    start, end = _sheet_xml(view, [c.width for c in sheet.columns], f'<row r="1">{head}</row>',
-                            f'<autoFilter ref="A1:{last}{count + 1}"/>')
-    # Every text goes into the shared string table here, before that table is written.
-    values = [(f'<c r="{get_column_letter(n)}', *_cells(c, strings)) for n, c in enumerate(sheet.columns, start=1)]
-    return _pieces(start, values, count, end)
+    yield _sheet_start(view, [c.width for c in sheet.columns], f'<row r="1">{head}</row>')
+    count = 0
+    later = ([values.reset_index(drop=True) for _, values in frame.items()] for frame in sheet.more_rows)
+    for part in chain([[c.values for c in sheet.columns]], later):
+        # Every text of these rows goes into the shared string table here, before the table is written.
+        values = [(f'<c r="{get_column_letter(n)}', *_cells(c, part_values, strings))
+                  for n, (c, part_values) in enumerate(zip(sheet.columns, part), start=1)]
+        size = len(part[0])
+        yield from _row_blocks(values, count, size)
+        count += size
+    rows.append(count)
+    yield _sheet_end(f'<autoFilter ref="A1:{get_column_letter(len(sheet.columns))}{count + 1}"/>')
 
 
 NUMBER_CELL, TEXT_CELL = '"><v>', '" t="s"><v>'
 
 
-def _cells(column: Column, strings: _Strings) -> tuple[str | pa.Array, pa.Array]:
-    """What comes between a cell's reference and its value (its type), and the values."""
+def _cells(column: Column, values: pd.Series, strings: _Strings) -> tuple[str | pa.Array, pa.Array]:
+    """What comes between a cell's reference and its value (its type), and the values, for some of
+    the column's values."""
     if column.number:
-        return NUMBER_CELL, _numbers(column.values)
+        return NUMBER_CELL, _numbers(values)
     if column.number is None:
-        numeric = np.fromiter(map(_is_number, column.values), dtype=bool, count=len(column.values))
+        numeric = np.fromiter(map(_is_number, values), dtype=bool, count=len(values))
         if numeric.any():
-            texts = strings.column(column.values.where(~numeric), column.neutralised)
-            numbers = _numbers(pd.to_numeric(column.values.where(numeric)))
+            texts = strings.column(values.where(~numeric), column.neutralised)
+            numbers = _numbers(pd.to_numeric(values.where(numeric)))
             return pa.array(np.where(numeric, NUMBER_CELL, TEXT_CELL)), pc.if_else(pa.array(numeric), numbers, texts)
-    return TEXT_CELL, strings.column(column.values, column.neutralised)
+    return TEXT_CELL, strings.column(values, column.neutralised)
 
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
-def _pieces(start: bytes, values: list[tuple[str, str | pa.Array, pa.Array]], count: int, end: bytes) -> Iterator:
-    """A sheet's XML, its rows joined a block at a time: a block is still in the processor's cache
-    when it is compressed, where the rows of a whole city would take a few hundred megabytes."""
-    yield start
+def _row_blocks(values: list[tuple[str, str | pa.Array, pa.Array]], before: int, count: int) -> Iterator:
+    """The XML of count rows after the first `before` ones, joined a block at a time: a block is still
+    in the processor's cache when it is compressed, where the rows of a whole city would take a few
+    hundred megabytes."""
     for first in range(0, count, BLOCK_ROWS):
         size = min(BLOCK_ROWS, count - first)
-        rows = pc.cast(pa.array(np.arange(first + 2, first + size + 2)), pa.string())
-        cells = [pc.binary_join_element_wise(before, rows, middle if isinstance(middle, str) else middle.slice(first, size),
+        rows = pc.cast(pa.array(np.arange(before + first + 2, before + first + size + 2)), pa.string())
+        cells = [pc.binary_join_element_wise(prefix, rows, middle if isinstance(middle, str) else middle.slice(first, size),
                                              texts.slice(first, size), "</v></c>", "").fill_null("")
-                 for before, middle, texts in values]
+                 for prefix, middle, texts in values]
         yield _utf8(pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", ""))
-    yield end
 
 
-def _lines(sheet: Lines, strings: _Strings, styles: _Styles) -> list:
-    rows = "".join(f'<row r="{n}"><c r="A{n}" s="{styles.id(style)}" t="s"><v>'
-                   f"{strings.add(_checked(neutralise(text)))}</v></c></row>"
-                   for n, (text, style) in enumerate(sheet.lines, start=1))
+def _lines(sheet: Lines, strings: _Strings, styles: _Styles, rows: list[int]) -> list:
+    lines = "".join(f'<row r="{n}"><c r="A{n}" s="{styles.id(style)}" t="s"><v>'
+                    f"{strings.add(_checked(neutralise(text)))}</v></c></row>"
+                    for n, (text, style) in enumerate(sheet.lines, start=1))
     view = '<sheetViews><sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView></sheetViews>'
-    return list(_sheet_xml(view, [sheet.width], rows, ""))
+    rows.append(len(sheet.lines))
+    return [_sheet_start(view, [sheet.width], lines), _sheet_end("")]
 
 
-def _sheet_xml(view: str, widths: list[float], head: str, tail: str) -> tuple[bytes, bytes]:
-    """A sheet's XML before its rows of data and after them."""
+def _sheet_start(view: str, widths: list[float], head: str) -> bytes:
+    """A sheet's XML before its rows of data."""
     columns = "".join(f'<col min="{n}" max="{n}" width="{width:g}" customWidth="1"/>'
                       for n, width in enumerate(widths, start=1))
-    return (_xml(f'<worksheet xmlns="{MAIN}">{view}<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
-                 f"<cols>{columns}</cols><sheetData>{head}"),
-            (f'</sheetData>{tail}<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
-             'footer="0.5"/></worksheet>').encode())
+    return _xml(f'<worksheet xmlns="{MAIN}">{view}<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>'
+                f"<cols>{columns}</cols><sheetData>{head}")
+
+
+def _sheet_end(tail: str) -> bytes:
+    """A sheet's XML after its rows of data."""
+    return (f'</sheetData>{tail}<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" '
+            'footer="0.5"/></worksheet>').encode()
 
 
 def _utf8(strings: pa.Array) -> memoryview:
@@ -266,13 +291,13 @@ def _utf8(strings: pa.Array) -> memoryview:
     return memoryview(data)[bounds[0]:bounds[1]]
 
 
-def _workbook_xml(sheets: list[Table | Lines]) -> bytes:
+def _workbook_xml(sheets: list[Table | Lines], rows: list[int]) -> bytes:
     entries = "".join(f'<sheet name={quoteattr(s.name)} sheetId="{n}" r:id="rId{n}"/>'
                       for n, s in enumerate(sheets, start=1))
     # Excel keeps an autofilter's range in a hidden name as well.
     filters = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-        f"{escape(quote_sheetname(s.name))}!$A$1:${get_column_letter(len(s.columns))}${len(s.columns[0].values) + 1}"
+        f"{escape(quote_sheetname(s.name))}!$A$1:${get_column_letter(len(s.columns))}${rows[n] + 1}"
         "</definedName>"
         for n, s in enumerate(sheets) if isinstance(s, Table))
     names = f"<definedNames>{filters}</definedNames>" if filters else ""

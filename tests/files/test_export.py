@@ -3,6 +3,7 @@
 import csv
 import io
 
+import openpyxl
 import pandas as pd
 
 from kpi.files.export import readings_export, readings_file, table_bytes, write_readings
@@ -42,3 +43,27 @@ def test_an_export_of_nothing_is_the_header_alone(engine, tmp_path):
     assert write_readings(engine, path) == 0
     assert path.read_bytes().decode("utf-8-sig").splitlines() == [",".join(
         f'"{column}"' for column in readings_export(engine).columns)]
+
+
+def test_a_workbook_written_a_chunk_at_a_time_holds_the_workbook_of_the_whole(demo_engine, tmp_path, monkeypatch):
+    apply_readings(demo_engine, input_frame([
+        {"locality_code": "LAC_PHUONG", "indicator_code": "VU_VIEC_VPPL", "year": 2019, "value": 9_876_543_210,
+         "note": "=HYPERLINK(\"http://x\")"},
+    ]), user_name="kiểm thử", source="cli")
+    whole = openpyxl.load_workbook(io.BytesIO(table_bytes(readings_export(demo_engine), "xlsx")))["Số liệu"]
+    count = len(queries.readings(demo_engine))
+
+    monkeypatch.setattr(queries, "FRAME_ROWS", 7)  # 114 readings: seventeen chunks
+    path = tmp_path / "so_lieu.xlsx"
+    assert write_readings(demo_engine, path) == count
+    for data in (path.read_bytes(), readings_file(demo_engine, "xlsx")):
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        chunked = book["Số liệu"]
+        assert list(chunked.values) == list(whole.values)
+        assert chunked.max_row == count + 1
+        assert chunked.auto_filter.ref == whole.auto_filter.ref == f"A1:M{count + 1}"
+        assert chunked.freeze_panes == "A2"
+    rows = list(whole.values)
+    big = next(row for row in rows if row[5] == 9_876_543_210)
+    assert big[6] == "'=HYPERLINK(\"http://x\")"
+    assert all(isinstance(row[11], str) and len(row[11]) == 19 for row in rows[1:])

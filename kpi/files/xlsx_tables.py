@@ -168,8 +168,8 @@ def workbook(sheets: list[Table | Lines]) -> bytes:
 
 def write_workbook(sheets: list[Table | Lines], stream: BinaryIO) -> list[int]:
     """The .xlsx file of the sheets, in this order, into stream; how many rows each sheet has below
-    its header. Parts come in Excel's own order: the shared strings, the styles and the workbook
-    (whose autofilter names count the rows) after the sheets, once every row has been written."""
+    its header. The shared strings and the styles come after the sheets, as Excel writes them, and so
+    does the workbook (its autofilter names count the rows): all three are known once every row is."""
     strings, styles = _Strings(), _Styles()
     rows: list[int] = []
     with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
